@@ -1,0 +1,90 @@
+"""Request dependencies: the unit of work, who is asking, and the CSRF check for cookie writes."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import unit_of_work
+from app.errors import Forbidden, Unauthenticated
+from app.models import User
+from app.security import constant_time_equal, csrf_token_for
+from app.services import accounts
+
+SESSION_COOKIE = "plein_session"
+CSRF_COOKIE = "plein_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with unit_of_work(request.app.state.db, request.app.state.dispatcher) as session:
+        yield session
+
+
+# scope="function": commit happens when the endpoint returns, before the response is sent.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@dataclass(frozen=True)
+class Auth:
+    user: User
+    session_id: int | None  # the cookie session, None for API tokens
+    session_token: str | None
+
+    @property
+    def csrf_token(self) -> str | None:
+        if self.session_token is None:
+            return None
+        return csrf_token_for(get_settings().secret_key, self.session_token)
+
+
+def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = accounts.resolve_api_token(session, token=header[7:].strip())
+        if user is None:
+            raise Unauthenticated("This API token is not valid.", code="invalid_token")
+        return Auth(user=user, session_id=None, session_token=None)
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    resolved = accounts.resolve_session(session, token=token)
+    if resolved is None:
+        return None
+    user, auth_session = resolved
+    auth = Auth(user=user, session_id=auth_session.id, session_token=token)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        expected = auth.csrf_token
+        if not sent or expected is None or not constant_time_equal(sent, expected):
+            raise Forbidden("Missing or wrong CSRF token (send the X-CSRF-Token header).", code="csrf_failed")
+    return auth
+
+
+OptionalAuthDep = Annotated[Auth | None, Depends(get_auth_optional)]
+
+
+def get_auth(auth: OptionalAuthDep) -> Auth:
+    if auth is None:
+        raise Unauthenticated("Log in first.")
+    return auth
+
+
+AuthDep = Annotated[Auth, Depends(get_auth)]
+
+
+def get_current_user(auth: AuthDep) -> User:
+    return auth.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None

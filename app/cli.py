@@ -1,0 +1,166 @@
+"""`plein`: the operator's command line (serve, migrate, create-admin, invite, demo-data, run-demo)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from app.config import VAR, get_settings
+
+
+def _settings_or_exit():  # type: ignore[no-untyped-def]
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "setting"
+            print(f"plein: bad setting {name}: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _database():  # type: ignore[no-untyped-def]
+    from app.main import StartupError, connect_database
+
+    settings = _settings_or_exit()
+    if settings.database_url.startswith("sqlite"):
+        VAR.mkdir(parents=True, exist_ok=True)
+    try:
+        return connect_database(settings)
+    except StartupError as exc:
+        print(f"plein: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from app import migrate
+
+    db = _database()
+    migrate.upgrade(db.engine)
+    print(f"database at the newest schema ({_settings_or_exit().database_url_safe})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings_or_exit()
+    _database().engine.dispose()  # fail early and clearly when the database is unreachable
+    print(f"Plein serves on http://{args.host}:{args.port} (BASE_URL {settings.base_url})", flush=True)
+    uvicorn.run("app.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips, log_level="info")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.db import unit_of_work
+    from app.models import User
+    from app.security import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Wachtwoord: ")
+    if len(password) < 10:
+        print("plein: the password needs at least 10 characters", file=sys.stderr)
+        return 2
+    db = _database()
+    with unit_of_work(db, None) as session:
+        email = args.email.strip().lower()
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, username=args.username.lower(), display_name=args.name)
+            session.add(user)
+        user.role = "admin"
+        user.is_active = True
+        user.password_hash = hash_password(password)
+    print(f"admin {email} is ready")
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from app.db import unit_of_work
+    from app.models import User
+    from app.models.enums import SiteRole
+    from app.services import accounts
+
+    db = _database()
+    with unit_of_work(db, None) as session:
+        admin = session.scalar(select(User).where(User.role == SiteRole.admin, User.is_active.is_(True)))
+        if admin is None:
+            print("plein: create an admin first (plein create-admin)", file=sys.stderr)
+            return 2
+        _, url = accounts.create_invite(session, admin, email=args.email, role=SiteRole(args.role))
+    print(url)
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from app import demo, migrate
+
+    db = _database()
+    migrate.upgrade(db.engine)
+    created = demo.load(db, force=args.force)
+    print("demo data loaded" if created else "the database already has data; nothing loaded (use --force)")
+    return 0
+
+
+def cmd_run_demo(args: argparse.Namespace) -> int:
+    """The embedded run: migrate SQLite under ./var, load demo data once, serve, print the logins."""
+    from app import demo, migrate
+
+    db = _database()
+    migrate.upgrade(db.engine)
+    demo.load(db, force=False)
+    db.engine.dispose()
+    print("\nDemo logins (wachtwoord voor allen: %s)" % demo.DEMO_PASSWORD)
+    for role, email in demo.DEMO_LOGINS:
+        print(f"  {role:<20} {email}")
+    print(f"\nOpen http://{args.host}:{args.port}/  (API: http://{args.host}:{args.port}/api/docs)\n", flush=True)
+    args.workers = 1
+    args.forwarded_allow_ips = "127.0.0.1"
+    return cmd_serve(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="plein", description="Plein operator commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the app with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                       help="proxies whose X-Forwarded-For is trusted (the load balancer)")
+    serve.set_defaults(fn=cmd_serve)
+
+    sub.add_parser("migrate", help="upgrade the database schema to the newest revision").set_defaults(fn=cmd_migrate)
+
+    admin = sub.add_parser("create-admin", help="create (or reset) an admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Beheerder")
+    admin.add_argument("--username", default="beheerder")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    admin.set_defaults(fn=cmd_create_admin)
+
+    invite = sub.add_parser("invite", help="print an invite link for an email address")
+    invite.add_argument("email")
+    invite.add_argument("--role", default="member", choices=["member", "community_manager", "admin"])
+    invite.set_defaults(fn=cmd_invite)
+
+    demo = sub.add_parser("demo-data", help="load the demo party into an empty database")
+    demo.add_argument("--force", action="store_true", help="load even when there is data already")
+    demo.set_defaults(fn=cmd_demo_data)
+
+    run = sub.add_parser("run-demo", help="migrate, load demo data once and serve (the embedded run)")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.set_defaults(fn=cmd_run_demo)
+
+    args = parser.parse_args(argv)
+    return int(args.fn(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

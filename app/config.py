@@ -1,0 +1,96 @@
+"""Settings, read once from the environment (prefix-free names, as operators expect)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+DEV_SECRET = "dev-insecure-secret-change-me-for-production-use"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = f"sqlite:///{VAR / 'plein.db'}"
+    redis_url: str | None = None
+    secret_key: str = DEV_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    upload_dir: Path = VAR / "uploads"
+
+    session_idle_minutes: int = Field(default=60 * 24 * 7, ge=5)
+    session_absolute_hours: int = Field(default=24 * 30, ge=1)
+    invite_ttl_hours: int = Field(default=24 * 7, ge=1)
+    password_reset_ttl_minutes: int = Field(default=60, ge=5)
+    login_limit_per_account: str = "5/minute;20/hour"
+    login_limit_per_address: str = "30/minute;300/hour"
+
+    max_request_bytes: int = Field(default=1_000_000, ge=10_000)
+    max_body_chars: int = Field(default=60_000, ge=1_000)
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    storage_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
+    avatar_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    mail_from: str = "Plein <plein@localhost>"
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"DATABASE_URL is not a database URL: {exc}") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("DATABASE_URL must be sqlite:///… or postgresql+psycopg://…")
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+            # Operators paste plain postgresql:// URLs; psycopg 3 is the driver we ship.
+            value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _valid_redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _valid_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("BASE_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _valid_secret(cls, value: str) -> str:
+        if len(value) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters")
+        return value
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def database_url_safe(self) -> str:
+        """The URL without its password, for messages and logs."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    def check_production(self) -> None:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("SECRET_KEY must be set in production")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,133 @@
+"""Engine, sessions and the unit of work: one transaction per action, side effects after commit."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Always aware UTC in Python; SQLite keeps no zone, so we store naive UTC there."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # WAL lets readers work while one writer commits; foreign keys are off by default.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def check_connection(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessionmaker: sessionmaker[Session] = sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class Dispatcher(Protocol):
+    """Receives what a committed action recorded: events for the hub, mail for the mailer."""
+
+    def dispatch(self, effects: Effects) -> None: ...
+
+
+@dataclass
+class Effects:
+    events: list[Any] = field(default_factory=list)
+    mails: list[Any] = field(default_factory=list)
+    rollback_hooks: list[Callable[[], None]] = field(default_factory=list)
+
+
+_EFFECTS_KEY = "plein_effects"
+
+
+def effects(session: Session) -> Effects:
+    """The side effects recorded so far by the action running in this session."""
+    found = session.info.get(_EFFECTS_KEY)
+    if found is None:
+        found = session.info[_EFFECTS_KEY] = Effects()
+    return found
+
+
+def on_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Undo something outside the database (a stored file) if the transaction does not commit."""
+    effects(session).rollback_hooks.append(callback)
+
+
+def run_rollback_hooks(session: Session) -> None:
+    recorded = session.info.pop(_EFFECTS_KEY, None)
+    for hook in recorded.rollback_hooks if recorded else []:
+        try:
+            hook()
+        except Exception:  # cleanup is best effort; the rollback itself already happened
+            logging.getLogger(__name__).exception("rollback hook failed")
+
+
+@contextmanager
+def unit_of_work(db: Database, dispatcher: Dispatcher | None) -> Iterator[Session]:
+    """One transaction: commit at the end, then hand over the recorded effects; on error, drop them."""
+    session = db.sessionmaker()
+    try:
+        yield session
+        session.commit()
+        recorded = session.info.pop(_EFFECTS_KEY, Effects())
+    except BaseException:
+        session.rollback()
+        run_rollback_hooks(session)
+        raise
+    finally:
+        session.close()
+    if dispatcher is not None and (recorded.events or recorded.mails):
+        dispatcher.dispatch(recorded)

@@ -1,0 +1,74 @@
+"""The application factory and its lifespan."""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
+
+from app.api import admin, auth, groups, health, threads, users
+from app.api.errors import install as install_error_handlers
+from app.api.limits import BodySizeLimit
+from app.config import Settings, get_settings
+from app.db import Database, check_connection, make_engine
+from app.effects import Dispatcher
+from app.ratelimit import LoginLimiter
+from app.realtime.bus import InProcessBus
+from app.services.mail import LogMailer
+from app.web import pages
+from app.web.security import SecurityHeaders
+
+log = logging.getLogger("plein")
+
+
+class StartupError(RuntimeError):
+    """A setting that cannot work, said plainly (never with a password in it)."""
+
+
+def connect_database(settings: Settings) -> Database:
+    engine = make_engine(settings.database_url)
+    try:
+        check_connection(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise StartupError(f"Cannot connect to DATABASE_URL {settings.database_url_safe}: {reason}") from None
+    return Database(engine)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            app.state.db.engine.dispose()
+
+    app = FastAPI(
+        title="Plein", version="0.1.0", lifespan=lifespan,
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+        description="Het sociale intranet van de partij: groepen, kanalen, moties en vragen.",
+    )
+    app.state.settings = settings
+    app.state.db = database or connect_database(settings)
+    app.state.bus = InProcessBus()
+    app.state.mailer = LogMailer()
+    app.state.dispatcher = Dispatcher(app.state.bus, app.state.mailer)
+    app.state.login_limiter = LoginLimiter(
+        f"{settings.redis_url}" if settings.redis_url else "memory://",
+        per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
+    )
+    install_error_handlers(app)
+    for module in (health, auth, admin, users, groups, threads):
+        app.include_router(module.router)
+    pages.install(app)
+    upload_limit = settings.attachment_max_bytes + 64 * 1024
+    app.add_middleware(BodySizeLimit, default=settings.max_request_bytes, overrides={
+        "/api/v1/attachments": upload_limit, "/api/v1/me/avatar": settings.avatar_max_bytes + 64 * 1024,
+    })
+    app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
+    return app

@@ -1,0 +1,21 @@
+"""All models, imported so that Base.metadata knows every table (Alembic reads it)."""
+from app.models.auth import ApiToken, AuthSession, Invite, PasswordReset
+from app.models.groups import Channel, Group, GroupInvitation, JoinRequest, Membership
+from app.models.posts import (
+    Attachment,
+    IdempotencyKey,
+    Mention,
+    MotionCoSubmitter,
+    Post,
+    PostRevision,
+    Reaction,
+    Thread,
+    ThreadPortfolio,
+)
+from app.models.users import Portfolio, User, UserPortfolio
+
+__all__ = [
+    "ApiToken", "Attachment", "AuthSession", "Channel", "Group", "GroupInvitation", "IdempotencyKey",
+    "Invite", "JoinRequest", "Membership", "Mention", "MotionCoSubmitter", "PasswordReset", "Portfolio",
+    "Post", "PostRevision", "Reaction", "Thread", "ThreadPortfolio", "User", "UserPortfolio",
+]

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.config import get_settings
+from app.models.enums import MotionStatus, ThreadKind
+from app.schemas.users import PortfolioOut, UserSummary
+
+
+def _body_length(value: str) -> str:
+    limit = get_settings().max_body_chars
+    if len(value) > limit:
+        raise ValueError(f"is {len(value):,} characters long; the limit is {limit:,}")
+    if not value.strip():
+        raise ValueError("may not be empty")
+    return value
+
+
+Body = Annotated[str, AfterValidator(_body_length)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+AttachmentIds = Annotated[list[int], Field(max_length=10)]
+
+
+class MotionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    municipality: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    date: dt.date | None = None
+    status: MotionStatus = MotionStatus.draft
+    vote_result: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    co_submitter_ids: Annotated[list[int], Field(max_length=50)] = []
+
+
+class MotionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    municipality: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    date: dt.date | None = None
+    status: MotionStatus | None = None
+    vote_result: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    co_submitter_ids: Annotated[list[int], Field(max_length=50)] | None = None
+
+
+class ThreadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: ThreadKind = ThreadKind.discussion
+    title: Title
+    body: Body
+    motion: MotionIn | None = None
+    portfolio_ids: Annotated[list[int], Field(max_length=20)] = []
+    attachment_ids: AttachmentIds = []
+
+
+class ThreadUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Title | None = None
+    motion: MotionUpdate | None = None
+    portfolio_ids: Annotated[list[int], Field(max_length=20)] | None = None
+
+
+class ReplyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: Body
+    quote_post_id: int | None = None
+    attachment_ids: AttachmentIds = []
+
+
+class PostUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: Body
+
+
+class AnswerIn(BaseModel):
+    post_id: int
+
+
+class MotionOut(BaseModel):
+    municipality: str | None
+    date: dt.date | None
+    status: MotionStatus | None
+    vote_result: str | None
+    co_submitters: list[UserSummary]
+
+
+class ReactionCount(BaseModel):
+    emoji: str
+    count: int
+    mine: bool
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+    inline: bool
+    created_at: dt.datetime
+
+
+class QuoteOut(BaseModel):
+    post_id: int
+    author: UserSummary | None
+    excerpt: str
+
+
+class PostOut(BaseModel):
+    id: int
+    thread_id: int
+    is_opening: bool
+    author: UserSummary | None
+    body: str
+    body_html: str
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    deleted: bool
+    quote: QuoteOut | None
+    reactions: list[ReactionCount]
+    attachments: list[AttachmentOut]
+    mentions: list[str]
+    is_answer: bool
+    can_edit: bool
+    can_delete: bool
+
+
+class RevisionOut(BaseModel):
+    id: int
+    body: str
+    editor: UserSummary | None
+    created_at: dt.datetime
+
+
+class ThreadOut(BaseModel):
+    id: int
+    group_id: int
+    channel_id: int
+    kind: ThreadKind
+    title: str
+    author: UserSummary | None
+    created_at: dt.datetime
+    last_activity_at: dt.datetime
+    reply_count: int
+    deleted: bool
+    answer_post_id: int | None
+    motion: MotionOut | None
+    portfolios: list[PortfolioOut]
+    excerpt: str
+
+
+class ThreadDetail(ThreadOut):
+    opening_post: PostOut
+    can_edit: bool

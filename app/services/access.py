@@ -1,0 +1,191 @@
+"""Authorisation, in one place: each access_* loads a resource and checks the actor may do the action.
+
+What the actor may not even see is NotFound, never Forbidden: a secret group, and everything in it,
+does not exist for an outsider. Forbidden is only for something she can see but not do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, Forbidden, NotFound
+from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
+from app.models.enums import GroupRole, Visibility
+from app.services.accounts import is_staff
+
+
+class GroupAction(StrEnum):
+    view = "view"            # know the group exists: name, description, member count
+    read = "read"            # read its channels, threads, replies and attachments
+    post = "post"            # start threads, reply, react
+    moderate = "moderate"    # edit or delete others' posts, mark answers
+    administer = "administer"  # settings, channels, members, requests
+
+
+class PostAction(StrEnum):
+    read = "read"
+    react = "react"
+    edit = "edit"
+    delete = "delete"
+
+
+@dataclass(frozen=True)
+class GroupAccess:
+    group: Group
+    membership: Membership | None
+    staff: bool
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None
+
+    def allows(self, action: GroupAction) -> bool:
+        if self.staff:
+            # The community manager and admins look after every group, secret ones included.
+            return True
+        role = self.role
+        match action:
+            case GroupAction.view:
+                return self.group.visibility != Visibility.secret or role is not None
+            case GroupAction.read:
+                return self.group.visibility == Visibility.open or role is not None
+            case GroupAction.post:
+                return role is not None
+            case GroupAction.moderate:
+                return role in (GroupRole.moderator, GroupRole.admin)
+            case GroupAction.administer:
+                return role == GroupRole.admin
+        return False
+
+
+_REFUSALS = {
+    GroupAction.read: "Join this group to read what is posted in it.",
+    GroupAction.post: "Join this group to post in it.",
+    GroupAction.moderate: "Only the group's moderators can do this.",
+    GroupAction.administer: "Only the group's admins can do this.",
+}
+
+
+def group_access(session: Session, actor: User, group: Group) -> GroupAccess:
+    membership = session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.user_id == actor.id)
+    )
+    return GroupAccess(group=group, membership=membership, staff=is_staff(actor))
+
+
+def check(access: GroupAccess, action: GroupAction) -> GroupAccess:
+    if not access.allows(GroupAction.view):
+        raise NotFound("Group not found.")
+    if not access.allows(action):
+        raise Forbidden(_REFUSALS[action])
+    if action in (GroupAction.post,) and access.group.archived_at is not None:
+        raise Conflict("This group is archived; nothing new can be posted.")
+    return access
+
+
+def access_group(session: Session, actor: User, group_id: int, action: GroupAction) -> GroupAccess:
+    group = session.get(Group, group_id)
+    if group is None:
+        raise NotFound("Group not found.")
+    return check(group_access(session, actor, group), action)
+
+
+@dataclass(frozen=True)
+class ChannelAccess:
+    channel: Channel
+    group: GroupAccess
+
+
+def access_channel(session: Session, actor: User, channel_id: int, action: GroupAction) -> ChannelAccess:
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        raise NotFound("Channel not found.")
+    group = session.get(Group, channel.group_id)
+    assert group is not None
+    access = group_access(session, actor, group)
+    if not access.allows(GroupAction.view):
+        raise NotFound("Channel not found.")
+    check(access, action)
+    if action == GroupAction.post and channel.archived_at is not None:
+        raise Conflict("This channel is archived; nothing new can be posted in it.")
+    return ChannelAccess(channel=channel, group=access)
+
+
+@dataclass(frozen=True)
+class ThreadAccess:
+    thread: Thread
+    channel: Channel
+    group: GroupAccess
+
+
+def access_thread(session: Session, actor: User, thread_id: int, action: GroupAction) -> ThreadAccess:
+    thread = session.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound("Thread not found.")
+    channel_access = _channel_for(session, actor, thread.channel_id, action, missing="Thread not found.")
+    if thread.deleted_at is not None and not channel_access.group.allows(GroupAction.moderate):
+        raise NotFound("Thread not found.")
+    return ThreadAccess(thread=thread, channel=channel_access.channel, group=channel_access.group)
+
+
+def _channel_for(session: Session, actor: User, channel_id: int, action: GroupAction, *, missing: str) -> ChannelAccess:
+    try:
+        return access_channel(session, actor, channel_id, action)
+    except NotFound:
+        raise NotFound(missing) from None
+
+
+@dataclass(frozen=True)
+class PostAccess:
+    post: Post
+    thread: Thread
+    channel: Channel
+    group: GroupAccess
+
+
+def access_post(session: Session, actor: User, post_id: int, action: PostAction) -> PostAccess:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound("Post not found.")
+    group_action = GroupAction.post if action == PostAction.react else GroupAction.read
+    try:
+        thread_access = access_thread(session, actor, post.thread_id, group_action)
+    except NotFound:
+        raise NotFound("Post not found.") from None
+    access = PostAccess(post=post, thread=thread_access.thread, channel=thread_access.channel,
+                        group=thread_access.group)
+    moderator = access.group.allows(GroupAction.moderate)
+    if post.deleted_at is not None and action != PostAction.read:
+        raise NotFound("Post not found.")
+    if action in (PostAction.edit, PostAction.delete):
+        own = post.author_id == actor.id
+        if not (own or moderator):
+            raise Forbidden("You can only change your own posts.")
+        if action == PostAction.edit and own and not moderator and not access.group.is_member:
+            raise Forbidden("You are no longer a member of this group.")
+    return access
+
+
+def access_attachment(session: Session, actor: User, attachment_id: int) -> Attachment:
+    """An attachment is readable by whoever may read its post; before it is attached, only by its uploader."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("Attachment not found.")
+    if attachment.post_id is None:
+        if attachment.uploader_id != actor.id:
+            raise NotFound("Attachment not found.")
+        return attachment
+    try:
+        post = access_post(session, actor, attachment.post_id, PostAction.read).post
+    except (NotFound, Forbidden):
+        raise NotFound("Attachment not found.") from None
+    if post.deleted_at is not None:
+        raise NotFound("Attachment not found.")
+    return attachment

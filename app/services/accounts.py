@@ -1,0 +1,335 @@
+"""Accounts: invites, login sessions, API tokens, passwords, site roles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthenticated
+from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
+from app.models.enums import SiteRole
+from app.ratelimit import LoginLimiter
+from app.security import hash_password, needs_rehash, new_token, token_hash, verify_password
+from app.services.mail import Mail, record_mail
+
+STAFF_ROLES = {SiteRole.admin.value, SiteRole.community_manager.value}
+# Writing the session's last_seen_at on every request would turn reads into writes.
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+def is_staff(user: User) -> bool:
+    return user.role in STAFF_ROLES
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- invites -------------------------------------------------------------------------------------
+
+
+def create_invite(session: Session, actor: User, *, email: str, role: SiteRole) -> tuple[Invite, str]:
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins can invite people.")
+    if role != SiteRole.member and actor.role != SiteRole.admin:
+        raise Forbidden("Only admins can invite a community manager or an admin.", field="role")
+    email = normalise_email(email)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("Someone with this email address already has an account.", field="email")
+    now = utcnow()
+    # A new invite replaces any earlier open one for the same address.
+    session.execute(
+        update(Invite)
+        .where(Invite.email == email, Invite.accepted_at.is_(None), Invite.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = new_token()
+    settings = get_settings()
+    invite = Invite(
+        email=email, token_hash=token_hash(token), role=role.value, invited_by_id=actor.id,
+        created_at=now, expires_at=now + timedelta(hours=settings.invite_ttl_hours),
+    )
+    session.add(invite)
+    session.flush()
+    url = invite_url(token)
+    record_mail(session, Mail(
+        to=email, kind="invite",
+        subject="Je bent uitgenodigd voor Plein",
+        text=(f"{actor.display_name} nodigt je uit voor Plein.\n\nMaak je account aan via:\n{url}\n\n"
+              f"Deze link is geldig tot {invite.expires_at:%d-%m-%Y %H:%M} UTC."),
+    ))
+    return invite, url
+
+
+def invite_url(token: str) -> str:
+    return f"{get_settings().base_url}/invite/{token}"
+
+
+def list_invites(session: Session, actor: User) -> list[Invite]:
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins can see invites.")
+    return list(session.scalars(select(Invite).order_by(Invite.id.desc()).limit(200)))
+
+
+def revoke_invite(session: Session, actor: User, *, invite_id: int) -> None:
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins can revoke invites.")
+    invite = session.get(Invite, invite_id)
+    if invite is None:
+        raise NotFound("Invite not found.")
+    if invite.accepted_at is not None:
+        raise Conflict("This invite was already accepted.")
+    invite.revoked_at = invite.revoked_at or utcnow()
+
+
+def get_open_invite(session: Session, *, token: str) -> Invite:
+    invite = session.scalar(select(Invite).where(Invite.token_hash == token_hash(token)))
+    if invite is None or invite.revoked_at is not None:
+        raise NotFound("This invite link is not valid.")
+    if invite.accepted_at is not None:
+        raise Gone("This invite was already used. Log in instead.", code="invite_used")
+    if invite.expires_at <= utcnow():
+        raise Gone("This invite has expired. Ask for a new one.", code="invite_expired")
+    return invite
+
+
+def accept_invite(session: Session, *, token: str, display_name: str, username: str, password: str) -> User:
+    invite = get_open_invite(session, token=token)
+    if session.scalar(select(User.id).where(User.email == invite.email)) is not None:
+        raise Conflict("Someone with this email address already has an account.", field="email")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict("This username is taken.", field="username")
+    user = User(
+        email=invite.email, username=username, display_name=display_name,
+        password_hash=hash_password(password), role=invite.role,
+    )
+    session.add(user)
+    session.flush()
+    invite.accepted_at = utcnow()
+    invite.user_id = user.id
+    return user
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Login:
+    user: User
+    token: str
+    auth_session: AuthSession
+
+
+def login(
+    session: Session, limiter: LoginLimiter, *, email: str, password: str,
+    ip_address: str | None, user_agent: str | None,
+) -> Login:
+    address = ip_address or "unknown"
+    limiter.check(email=email, address=address)
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        limiter.hit(email=email, address=address)
+        # One answer for an unknown address, a wrong password and a deactivated account.
+        raise Unauthenticated("Email address or password is incorrect.", code="invalid_credentials")
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return start_session(session, user, ip_address=ip_address, user_agent=user_agent)
+
+
+def start_session(session: Session, user: User, *, ip_address: str | None, user_agent: str | None) -> Login:
+    """Always a new session id: a login never adopts a cookie the browser already had."""
+    token = new_token()
+    now = utcnow()
+    auth_session = AuthSession(
+        token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(hours=get_settings().session_absolute_hours),
+        ip_address=ip_address, user_agent=(user_agent or "")[:300] or None,
+    )
+    session.add(auth_session)
+    session.flush()
+    return Login(user=user, token=token, auth_session=auth_session)
+
+
+def resolve_session(session: Session, *, token: str) -> tuple[User, AuthSession] | None:
+    auth_session = session.scalar(
+        select(AuthSession).where(AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None))
+    )
+    if auth_session is None:
+        return None
+    now = utcnow()
+    idle_limit = auth_session.last_seen_at + timedelta(minutes=get_settings().session_idle_minutes)
+    if now >= auth_session.expires_at or now >= idle_limit:
+        auth_session.ended_at = now
+        return None
+    user = session.get(User, auth_session.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - auth_session.last_seen_at >= LAST_SEEN_GRANULARITY:
+        auth_session.last_seen_at = now
+    return user, auth_session
+
+
+def logout(session: Session, *, auth_session_id: int) -> None:
+    auth_session = session.get(AuthSession, auth_session_id)
+    if auth_session is not None and auth_session.ended_at is None:
+        auth_session.ended_at = utcnow()
+
+
+def list_sessions(session: Session, actor: User) -> list[AuthSession]:
+    now = utcnow()
+    return list(session.scalars(
+        select(AuthSession)
+        .where(AuthSession.user_id == actor.id, AuthSession.ended_at.is_(None), AuthSession.expires_at > now)
+        .order_by(AuthSession.last_seen_at.desc())
+    ))
+
+
+def end_session(session: Session, actor: User, *, auth_session_id: int) -> None:
+    auth_session = session.get(AuthSession, auth_session_id)
+    if auth_session is None or auth_session.user_id != actor.id or auth_session.ended_at is not None:
+        raise NotFound("Session not found.")
+    auth_session.ended_at = utcnow()
+
+
+def end_all_sessions(session: Session, *, user_id: int, keep_id: int | None = None) -> None:
+    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+    if keep_id is not None:
+        stmt = stmt.where(AuthSession.id != keep_id)
+    session.execute(stmt.values(ended_at=utcnow()))
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+
+def change_password(
+    session: Session, actor: User, *, current_password: str, new_password: str, keep_session_id: int | None
+) -> None:
+    if not verify_password(actor.password_hash, current_password):
+        raise Invalid("The current password is not correct.", field="current_password")
+    actor.password_hash = hash_password(new_password)
+    # Anyone who knew the old password is signed out everywhere else.
+    end_all_sessions(session, user_id=actor.id, keep_id=keep_session_id)
+
+
+def request_password_reset(session: Session, *, email: str) -> None:
+    """Same outcome for every address, so the form cannot tell who has an account."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.is_active:
+        return
+    token = new_token()
+    now = utcnow()
+    ttl = get_settings().password_reset_ttl_minutes
+    session.add(PasswordReset(
+        user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=now + timedelta(minutes=ttl)
+    ))
+    url = f"{get_settings().base_url}/password-reset/{token}"
+    record_mail(session, Mail(
+        to=user.email, kind="password_reset",
+        subject="Nieuw wachtwoord voor Plein",
+        text=(f"Hallo {user.display_name},\n\nKies een nieuw wachtwoord via:\n{url}\n\n"
+              f"De link werkt {ttl} minuten en één keer. Heb je dit niet gevraagd? Dan hoef je niets te doen."),
+    ))
+
+
+def confirm_password_reset(session: Session, *, token: str, new_password: str) -> User:
+    reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(token)))
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        raise Invalid("This reset link is not valid or has expired. Ask for a new one.", field="token")
+    user = session.get(User, reset.user_id)
+    if user is None or not user.is_active:
+        raise Invalid("This reset link is not valid or has expired. Ask for a new one.", field="token")
+    now = utcnow()
+    user.password_hash = hash_password(new_password)
+    session.execute(
+        update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    end_all_sessions(session, user_id=user.id)
+    return user
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "plein_"
+
+
+def create_api_token(session: Session, actor: User, *, name: str) -> tuple[ApiToken, str]:
+    active = session.scalar(
+        select(func.count()).select_from(ApiToken)
+        .where(ApiToken.user_id == actor.id, ApiToken.revoked_at.is_(None))
+    )
+    if (active or 0) >= 20:
+        raise Conflict("You have 20 active tokens; revoke one first.")
+    token = new_token(API_TOKEN_PREFIX)
+    api_token = ApiToken(user_id=actor.id, name=name, token_hash=token_hash(token), prefix=token[:12])
+    session.add(api_token)
+    session.flush()
+    return api_token, token
+
+
+def list_api_tokens(session: Session, actor: User) -> list[ApiToken]:
+    return list(session.scalars(
+        select(ApiToken).where(ApiToken.user_id == actor.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id.desc())
+    ))
+
+
+def revoke_api_token(session: Session, actor: User, *, token_id: int) -> None:
+    api_token = session.get(ApiToken, token_id)
+    if api_token is None or api_token.user_id != actor.id or api_token.revoked_at is not None:
+        raise NotFound("Token not found.")
+    api_token.revoked_at = utcnow()
+
+
+def resolve_api_token(session: Session, *, token: str) -> User | None:
+    api_token = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+    )
+    if api_token is None:
+        return None
+    user = session.get(User, api_token.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_SEEN_GRANULARITY:
+        api_token.last_used_at = now
+    return user
+
+
+# --- administration ------------------------------------------------------------------------------
+
+
+def update_user_admin(
+    session: Session, actor: User, *, user_id: int, role: SiteRole | None, is_active: bool | None
+) -> User:
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins manage accounts.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Member not found.")
+    if role is not None and role.value != user.role:
+        if actor.role != SiteRole.admin:
+            raise Forbidden("Only admins change site roles.", field="role")
+        if user.id == actor.id:
+            raise Conflict("You cannot change your own role.", field="role")
+        user.role = role.value
+    if is_active is not None and is_active != user.is_active:
+        if user.id == actor.id:
+            raise Conflict("You cannot deactivate your own account.", field="is_active")
+        if user.role != SiteRole.member and actor.role != SiteRole.admin:
+            raise Forbidden("Only admins deactivate staff accounts.", field="is_active")
+        user.is_active = is_active
+        user.deactivated_at = None if is_active else utcnow()
+        if not is_active:
+            # Deactivation signs the member out everywhere at once: sessions and tokens.
+            end_all_sessions(session, user_id=user.id)
+            session.execute(
+                update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+    return user

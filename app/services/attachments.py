@@ -1,0 +1,118 @@
+"""Attachments: upload with a size limit and a quota, content type from the bytes, safe serving."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import filetype
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import on_rollback
+from app.errors import Invalid, TooLarge
+from app.models import Attachment, User
+from app.schemas.posts import AttachmentOut
+from app.services.access import access_attachment
+from app.services.storage import LocalStorage
+
+# Only these are ever shown inline; everything else is served as a download.
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+
+
+def storage() -> LocalStorage:
+    return LocalStorage(get_settings().upload_dir)
+
+
+def safe_filename(name: str | None) -> str:
+    name = unicodedata.normalize("NFC", Path(name or "").name)
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "_", name).strip(" .")
+    return name[:200] or "bestand"
+
+
+def detect_content_type(head: bytes) -> str:
+    """From the bytes, never from the client's claim. Unknown binary is octet-stream."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte character may be cut at the end of the sniffed head; allow that.
+        try:
+            head[:-4].decode("utf-8")
+        except UnicodeDecodeError:
+            return "application/octet-stream"
+    return "text/plain"
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.id, filename=attachment.filename, content_type=attachment.content_type,
+        size=attachment.size, url=f"/api/v1/attachments/{attachment.id}/content",
+        inline=attachment.content_type in INLINE_TYPES, created_at=attachment.created_at,
+    )
+
+
+def upload_attachment(session: Session, actor: User, *, source: BinaryIO, filename: str | None) -> AttachmentOut:
+    settings = get_settings()
+    remaining = settings.storage_quota_bytes - actor.storage_used
+    limit = min(settings.attachment_max_bytes, max(remaining, 0))
+    if remaining <= 0:
+        raise TooLarge("Your storage quota is used up; delete old attachments first.", field="file",
+                       code="quota_exceeded")
+    message = (f"The file is larger than {settings.attachment_max_bytes // (1024 * 1024)} MB."
+               if limit == settings.attachment_max_bytes else
+               "The file does not fit in your remaining storage quota.")
+    stored = storage().save(source, max_bytes=limit, too_large=message)
+    if stored.size == 0:
+        storage().delete(stored.key)
+        raise Invalid("The file is empty.", field="file")
+    attachment = Attachment(
+        uploader_id=actor.id, filename=safe_filename(filename), content_type=detect_content_type(stored.head),
+        size=stored.size, storage_key=stored.key, sha256=stored.sha256,
+    )
+    session.add(attachment)
+    actor.storage_used += stored.size
+    session.flush()
+    # If the transaction rolls back, the file on disk must not stay behind.
+    on_rollback(session, lambda: storage().delete(stored.key))
+    return attachment_out(attachment)
+
+
+def claim_attachments(session: Session, actor: User, *, post_id: int, attachment_ids: list[int]) -> None:
+    """Attach the actor's own, not yet attached uploads to a post."""
+    if not attachment_ids:
+        return
+    found = list(session.scalars(select(Attachment).where(Attachment.id.in_(attachment_ids))))
+    by_id = {a.id: a for a in found}
+    for attachment_id in attachment_ids:
+        attachment = by_id.get(attachment_id)
+        if attachment is None or attachment.uploader_id != actor.id or attachment.post_id is not None:
+            raise Invalid(f"Attachment {attachment_id} is not one of your unattached uploads.",
+                          field="attachment_ids")
+        attachment.post_id = post_id
+
+
+def get_attachment(session: Session, actor: User, *, attachment_id: int) -> AttachmentOut:
+    return attachment_out(access_attachment(session, actor, attachment_id))
+
+
+@dataclass(frozen=True)
+class Download:
+    path: Path
+    filename: str
+    content_type: str
+    inline: bool
+    size: int
+
+
+def open_attachment(session: Session, actor: User, *, attachment_id: int) -> Download:
+    attachment = access_attachment(session, actor, attachment_id)
+    return Download(
+        path=storage().path(attachment.storage_key), filename=attachment.filename,
+        content_type=attachment.content_type, inline=attachment.content_type in INLINE_TYPES, size=attachment.size,
+    )

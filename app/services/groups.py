@@ -1,0 +1,516 @@
+"""Groups, memberships, join requests, invitations and channels."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import Channel, Group, GroupInvitation, JoinRequest, Membership, User
+from app.models.enums import GroupKind, GroupRole, RequestStatus, Visibility
+from app.pagination import Page, clamp_limit, encode_cursor, keyset
+from app.realtime.events import channel_topic, group_topic, record_event, user_topic
+from app.schemas.groups import (
+    ChannelCreate,
+    ChannelOut,
+    ChannelUpdate,
+    GroupCreate,
+    GroupOut,
+    GroupRef,
+    GroupUpdate,
+    InvitationOut,
+    JoinOut,
+    JoinRequestOut,
+    MemberOut,
+)
+from app.services.access import GroupAccess, GroupAction, access_channel, access_group, group_access
+from app.services.accounts import is_staff
+from app.services.text import fold, slugify
+from app.services.views import user_summary, user_summary_or_none
+
+DEFAULT_CHANNEL = "Algemeen"
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _ancestors(group: Group, by_id: dict[int, Group]) -> list[GroupRef]:
+    chain: list[GroupRef] = []
+    seen: set[int] = set()
+    parent_id = group.parent_id
+    while parent_id is not None and parent_id in by_id and parent_id not in seen:
+        seen.add(parent_id)
+        parent = by_id[parent_id]
+        chain.insert(0, GroupRef(id=parent.id, slug=parent.slug, name=parent.name))
+        parent_id = parent.parent_id
+    return chain
+
+
+def group_out(access: GroupAccess, *, ancestors: list[GroupRef] | None = None,
+              request_status: str | None = None, invitation_id: int | None = None) -> GroupOut:
+    group = access.group
+    return GroupOut(
+        id=group.id, slug=group.slug, name=group.name, description=group.description, kind=group.kind,
+        visibility=group.visibility, parent_id=group.parent_id, ancestors=ancestors or [],
+        member_count=group.member_count, created_at=group.created_at, archived=group.archived_at is not None,
+        my_role=access.role, my_request=request_status, my_invitation_id=invitation_id,
+    )
+
+
+def _my_pending(session: Session, actor: User, group_ids: Sequence[int]) -> tuple[dict[int, str], dict[int, int]]:
+    requests = {
+        gid: status for gid, status in session.execute(
+            select(JoinRequest.group_id, JoinRequest.status)
+            .where(JoinRequest.user_id == actor.id, JoinRequest.group_id.in_(group_ids),
+                   JoinRequest.status == RequestStatus.pending)
+        )
+    }
+    invitations = {
+        gid: iid for gid, iid in session.execute(
+            select(GroupInvitation.group_id, GroupInvitation.id)
+            .where(GroupInvitation.user_id == actor.id, GroupInvitation.group_id.in_(group_ids),
+                   GroupInvitation.status == RequestStatus.pending)
+        )
+    }
+    return requests, invitations
+
+
+def list_groups(session: Session, actor: User, *, kind: GroupKind | None = None, q: str | None = None,
+                mine: bool = False, include_archived: bool = False) -> list[GroupOut]:
+    """The directory: every group the actor may see, parents before children, filterable."""
+    groups = list(session.scalars(select(Group).order_by(Group.name)))
+    memberships = {
+        m.group_id: m for m in session.scalars(select(Membership).where(Membership.user_id == actor.id))
+    }
+    staff = is_staff(actor)
+    visible = [
+        GroupAccess(group=g, membership=memberships.get(g.id), staff=staff) for g in groups
+    ]
+    visible = [a for a in visible if a.allows(GroupAction.view)]
+    by_id = {a.group.id: a.group for a in visible}
+    needle = fold(q.strip()) if q else ""
+    selected = [
+        a for a in visible
+        if (kind is None or a.group.kind == kind)
+        and (not needle or needle in fold(a.group.name) or needle in a.group.slug)
+        and (not mine or a.is_member)
+        and (include_archived or a.group.archived_at is None)
+    ]
+    requests, invitations = _my_pending(session, actor, [a.group.id for a in selected])
+    out = [
+        group_out(a, ancestors=_ancestors(a.group, by_id), request_status=requests.get(a.group.id),
+                  invitation_id=invitations.get(a.group.id))
+        for a in selected
+    ]
+    out.sort(key=lambda g: [fold(r.name) for r in g.ancestors] + [fold(g.name)])
+    return out
+
+
+def get_group(session: Session, actor: User, *, group_id: int) -> GroupOut:
+    access = access_group(session, actor, group_id, GroupAction.view)
+    return _group_out_full(session, actor, access)
+
+
+def get_group_by_slug(session: Session, actor: User, *, slug: str) -> GroupOut:
+    group_id = session.scalar(select(Group.id).where(Group.slug == slug.lower()))
+    if group_id is None:
+        raise NotFound("Group not found.")
+    return get_group(session, actor, group_id=group_id)
+
+
+def _group_out_full(session: Session, actor: User, access: GroupAccess) -> GroupOut:
+    chain: list[GroupRef] = []
+    parent_id = access.group.parent_id
+    seen: set[int] = set()
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        parent = session.get(Group, parent_id)
+        if parent is None or not group_access(session, actor, parent).allows(GroupAction.view):
+            break
+        chain.insert(0, GroupRef(id=parent.id, slug=parent.slug, name=parent.name))
+        parent_id = parent.parent_id
+    requests, invitations = _my_pending(session, actor, [access.group.id])
+    return group_out(access, ancestors=chain, request_status=requests.get(access.group.id),
+                     invitation_id=invitations.get(access.group.id))
+
+
+# --- creating and changing groups ----------------------------------------------------------------
+
+
+def _unique_slug(session: Session, wanted: str, *, exclude_id: int | None = None) -> str:
+    slug = wanted
+    n = 2
+    while True:
+        stmt = select(Group.id).where(Group.slug == slug)
+        if exclude_id is not None:
+            stmt = stmt.where(Group.id != exclude_id)
+        if session.scalar(stmt) is None:
+            return slug
+        slug = f"{wanted[:75]}-{n}"
+        n += 1
+
+
+def _check_parent(session: Session, actor: User, parent_id: int, *, group_id: int | None = None) -> None:
+    try:
+        access_group(session, actor, parent_id, GroupAction.view)
+    except NotFound:
+        raise Invalid("The parent group does not exist.", field="parent_id") from None
+    # A group cannot sit under itself or under one of its own descendants.
+    current: int | None = parent_id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        if current == group_id:
+            raise Invalid("A group cannot sit under itself or its own subgroup.", field="parent_id")
+        seen.add(current)
+        current = session.scalar(select(Group.parent_id).where(Group.id == current))
+
+
+def create_group(session: Session, actor: User, *, data: GroupCreate) -> GroupOut:
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins create groups.")
+    if data.parent_id is not None:
+        _check_parent(session, actor, data.parent_id)
+    if data.slug and session.scalar(select(Group.id).where(Group.slug == data.slug)) is not None:
+        raise Conflict("Another group already uses this slug.", field="slug")
+    slug = data.slug or _unique_slug(session, slugify(data.name))
+    group = Group(
+        slug=slug, name=data.name, description=data.description, kind=data.kind.value,
+        visibility=data.visibility.value, parent_id=data.parent_id, created_by_id=actor.id, member_count=1,
+    )
+    session.add(group)
+    session.flush()
+    session.add(Membership(group_id=group.id, user_id=actor.id, role=GroupRole.admin.value))
+    session.add(Channel(group_id=group.id, slug=slugify(DEFAULT_CHANNEL), name=DEFAULT_CHANNEL, is_default=True))
+    session.flush()
+    return get_group(session, actor, group_id=group.id)
+
+
+def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpdate) -> GroupOut:
+    access = access_group(session, actor, group_id, GroupAction.administer)
+    group = access.group
+    fields = data.model_fields_set
+    if {"parent_id", "archived"} & fields and not access.staff:
+        raise Forbidden("Only the community manager and admins move or archive groups.")
+    if data.name is not None:
+        group.name = data.name
+    if data.description is not None:
+        group.description = data.description
+    if data.slug is not None and data.slug != group.slug:
+        if session.scalar(select(Group.id).where(Group.slug == data.slug, Group.id != group.id)) is not None:
+            raise Conflict("Another group already uses this slug.", field="slug")
+        group.slug = data.slug
+    if data.visibility is not None:
+        group.visibility = data.visibility.value
+    if "parent_id" in fields:
+        if data.parent_id is not None:
+            _check_parent(session, actor, data.parent_id, group_id=group.id)
+        group.parent_id = data.parent_id
+    if data.archived is not None:
+        group.archived_at = (group.archived_at or utcnow()) if data.archived else None
+    session.flush()
+    out = get_group(session, actor, group_id=group.id)
+    record_event(session, type="group.updated", topic=group_topic(group.id), payload=out.model_copy(
+        update={"my_role": None, "my_request": None, "my_invitation_id": None}))
+    return out
+
+
+# --- membership ----------------------------------------------------------------------------------
+
+
+def _add_member(session: Session, group: Group, user_id: int, role: GroupRole = GroupRole.member) -> Membership:
+    membership = Membership(group_id=group.id, user_id=user_id, role=role.value)
+    session.add(membership)
+    session.flush()
+    _recount(session, group)
+    record_event(session, type="membership.changed", topic=group_topic(group.id),
+                 payload={"group_id": group.id, "user_id": user_id, "role": role.value})
+    return membership
+
+
+def _recount(session: Session, group: Group) -> None:
+    group.member_count = session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.group_id == group.id)
+    ) or 0
+
+
+def join_group(session: Session, actor: User, *, group_id: int, message: str = "") -> JoinOut:
+    access = access_group(session, actor, group_id, GroupAction.view)
+    group = access.group
+    if access.is_member:
+        raise Conflict("You are already a member of this group.")
+    if group.archived_at is not None:
+        raise Conflict("This group is archived.")
+    invitation = session.scalar(
+        select(GroupInvitation).where(GroupInvitation.group_id == group.id, GroupInvitation.user_id == actor.id,
+                                      GroupInvitation.status == RequestStatus.pending)
+    )
+    if group.visibility == Visibility.open or invitation is not None or access.staff:
+        if invitation is not None:
+            invitation.status = RequestStatus.approved.value
+            invitation.decided_at = utcnow()
+        _add_member(session, group, actor.id)
+        return JoinOut(status="member", group=get_group(session, actor, group_id=group.id))
+    if group.visibility == Visibility.secret:
+        raise NotFound("Group not found.")
+    pending = session.scalar(
+        select(JoinRequest).where(JoinRequest.group_id == group.id, JoinRequest.user_id == actor.id,
+                                  JoinRequest.status == RequestStatus.pending)
+    )
+    if pending is not None:
+        raise Conflict("You already asked to join; a group admin will decide.")
+    request = JoinRequest(group_id=group.id, user_id=actor.id, message=message)
+    session.add(request)
+    session.flush()
+    record_event(session, type="join_request.created", topic=group_topic(group.id),
+                 payload={"group_id": group.id, "request_id": request.id, "user_id": actor.id})
+    return JoinOut(status="requested", group=get_group(session, actor, group_id=group.id))
+
+
+def cancel_join_request(session: Session, actor: User, *, group_id: int) -> None:
+    access_group(session, actor, group_id, GroupAction.view)
+    request = session.scalar(
+        select(JoinRequest).where(JoinRequest.group_id == group_id, JoinRequest.user_id == actor.id,
+                                  JoinRequest.status == RequestStatus.pending)
+    )
+    if request is None:
+        raise NotFound("You have no open request for this group.")
+    request.status = RequestStatus.cancelled.value
+    request.decided_at = utcnow()
+
+
+def _other_admins(session: Session, group_id: int, user_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Membership)
+        .where(Membership.group_id == group_id, Membership.role == GroupRole.admin, Membership.user_id != user_id)
+    ) or 0
+
+
+def remove_member(session: Session, actor: User, *, group_id: int, user_id: int) -> None:
+    """Leave (user_id is the actor) or remove someone (group admins)."""
+    action = GroupAction.view if user_id == actor.id else GroupAction.administer
+    access = access_group(session, actor, group_id, action)
+    membership = session.scalar(
+        select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
+    )
+    if membership is None:
+        raise NotFound("This person is not a member of the group.")
+    if membership.role == GroupRole.admin and _other_admins(session, group_id, user_id) == 0 \
+            and access.group.member_count > 1:
+        raise Conflict("The group needs another admin first.", field="user_id")
+    session.delete(membership)
+    session.flush()
+    _recount(session, access.group)
+    record_event(session, type="membership.changed", topic=group_topic(group_id),
+                 payload={"group_id": group_id, "user_id": user_id, "role": None})
+    record_event(session, type="membership.changed", topic=user_topic(user_id),
+                 payload={"group_id": group_id, "user_id": user_id, "role": None})
+
+
+def set_member_role(session: Session, actor: User, *, group_id: int, user_id: int, role: GroupRole) -> MemberOut:
+    access_group(session, actor, group_id, GroupAction.administer)
+    membership = session.scalar(
+        select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
+    )
+    if membership is None:
+        raise NotFound("This person is not a member of the group.")
+    if membership.role == GroupRole.admin and role != GroupRole.admin and _other_admins(session, group_id, user_id) == 0:
+        raise Conflict("The group needs another admin first.", field="role")
+    membership.role = role.value
+    record_event(session, type="membership.changed", topic=group_topic(group_id),
+                 payload={"group_id": group_id, "user_id": user_id, "role": role.value})
+    user = session.get(User, user_id)
+    assert user is not None
+    return MemberOut(user=user_summary(user), role=role, joined_at=membership.created_at)
+
+
+def list_members(session: Session, actor: User, *, group_id: int, cursor: str | None, limit: int | None,
+                 ) -> Page[MemberOut]:
+    access_group(session, actor, group_id, GroupAction.read)
+    n = clamp_limit(limit)
+    stmt = keyset(
+        select(Membership, User).join(User, User.id == Membership.user_id).where(Membership.group_id == group_id),
+        (Membership.id,), cursor, descending=False, types=(int,),
+    ).limit(n + 1)
+    rows = session.execute(stmt).all()
+    items = [MemberOut(user=user_summary(u), role=m.role, joined_at=m.created_at) for m, u in rows[:n]]
+    return Page(items=items, next_cursor=encode_cursor(rows[n - 1][0].id) if len(rows) > n else None)
+
+
+# --- join requests -------------------------------------------------------------------------------
+
+
+def _request_out(request: JoinRequest, user: User) -> JoinRequestOut:
+    return JoinRequestOut(id=request.id, group_id=request.group_id, user=user_summary(user), message=request.message,
+                          status=request.status, created_at=request.created_at, decided_at=request.decided_at)
+
+
+def list_join_requests(session: Session, actor: User, *, group_id: int) -> list[JoinRequestOut]:
+    access_group(session, actor, group_id, GroupAction.administer)
+    rows = session.execute(
+        select(JoinRequest, User).join(User, User.id == JoinRequest.user_id)
+        .where(JoinRequest.group_id == group_id, JoinRequest.status == RequestStatus.pending)
+        .order_by(JoinRequest.created_at)
+    ).all()
+    return [_request_out(r, u) for r, u in rows]
+
+
+def decide_join_request(session: Session, actor: User, *, request_id: int, approve: bool) -> JoinRequestOut:
+    request = session.get(JoinRequest, request_id)
+    if request is None:
+        raise NotFound("Join request not found.")
+    try:
+        access = access_group(session, actor, request.group_id, GroupAction.administer)
+    except NotFound:
+        raise NotFound("Join request not found.") from None
+    if request.status != RequestStatus.pending:
+        raise Conflict(f"This request was already {request.status}.")
+    request.status = (RequestStatus.approved if approve else RequestStatus.declined).value
+    request.decided_at = utcnow()
+    request.decided_by_id = actor.id
+    already = session.scalar(
+        select(Membership.id).where(Membership.group_id == request.group_id, Membership.user_id == request.user_id)
+    )
+    if approve and already is None:
+        _add_member(session, access.group, request.user_id)
+    record_event(session, type="join_request.decided", topic=user_topic(request.user_id),
+                 payload={"group_id": request.group_id, "request_id": request.id, "status": request.status})
+    user = session.get(User, request.user_id)
+    assert user is not None
+    return _request_out(request, user)
+
+
+# --- invitations (the way into a secret group) ---------------------------------------------------
+
+
+def _invitation_out(session: Session, actor: User, invitation: GroupInvitation) -> InvitationOut:
+    group = session.get(Group, invitation.group_id)
+    user = session.get(User, invitation.user_id)
+    assert group is not None and user is not None
+    inviter = session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
+    access = group_access(session, actor, group)
+    return InvitationOut(
+        id=invitation.id, group=group_out(access, invitation_id=invitation.id), user=user_summary(user),
+        invited_by=user_summary_or_none(inviter), status=invitation.status, created_at=invitation.created_at,
+    )
+
+
+def invite_to_group(session: Session, actor: User, *, group_id: int, user_id: int) -> InvitationOut:
+    access = access_group(session, actor, group_id, GroupAction.administer)
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Invalid("No active member with this id.", field="user_id")
+    if group_access(session, user, access.group).is_member:
+        raise Conflict("This person is already a member.", field="user_id")
+    existing = session.scalar(
+        select(GroupInvitation).where(GroupInvitation.group_id == group_id, GroupInvitation.user_id == user_id,
+                                      GroupInvitation.status == RequestStatus.pending)
+    )
+    if existing is not None:
+        return _invitation_out(session, actor, existing)
+    invitation = GroupInvitation(group_id=group_id, user_id=user_id, invited_by_id=actor.id)
+    session.add(invitation)
+    session.flush()
+    record_event(session, type="group_invitation.created", topic=user_topic(user_id),
+                 payload={"group_id": group_id, "invitation_id": invitation.id})
+    return _invitation_out(session, actor, invitation)
+
+
+def list_my_invitations(session: Session, actor: User) -> list[InvitationOut]:
+    invitations = session.scalars(
+        select(GroupInvitation).where(GroupInvitation.user_id == actor.id, GroupInvitation.status == RequestStatus.pending)
+        .order_by(GroupInvitation.created_at.desc())
+    )
+    return [_invitation_out(session, actor, i) for i in invitations]
+
+
+def decide_invitation(session: Session, actor: User, *, invitation_id: int, accept: bool) -> InvitationOut:
+    invitation = session.get(GroupInvitation, invitation_id)
+    if invitation is None or invitation.user_id != actor.id:
+        raise NotFound("Invitation not found.")
+    if invitation.status != RequestStatus.pending:
+        raise Conflict(f"This invitation was already {invitation.status}.")
+    invitation.status = (RequestStatus.approved if accept else RequestStatus.declined).value
+    invitation.decided_at = utcnow()
+    group = session.get(Group, invitation.group_id)
+    assert group is not None
+    if accept and not group_access(session, actor, group).is_member:
+        _add_member(session, group, actor.id)
+    # Any open join request is settled by the invitation.
+    session.execute(
+        update(JoinRequest).where(JoinRequest.group_id == group.id, JoinRequest.user_id == actor.id,
+                                  JoinRequest.status == RequestStatus.pending)
+        .values(status=invitation.status, decided_at=utcnow())
+    )
+    return _invitation_out(session, actor, invitation)
+
+
+# --- channels ------------------------------------------------------------------------------------
+
+
+def list_channels(session: Session, actor: User, *, group_id: int, include_archived: bool = False) -> list[ChannelOut]:
+    access_group(session, actor, group_id, GroupAction.read)
+    stmt = select(Channel).where(Channel.group_id == group_id)
+    if not include_archived:
+        stmt = stmt.where(Channel.archived_at.is_(None))
+    channels = session.scalars(stmt.order_by(Channel.is_default.desc(), Channel.name))
+    return [ChannelOut.model_validate(c) for c in channels]
+
+
+def get_channel(session: Session, actor: User, *, channel_id: int) -> ChannelOut:
+    return ChannelOut.model_validate(access_channel(session, actor, channel_id, GroupAction.read).channel)
+
+
+def _unique_channel_slug(session: Session, group_id: int, name: str, *, exclude_id: int | None = None) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while True:
+        stmt = select(Channel.id).where(Channel.group_id == group_id, Channel.slug == slug)
+        if exclude_id is not None:
+            stmt = stmt.where(Channel.id != exclude_id)
+        if session.scalar(stmt) is None:
+            return slug
+        slug, n = f"{base[:75]}-{n}", n + 1
+
+
+def _name_taken(session: Session, group_id: int, name: str, exclude_id: int | None = None) -> bool:
+    stmt = select(Channel.id).where(Channel.group_id == group_id, func.lower(Channel.name) == name.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(Channel.id != exclude_id)
+    return session.scalar(stmt) is not None
+
+
+def create_channel(session: Session, actor: User, *, group_id: int, data: ChannelCreate) -> ChannelOut:
+    access = access_group(session, actor, group_id, GroupAction.administer)
+    if _name_taken(session, group_id, data.name):
+        raise Conflict("This group already has a channel with that name.", field="name")
+    channel = Channel(group_id=access.group.id, name=data.name, description=data.description,
+                      slug=_unique_channel_slug(session, group_id, data.name))
+    session.add(channel)
+    session.flush()
+    out = ChannelOut.model_validate(channel)
+    record_event(session, type="channel.created", topic=group_topic(group_id), payload=out)
+    return out
+
+
+def update_channel(session: Session, actor: User, *, channel_id: int, data: ChannelUpdate) -> ChannelOut:
+    access = access_channel(session, actor, channel_id, GroupAction.administer)
+    channel = access.channel
+    if data.name is not None and data.name != channel.name:
+        if _name_taken(session, channel.group_id, data.name, exclude_id=channel.id):
+            raise Conflict("This group already has a channel with that name.", field="name")
+        channel.name = data.name
+        channel.slug = _unique_channel_slug(session, channel.group_id, data.name, exclude_id=channel.id)
+    if data.description is not None:
+        channel.description = data.description
+    if data.archived is not None:
+        if data.archived and channel.is_default:
+            raise Conflict("The group's default channel cannot be archived.", field="archived")
+        channel.archived_at = (channel.archived_at or utcnow()) if data.archived else None
+    session.flush()
+    out = ChannelOut.model_validate(channel)
+    for topic in (group_topic(channel.group_id), channel_topic(channel.id)):
+        record_event(session, type="channel.updated", topic=topic, payload=out)
+    return out
+

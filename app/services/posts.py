@@ -1,0 +1,526 @@
+"""Threads (discussions, questions, motions) and their posts: create, read, edit, delete, react, answer."""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import (
+    Attachment,
+    IdempotencyKey,
+    Mention,
+    MotionCoSubmitter,
+    Portfolio,
+    Post,
+    PostRevision,
+    Reaction,
+    Thread,
+    ThreadPortfolio,
+    User,
+)
+from app.models.enums import REACTIONS, ThreadKind
+from app.pagination import Page, clamp_limit, encode_cursor, keyset
+from app.realtime.events import channel_topic, group_topic, record_event, thread_topic
+from app.schemas.posts import (
+    MotionOut,
+    PostOut,
+    QuoteOut,
+    ReactionCount,
+    ReplyCreate,
+    RevisionOut,
+    ThreadCreate,
+    ThreadDetail,
+    ThreadOut,
+    ThreadUpdate,
+)
+from app.schemas.users import PortfolioOut
+from app.services.access import (
+    GroupAccess,
+    GroupAction,
+    PostAction,
+    access_channel,
+    access_group,
+    access_post,
+    access_thread,
+)
+from app.services.attachments import attachment_out, claim_attachments
+from app.services.markdown import excerpt, find_mentions, render_markdown
+from app.services.views import user_summary, user_summary_or_none
+
+# --- idempotency ---------------------------------------------------------------------------------
+
+
+def _fingerprint(target: str, body: str) -> str:
+    return hashlib.sha256(f"{target}\n{body}".encode()).hexdigest()
+
+
+def _claim_idempotency_key(session: Session, actor: User, key: str | None, fingerprint: str,
+                           resource: str) -> int | None:
+    """Reserve the key before creating anything. Returns the earlier resource's id for a retry.
+
+    The reservation is an insert into a unique index: a concurrent duplicate waits on it (PostgreSQL)
+    or on the write lock (SQLite) and then finds the first request's row.
+    """
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 100:
+        raise Invalid("Idempotency-Key must be 1 to 100 characters.", field="Idempotency-Key")
+
+    def existing() -> IdempotencyKey | None:
+        return session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == actor.id,
+                                                           IdempotencyKey.key == key))
+
+    found = existing()
+    if found is None:
+        try:
+            with session.begin_nested():
+                session.add(IdempotencyKey(user_id=actor.id, key=key, fingerprint=fingerprint,
+                                           resource=resource, resource_id=0))
+            return None
+        except IntegrityError:
+            found = existing()
+            if found is None:
+                raise
+    if found.fingerprint != fingerprint or found.resource != resource:
+        raise Conflict("This Idempotency-Key was already used for a different request.", field="Idempotency-Key")
+    if found.resource_id == 0:
+        raise Conflict("A request with this Idempotency-Key is still being processed.", field="Idempotency-Key")
+    return found.resource_id
+
+
+def _remember(session: Session, actor: User, key: str | None, resource_id: int) -> None:
+    if key is None:
+        return
+    row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == actor.id, IdempotencyKey.key == key))
+    assert row is not None
+    row.resource_id = resource_id
+
+
+# --- building the responses (batched: a page of posts costs a fixed number of queries) ------------
+
+
+def _users(session: Session, ids: set[int]) -> dict[int, User]:
+    ids.discard(None)  # type: ignore[arg-type]
+    if not ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thread, access: GroupAccess,
+               *, neutral: bool = False) -> list[PostOut]:
+    """`neutral` leaves out what depends on the viewer (for events every member receives)."""
+    ids = [p.id for p in posts]
+    if not ids:
+        return []
+    quote_ids = {p.quote_post_id for p in posts if p.quote_post_id}
+    quotes = {q.id: q for q in session.scalars(select(Post).where(Post.id.in_(quote_ids)))} if quote_ids else {}
+    users = _users(session, {p.author_id for p in posts if p.author_id} | {q.author_id for q in quotes.values()
+                                                                           if q.author_id})
+    reactions: dict[int, list[ReactionCount]] = defaultdict(list)
+    mine_expr = func.max(case((Reaction.user_id == actor.id, 1), else_=0))
+    for post_id, emoji, count, mine in session.execute(
+        select(Reaction.post_id, Reaction.emoji, func.count(), mine_expr)
+        .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.emoji)
+        .order_by(Reaction.post_id, func.min(Reaction.id))
+    ):
+        reactions[post_id].append(ReactionCount(emoji=emoji, count=count, mine=bool(mine) and not neutral))
+    attachments: dict[int, list[Attachment]] = defaultdict(list)
+    for attachment in session.scalars(select(Attachment).where(Attachment.post_id.in_(ids)).order_by(Attachment.id)):
+        assert attachment.post_id is not None
+        attachments[attachment.post_id].append(attachment)
+    mentions: dict[int, list[str]] = defaultdict(list)
+    for post_id, username in session.execute(
+        select(Mention.post_id, User.username).join(User, User.id == Mention.user_id).where(Mention.post_id.in_(ids))
+    ):
+        mentions[post_id].append(username)
+    moderator = access.allows(GroupAction.moderate)
+    out = []
+    for post in posts:
+        deleted = post.deleted_at is not None
+        quote = quotes.get(post.quote_post_id) if post.quote_post_id else None
+        own = post.author_id == actor.id
+        out.append(PostOut(
+            id=post.id, thread_id=post.thread_id, is_opening=post.is_opening,
+            author=user_summary_or_none(users.get(post.author_id) if post.author_id else None),
+            body="" if deleted else post.body, body_html="" if deleted else post.body_html,
+            created_at=post.created_at, edited_at=post.edited_at, deleted=deleted,
+            quote=QuoteOut(
+                post_id=quote.id, author=user_summary_or_none(users.get(quote.author_id) if quote.author_id else None),
+                excerpt="" if quote.deleted_at else excerpt(quote.body),
+            ) if quote else None,
+            reactions=[] if deleted else reactions.get(post.id, []),
+            attachments=[] if deleted else [attachment_out(a) for a in attachments.get(post.id, [])],
+            mentions=sorted(mentions.get(post.id, [])),
+            is_answer=thread.answer_post_id == post.id,
+            can_edit=not neutral and not deleted and (moderator or (own and access.is_member)),
+            can_delete=not neutral and not deleted and (moderator or own),
+        ))
+    return out
+
+
+def _threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]:
+    ids = [t.id for t in threads]
+    if not ids:
+        return []
+    openings = {p.thread_id: p for p in session.scalars(
+        select(Post).where(Post.thread_id.in_(ids), Post.is_opening.is_(True)))}
+    co_submitters: dict[int, list[int]] = defaultdict(list)
+    for thread_id, user_id in session.execute(
+        select(MotionCoSubmitter.thread_id, MotionCoSubmitter.user_id).where(MotionCoSubmitter.thread_id.in_(ids))
+    ):
+        co_submitters[thread_id].append(user_id)
+    portfolios: dict[int, list[PortfolioOut]] = defaultdict(list)
+    for thread_id, portfolio in session.execute(
+        select(ThreadPortfolio.thread_id, Portfolio).join(Portfolio, Portfolio.id == ThreadPortfolio.portfolio_id)
+        .where(ThreadPortfolio.thread_id.in_(ids)).order_by(Portfolio.name)
+    ):
+        portfolios[thread_id].append(PortfolioOut.model_validate(portfolio))
+    users = _users(session, {t.author_id for t in threads if t.author_id}
+                   | {u for ids_ in co_submitters.values() for u in ids_})
+    out = []
+    for thread in threads:
+        opening = openings.get(thread.id)
+        deleted = thread.deleted_at is not None
+        motion = None
+        if thread.kind == ThreadKind.motion:
+            motion = MotionOut(
+                municipality=thread.motion_municipality, date=thread.motion_date, status=thread.motion_status,
+                vote_result=thread.motion_vote_result,
+                co_submitters=[user_summary(users[u]) for u in sorted(co_submitters[thread.id]) if u in users],
+            )
+        out.append(ThreadOut(
+            id=thread.id, group_id=thread.group_id, channel_id=thread.channel_id, kind=thread.kind,
+            title=thread.title, author=user_summary_or_none(users.get(thread.author_id) if thread.author_id else None),
+            created_at=thread.created_at, last_activity_at=thread.last_activity_at, reply_count=thread.reply_count,
+            deleted=deleted, answer_post_id=thread.answer_post_id, motion=motion,
+            portfolios=portfolios.get(thread.id, []),
+            excerpt="" if deleted or opening is None or opening.deleted_at else excerpt(opening.body),
+        ))
+    return out
+
+
+def _thread_detail(session: Session, actor: User, thread: Thread, access: GroupAccess,
+                   *, neutral: bool = False) -> ThreadDetail:
+    opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
+    assert opening is not None
+    summary = _threads_out(session, [thread])[0]
+    post_out = _posts_out(session, actor, [opening], thread, access, neutral=neutral)[0]
+    return ThreadDetail(**summary.model_dump(), opening_post=post_out, can_edit=post_out.can_edit)
+
+
+# --- writing helpers -----------------------------------------------------------------------------
+
+
+def _store_mentions(session: Session, post: Post) -> None:
+    for mention in list(session.scalars(select(Mention).where(Mention.post_id == post.id))):
+        session.delete(mention)
+    names = find_mentions(post.body)
+    if names:
+        ids = session.scalars(select(User.id).where(User.username.in_(names), User.is_active.is_(True)))
+        for user_id in ids:
+            session.add(Mention(post_id=post.id, user_id=user_id))
+    session.flush()
+
+
+def _check_portfolios(session: Session, portfolio_ids: list[int]) -> list[int]:
+    unique = sorted(set(portfolio_ids))
+    found = set(session.scalars(select(Portfolio.id).where(Portfolio.id.in_(unique)))) if unique else set()
+    missing = [p for p in unique if p not in found]
+    if missing:
+        raise Invalid(f"Unknown portfolio id(s): {', '.join(map(str, missing))}.", field="portfolio_ids")
+    return unique
+
+
+def _set_co_submitters(session: Session, thread: Thread, user_ids: list[int], author_id: int) -> None:
+    unique = sorted(set(user_ids) - {author_id})
+    found = set(session.scalars(select(User.id).where(User.id.in_(unique), User.is_active.is_(True)))) if unique else set()
+    missing = [u for u in unique if u not in found]
+    if missing:
+        raise Invalid(f"Unknown member id(s): {', '.join(map(str, missing))}.", field="motion.co_submitter_ids")
+    for row in list(session.scalars(select(MotionCoSubmitter).where(MotionCoSubmitter.thread_id == thread.id))):
+        session.delete(row)
+    session.flush()
+    for user_id in unique:
+        session.add(MotionCoSubmitter(thread_id=thread.id, user_id=user_id))
+
+
+def _set_portfolios(session: Session, thread: Thread, portfolio_ids: list[int]) -> None:
+    for row in list(session.scalars(select(ThreadPortfolio).where(ThreadPortfolio.thread_id == thread.id))):
+        session.delete(row)
+    session.flush()
+    for portfolio_id in portfolio_ids:
+        session.add(ThreadPortfolio(thread_id=thread.id, portfolio_id=portfolio_id))
+
+
+# --- threads -------------------------------------------------------------------------------------
+
+
+def create_thread(session: Session, actor: User, *, channel_id: int, data: ThreadCreate,
+                  idempotency_key: str | None = None) -> ThreadDetail:
+    access = access_channel(session, actor, channel_id, GroupAction.post)
+    fingerprint = _fingerprint(f"thread:{channel_id}", data.model_dump_json())
+    earlier = _claim_idempotency_key(session, actor, idempotency_key, fingerprint, "thread")
+    if earlier is not None:
+        return get_thread(session, actor, thread_id=earlier)
+    if data.kind == ThreadKind.motion and data.motion is None:
+        raise Invalid("A motion needs its motion fields (at least the municipality).", field="motion")
+    if data.kind != ThreadKind.motion and data.motion is not None:
+        raise Invalid("Only a motion has motion fields.", field="motion")
+    if data.portfolio_ids and data.kind != ThreadKind.question:
+        raise Invalid("Only a question can be addressed to portfolios.", field="portfolio_ids")
+    portfolio_ids = _check_portfolios(session, data.portfolio_ids)
+    now = utcnow()
+    thread = Thread(
+        group_id=access.channel.group_id, channel_id=access.channel.id, author_id=actor.id, kind=data.kind.value,
+        title=data.title, created_at=now, last_activity_at=now,
+    )
+    if data.motion is not None:
+        thread.motion_municipality = data.motion.municipality
+        thread.motion_date = data.motion.date
+        thread.motion_status = data.motion.status.value
+        thread.motion_vote_result = data.motion.vote_result
+    session.add(thread)
+    session.flush()
+    if data.motion is not None:
+        _set_co_submitters(session, thread, data.motion.co_submitter_ids, actor.id)
+    _set_portfolios(session, thread, portfolio_ids)
+    post = Post(thread_id=thread.id, author_id=actor.id, is_opening=True, body=data.body,
+                body_html=render_markdown(data.body), created_at=now)
+    session.add(post)
+    session.flush()
+    claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
+    _store_mentions(session, post)
+    _remember(session, actor, idempotency_key, thread.id)
+    summary = _threads_out(session, [thread])[0]
+    for topic in (channel_topic(thread.channel_id), group_topic(thread.group_id)):
+        record_event(session, type="thread.created", topic=topic, payload=summary)
+    return _thread_detail(session, actor, thread, access.group)
+
+
+def get_thread(session: Session, actor: User, *, thread_id: int) -> ThreadDetail:
+    access = access_thread(session, actor, thread_id, GroupAction.read)
+    return _thread_detail(session, actor, access.thread, access.group)
+
+
+def _list_threads(session: Session, where: list, *, kind: ThreadKind | None, cursor: str | None,
+                  limit: int | None) -> Page[ThreadOut]:
+    n = clamp_limit(limit)
+    stmt = select(Thread).where(*where, Thread.deleted_at.is_(None))
+    if kind is not None:
+        stmt = stmt.where(Thread.kind == kind.value)
+    stmt = keyset(stmt, (Thread.last_activity_at, Thread.id), cursor, descending=True, types=(datetime, int))
+    threads = list(session.scalars(stmt.limit(n + 1)))
+    page = threads[:n]
+    next_cursor = encode_cursor(page[-1].last_activity_at, page[-1].id) if len(threads) > n else None
+    return Page(items=_threads_out(session, page), next_cursor=next_cursor)
+
+
+def list_channel_threads(session: Session, actor: User, *, channel_id: int, kind: ThreadKind | None = None,
+                         cursor: str | None = None, limit: int | None = None) -> Page[ThreadOut]:
+    access_channel(session, actor, channel_id, GroupAction.read)
+    return _list_threads(session, [Thread.channel_id == channel_id], kind=kind, cursor=cursor, limit=limit)
+
+
+def list_group_threads(session: Session, actor: User, *, group_id: int, kind: ThreadKind | None = None,
+                       cursor: str | None = None, limit: int | None = None) -> Page[ThreadOut]:
+    access_group(session, actor, group_id, GroupAction.read)
+    return _list_threads(session, [Thread.group_id == group_id], kind=kind, cursor=cursor, limit=limit)
+
+
+def update_thread(session: Session, actor: User, *, thread_id: int, data: ThreadUpdate) -> ThreadDetail:
+    access = access_thread(session, actor, thread_id, GroupAction.read)
+    thread = access.thread
+    if thread.deleted_at is not None:
+        raise NotFound("Thread not found.")
+    moderator = access.group.allows(GroupAction.moderate)
+    if not moderator and not (thread.author_id == actor.id and access.group.is_member):
+        raise Forbidden("Only the author and the group's moderators can change this thread.")
+    if data.title is not None:
+        thread.title = data.title
+    if data.motion is not None:
+        if thread.kind != ThreadKind.motion:
+            raise Invalid("Only a motion has motion fields.", field="motion")
+        fields = data.motion.model_fields_set
+        if data.motion.municipality is not None:
+            thread.motion_municipality = data.motion.municipality
+        if "date" in fields:
+            thread.motion_date = data.motion.date
+        if data.motion.status is not None:
+            thread.motion_status = data.motion.status.value
+        if "vote_result" in fields:
+            thread.motion_vote_result = data.motion.vote_result
+        if data.motion.co_submitter_ids is not None:
+            _set_co_submitters(session, thread, data.motion.co_submitter_ids, thread.author_id or actor.id)
+    if data.portfolio_ids is not None:
+        if thread.kind != ThreadKind.question:
+            raise Invalid("Only a question can be addressed to portfolios.", field="portfolio_ids")
+        _set_portfolios(session, thread, _check_portfolios(session, data.portfolio_ids))
+    session.flush()
+    summary = _threads_out(session, [thread])[0]
+    for topic in (thread_topic(thread.id), channel_topic(thread.channel_id)):
+        record_event(session, type="thread.updated", topic=topic, payload=summary)
+    return _thread_detail(session, actor, thread, access.group)
+
+
+def delete_thread(session: Session, actor: User, *, thread_id: int) -> None:
+    access = access_thread(session, actor, thread_id, GroupAction.read)
+    thread = access.thread
+    if thread.deleted_at is not None:
+        raise NotFound("Thread not found.")
+    if not (access.group.allows(GroupAction.moderate) or thread.author_id == actor.id):
+        raise Forbidden("Only the author and the group's moderators can delete this thread.")
+    now = utcnow()
+    thread.deleted_at = now
+    opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
+    if opening is not None and opening.deleted_at is None:
+        opening.deleted_at, opening.deleted_by_id = now, actor.id
+    payload = {"thread_id": thread.id, "channel_id": thread.channel_id, "group_id": thread.group_id}
+    for topic in (thread_topic(thread.id), channel_topic(thread.channel_id), group_topic(thread.group_id)):
+        record_event(session, type="thread.deleted", topic=topic, payload=payload)
+
+
+def set_answer(session: Session, actor: User, *, thread_id: int, post_id: int | None) -> ThreadDetail:
+    access = access_thread(session, actor, thread_id, GroupAction.read)
+    thread = access.thread
+    if thread.kind != ThreadKind.question:
+        raise Conflict("Only a question has an answer.")
+    if thread.author_id != actor.id and not access.group.allows(GroupAction.moderate):
+        raise Forbidden("Only the asker and the group's moderators mark the answer.")
+    if post_id is not None:
+        post = session.get(Post, post_id)
+        if post is None or post.thread_id != thread.id or post.is_opening or post.deleted_at is not None:
+            raise Invalid("The answer must be a reply in this thread.", field="post_id")
+    thread.answer_post_id = post_id
+    session.flush()
+    record_event(session, type="thread.answered", topic=thread_topic(thread.id),
+                 payload={"thread_id": thread.id, "answer_post_id": post_id})
+    return _thread_detail(session, actor, thread, access.group)
+
+
+# --- replies and posts ---------------------------------------------------------------------------
+
+
+def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCreate,
+                 idempotency_key: str | None = None) -> PostOut:
+    access = access_thread(session, actor, thread_id, GroupAction.post)
+    thread = access.thread
+    if thread.deleted_at is not None:
+        raise NotFound("Thread not found.")
+    if access.channel.archived_at is not None:
+        raise Conflict("This channel is archived; nothing new can be posted in it.")
+    fingerprint = _fingerprint(f"reply:{thread_id}", data.model_dump_json())
+    earlier = _claim_idempotency_key(session, actor, idempotency_key, fingerprint, "post")
+    if earlier is not None:
+        return get_post(session, actor, post_id=earlier)
+    if data.quote_post_id is not None:
+        quoted = session.get(Post, data.quote_post_id)
+        if quoted is None or quoted.thread_id != thread.id or quoted.deleted_at is not None:
+            raise Invalid("You can only quote a post in this thread.", field="quote_post_id")
+    now = utcnow()
+    post = Post(thread_id=thread.id, author_id=actor.id, body=data.body, body_html=render_markdown(data.body),
+                quote_post_id=data.quote_post_id, created_at=now)
+    session.add(post)
+    session.flush()
+    claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
+    _store_mentions(session, post)
+    thread.reply_count += 1
+    thread.last_activity_at = now
+    _remember(session, actor, idempotency_key, post.id)
+    neutral = _posts_out(session, actor, [post], thread, access.group, neutral=True)[0]
+    record_event(session, type="post.created", topic=thread_topic(thread.id), payload=neutral)
+    record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={
+        "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),
+        "post_id": post.id})
+    return _posts_out(session, actor, [post], thread, access.group)[0]
+
+
+def list_replies(session: Session, actor: User, *, thread_id: int, cursor: str | None = None,
+                 limit: int | None = None) -> Page[PostOut]:
+    access = access_thread(session, actor, thread_id, GroupAction.read)
+    n = clamp_limit(limit)
+    stmt = keyset(select(Post).where(Post.thread_id == thread_id, Post.is_opening.is_(False)),
+                  (Post.id,), cursor, descending=False, types=(int,))
+    posts = list(session.scalars(stmt.limit(n + 1)))
+    page = posts[:n]
+    return Page(items=_posts_out(session, actor, page, access.thread, access.group),
+                next_cursor=encode_cursor(page[-1].id) if len(posts) > n else None)
+
+
+def get_post(session: Session, actor: User, *, post_id: int) -> PostOut:
+    access = access_post(session, actor, post_id, PostAction.read)
+    return _posts_out(session, actor, [access.post], access.thread, access.group)[0]
+
+
+def update_post(session: Session, actor: User, *, post_id: int, body: str) -> PostOut:
+    access = access_post(session, actor, post_id, PostAction.edit)
+    post = access.post
+    if body == post.body:
+        return _posts_out(session, actor, [post], access.thread, access.group)[0]
+    session.add(PostRevision(post_id=post.id, body=post.body, editor_id=actor.id))
+    post.body = body
+    post.body_html = render_markdown(body)
+    post.edited_at = utcnow()
+    session.flush()
+    _store_mentions(session, post)
+    neutral = _posts_out(session, actor, [post], access.thread, access.group, neutral=True)[0]
+    record_event(session, type="post.updated", topic=thread_topic(post.thread_id), payload=neutral)
+    return _posts_out(session, actor, [post], access.thread, access.group)[0]
+
+
+def delete_post(session: Session, actor: User, *, post_id: int) -> None:
+    access = access_post(session, actor, post_id, PostAction.delete)
+    if access.post.is_opening:
+        delete_thread(session, actor, thread_id=access.thread.id)
+        return
+    post, thread = access.post, access.thread
+    post.deleted_at, post.deleted_by_id = utcnow(), actor.id
+    thread.reply_count = max(0, thread.reply_count - 1)
+    if thread.answer_post_id == post.id:
+        thread.answer_post_id = None
+    record_event(session, type="post.deleted", topic=thread_topic(thread.id),
+                 payload={"post_id": post.id, "thread_id": thread.id})
+
+
+def list_revisions(session: Session, actor: User, *, post_id: int) -> list[RevisionOut]:
+    access = access_post(session, actor, post_id, PostAction.read)
+    if access.post.deleted_at is not None:
+        raise NotFound("Post not found.")
+    revisions = list(session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post_id).order_by(PostRevision.id.desc())))
+    users = _users(session, {r.editor_id for r in revisions if r.editor_id})
+    return [RevisionOut(id=r.id, body=r.body, editor=user_summary_or_none(users.get(r.editor_id) if r.editor_id
+                                                                           else None), created_at=r.created_at)
+            for r in revisions]
+
+
+def set_reaction(session: Session, actor: User, *, post_id: int, emoji: str, on: bool) -> PostOut:
+    if emoji not in REACTIONS:
+        raise Invalid(f"Choose one of {' '.join(REACTIONS)}.", field="emoji")
+    access = access_post(session, actor, post_id, PostAction.react)
+    existing = session.scalar(select(Reaction).where(Reaction.post_id == post_id, Reaction.user_id == actor.id,
+                                                     Reaction.emoji == emoji))
+    changed = False
+    if on and existing is None:
+        try:
+            with session.begin_nested():
+                session.add(Reaction(post_id=post_id, user_id=actor.id, emoji=emoji))
+            changed = True
+        except IntegrityError:  # a double click that raced itself: the reaction is there, as asked
+            pass
+    elif not on and existing is not None:
+        session.delete(existing)
+        session.flush()
+        changed = True
+    if changed:
+        neutral = _posts_out(session, actor, [access.post], access.thread, access.group, neutral=True)[0]
+        record_event(session, type="reaction.changed", topic=thread_topic(access.thread.id),
+                     payload={"post_id": post_id, "thread_id": access.thread.id,
+                              "reactions": [r.model_dump() for r in neutral.reactions]})
+    return _posts_out(session, actor, [access.post], access.thread, access.group)[0]

@@ -1,0 +1,147 @@
+"""Profiles: what members say about themselves, avatars, and the portfolio tags they hold."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import on_rollback
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import Portfolio, User, UserPortfolio
+from app.models.enums import Province
+from app.pagination import Page, clamp_limit, encode_cursor, keyset
+from app.schemas.users import MeOut, PortfolioOut, ProfileOut, ProfileUpdate, UserSummary
+from app.services.accounts import is_staff
+from app.services.attachments import storage
+from app.services.text import fold, slugify
+from app.services.views import user_summary
+
+AVATAR_SIZE = 256
+# Decompression bombs: refuse images that would decode to more pixels than this.
+MAX_AVATAR_PIXELS = 40_000_000
+
+
+def profile_out(user: User) -> ProfileOut:
+    return ProfileOut(
+        **user_summary(user).model_dump(), province=user.province, bio=user.bio,
+        portfolios=[PortfolioOut.model_validate(p) for p in user.portfolios], role=user.role,
+        created_at=user.created_at, is_active=user.is_active,
+    )
+
+
+def me_out(user: User) -> MeOut:
+    return MeOut(**profile_out(user).model_dump(), email=user.email, language=user.language,
+                 storage_used=user.storage_used, storage_quota=get_settings().storage_quota_bytes)
+
+
+def get_profile(session: Session, actor: User, *, user_id: int) -> ProfileOut:
+    user = session.get(User, user_id)
+    if user is None or (not user.is_active and not is_staff(actor)):
+        raise NotFound("Member not found.")
+    return profile_out(user)
+
+
+def get_profile_by_username(session: Session, actor: User, *, username: str) -> ProfileOut:
+    user_id = session.scalar(select(User.id).where(User.username == username.lower()))
+    if user_id is None:
+        raise NotFound("Member not found.")
+    return get_profile(session, actor, user_id=user_id)
+
+
+def list_members(session: Session, actor: User, *, q: str | None = None, province: Province | None = None,
+                 portfolio_id: int | None = None, cursor: str | None = None, limit: int | None = None,
+                 ) -> Page[UserSummary]:
+    n = clamp_limit(limit)
+    stmt = select(User).where(User.is_active.is_(True))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(User.username.like(like), User.display_name.ilike(like),
+                              User.municipality.ilike(like)))
+    if province is not None:
+        stmt = stmt.where(User.province == province.value)
+    if portfolio_id is not None:
+        stmt = stmt.where(User.id.in_(select(UserPortfolio.user_id).where(UserPortfolio.portfolio_id == portfolio_id)))
+    users = list(session.scalars(keyset(stmt, (User.id,), cursor, descending=False, types=(int,)).limit(n + 1)))
+    page = users[:n]
+    return Page(items=[user_summary(u) for u in page],
+                next_cursor=encode_cursor(page[-1].id) if len(users) > n else None)
+
+
+def update_me(session: Session, actor: User, *, data: ProfileUpdate) -> MeOut:
+    fields = data.model_fields_set
+    for name in ("display_name", "bio", "language"):
+        value = getattr(data, name)
+        if value is not None:
+            setattr(actor, name, value)
+    for name in ("title", "municipality", "province"):
+        if name in fields:  # these may be cleared with null
+            value = getattr(data, name)
+            setattr(actor, name, value.value if hasattr(value, "value") else value)
+    if data.portfolio_ids is not None:
+        unique = sorted(set(data.portfolio_ids))
+        found = list(session.scalars(select(Portfolio).where(Portfolio.id.in_(unique)))) if unique else []
+        if len(found) != len(unique):
+            missing = sorted(set(unique) - {p.id for p in found})
+            raise Invalid(f"Unknown portfolio id(s): {', '.join(map(str, missing))}.", field="portfolio_ids")
+        actor.portfolios = found
+    session.flush()
+    return me_out(actor)
+
+
+def set_avatar(session: Session, actor: User, *, source: BinaryIO) -> MeOut:
+    """Re-encode to a 256 px PNG: strips metadata and anything hidden in the original file."""
+    limit = get_settings().avatar_max_bytes
+    data = source.read(limit + 1)
+    if len(data) > limit:
+        raise Invalid(f"The image is larger than {limit // (1024 * 1024)} MB.", field="file")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
+                raise Invalid("Upload a PNG, JPEG, GIF or WebP image.", field="file")
+            if image.width * image.height > MAX_AVATAR_PIXELS:
+                raise Invalid("The image has too many pixels.", field="file")
+            image = ImageOps.exif_transpose(image).convert("RGBA")
+            image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE))
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise Invalid("This file is not an image we can read.", field="file") from None
+    old = actor.avatar_key
+    key = storage().save_bytes(out.getvalue())
+    on_rollback(session, lambda: storage().delete(key))
+    actor.avatar_key = key
+    session.flush()
+    if old:
+        storage().delete(old)
+    return me_out(actor)
+
+
+def avatar_path(session: Session, actor: User, *, user_id: int) -> Path:
+    user = session.get(User, user_id)
+    if user is None or user.avatar_key is None:
+        raise NotFound("No avatar.")
+    return storage().path(user.avatar_key)
+
+
+def list_portfolios(session: Session) -> list[PortfolioOut]:
+    return [PortfolioOut.model_validate(p) for p in session.scalars(select(Portfolio).order_by(Portfolio.name))]
+
+
+def create_portfolio(session: Session, actor: User, *, name: str) -> PortfolioOut:
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins add portfolio tags.")
+    slug = slugify(name)
+    existing = session.scalars(select(Portfolio)).all()
+    if any(p.slug == slug or fold(p.name) == fold(name) for p in existing):
+        raise Conflict("This portfolio tag already exists.", field="name")
+    portfolio = Portfolio(slug=slug, name=name)
+    session.add(portfolio)
+    session.flush()
+    return PortfolioOut.model_validate(portfolio)
+
+

@@ -1,0 +1,137 @@
+"""The test harness: a real database (a SQLite file, or a fresh PostgreSQL database), built once with
+Alembic; every test runs inside a transaction that is rolled back. The backend comes from
+PLEIN_TEST_BACKEND (sqlite | postgresql), set by `python3 manage.py test` (tests/runner.py)."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.backends import BACKEND, postgres_admin_url, redis_test_url
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+os.environ["BASE_URL"] = "http://testserver"
+os.environ["ENVIRONMENT"] = "test"
+
+
+def pytest_report_header() -> str:
+    return f"plein test backend: {BACKEND}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI every test must run: a skipped test means something is missing from the machine."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if os.environ.get("CI") == "true" and skipped and exitstatus == 0:
+        reporter.write_line(f"CI=true: {len(skipped)} skipped test(s) count as failures", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'plein-test.db'}"
+        return
+    import psycopg
+
+    admin = postgres_admin_url()
+    name = f"plein_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from app.config import Settings, get_settings
+
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["UPLOAD_DIR"] = str(tmp_path_factory.mktemp("uploads"))
+    if BACKEND == "postgresql":
+        os.environ["REDIS_URL"] = redis_test_url()
+    else:
+        os.environ.pop("REDIS_URL", None)
+    get_settings.cache_clear()
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def engine(settings) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    from app import migrate
+    from app.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def db(connection: Connection):  # type: ignore[no-untyped-def]
+    """A Database whose sessions live inside the test's transaction: commits become savepoints."""
+    from app.db import Database
+
+    database = Database(connection.engine)
+    database.sessionmaker = sessionmaker(bind=connection, expire_on_commit=False,
+                                         join_transaction_mode="create_savepoint")
+    return database
+
+
+@pytest.fixture
+def app(settings, db):  # type: ignore[no-untyped-def]
+    from app.main import create_app
+
+    application = create_app(settings, database=db)
+    application.state.login_limiter.reset()
+    yield application
+    application.state.login_limiter.reset()
+
+
+@pytest.fixture
+def anon(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def session(db) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+    """A session for arranging data and checking the database directly."""
+    s = db.sessionmaker()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def run(db, app) -> Callable:  # type: ignore[no-untyped-def]
+    """Run a service function in its own unit of work, as a request would: run(fn, actor, **kw)."""
+    from app.db import unit_of_work
+    from app.models import User
+
+    def _run(fn: Callable, actor=None, /, **kwargs):  # type: ignore[no-untyped-def]
+        with unit_of_work(db, app.state.dispatcher) as s:
+            if actor is None:
+                return fn(s, **kwargs)
+            return fn(s, s.get(User, actor.id), **kwargs)
+
+    return _run
+
+
+from tests.factories import *  # noqa: E402,F403  (fixtures)

@@ -1,0 +1,156 @@
+"""Factories build real objects; groups, channels and threads go through the services."""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.models import User
+from app.realtime.events import Event
+from app.security import hash_password
+
+PASSWORD = "correct horse battery staple"
+_HASH: list[str] = []
+_counter = itertools.count(1)
+
+
+def _password_hash() -> str:
+    if not _HASH:  # argon2 is slow on purpose; one hash serves every test user
+        _HASH.append(hash_password(PASSWORD))
+    return _HASH[0]
+
+
+@pytest.fixture
+def make_user(session) -> Callable[..., User]:  # type: ignore[no-untyped-def]
+    def _make(role: str = "member", **fields: Any) -> User:
+        n = next(_counter)
+        values: dict[str, Any] = {
+            "email": f"lid{n}@example.nl", "username": f"lid{n}", "display_name": f"Lid {n}",
+            "password_hash": _password_hash(), "role": role,
+        }
+        values.update(fields)
+        user = User(**values)
+        session.add(user)
+        session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def admin(make_user) -> User:  # type: ignore[no-untyped-def]
+    return make_user("admin", display_name="Beheerder")
+
+
+@pytest.fixture
+def manager(make_user) -> User:  # type: ignore[no-untyped-def]
+    return make_user("community_manager", display_name="Community manager")
+
+
+@pytest.fixture
+def member(make_user) -> User:  # type: ignore[no-untyped-def]
+    return make_user(display_name="Anna de Vries", title="raadslid", municipality="Alkmaar")
+
+
+@pytest.fixture
+def outsider(make_user) -> User:  # type: ignore[no-untyped-def]
+    return make_user(display_name="Buiten Staander")
+
+
+class ApiClient:
+    """A logged-in browser: cookie session plus the CSRF header on every write."""
+
+    def __init__(self, client: TestClient, user: User) -> None:
+        self.http = client
+        self.user = user
+
+    def request(self, method: str, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+        return self.http.request(method, url, **kwargs)
+
+    def get(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+        return self.http.get(url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+        return self.http.post(url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+        return self.http.patch(url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+        return self.http.put(url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+        return self.http.delete(url, **kwargs)
+
+
+@pytest.fixture
+def client_for(app) -> Iterator[Callable[[User], ApiClient]]:  # type: ignore[no-untyped-def]
+    clients: list[TestClient] = []
+
+    def _login(user: User, password: str = PASSWORD) -> ApiClient:
+        client = TestClient(app, base_url="http://testserver")
+        client.__enter__()
+        clients.append(client)
+        response = client.post("/api/v1/auth/login", json={"email": user.email, "password": password})
+        assert response.status_code == 200, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        return ApiClient(client, user)
+
+    yield _login
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_group(run, manager) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Create a group through the service (as the community manager) and add members to it."""
+    from app.schemas.groups import GroupCreate
+    from app.services import groups
+
+    def _make(name: str | None = None, *, kind: str = "theme", visibility: str = "open",
+              members: tuple[User, ...] = (), admins: tuple[User, ...] = (), parent_id: int | None = None,
+              ) -> dict[str, Any]:
+        n = next(_counter)
+        out = run(groups.create_group, manager, data=GroupCreate(
+            name=name or f"Groep {n}", kind=kind, visibility=visibility, parent_id=parent_id))
+        for user in (*members, *admins):
+            invitation = run(groups.invite_to_group, manager, group_id=out.id, user_id=user.id)
+            run(groups.decide_invitation, user, invitation_id=invitation.id, accept=True)
+        for user in admins:
+            run(groups.set_member_role, manager, group_id=out.id, user_id=user.id, role="admin")
+        channel = run(groups.list_channels, manager, group_id=out.id)[0]
+        return {"id": out.id, "slug": out.slug, "channel_id": channel.id}
+
+    return _make
+
+
+@pytest.fixture
+def make_thread(run) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untyped-def]
+    from app.schemas.posts import ThreadCreate
+    from app.services import posts
+
+    def _make(author: User, channel_id: int, *, title: str = "Een vraag over de WMO", body: str = "Wie weet dit?",
+              kind: str = "discussion", **fields: Any) -> dict[str, Any]:
+        detail = run(posts.create_thread, author, channel_id=channel_id,
+                     data=ThreadCreate(kind=kind, title=title, body=body, **fields))
+        return {"id": detail.id, "opening_post_id": detail.opening_post.id}
+
+    return _make
+
+
+@pytest.fixture
+def capture_events(app) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
+    """Every event published to the bus during the test (i.e. after a commit)."""
+    events: list[Event] = []
+    unsubscribe = app.state.bus.subscribe(events.append)
+    yield events
+    unsubscribe()
+
+
+@pytest.fixture
+def mails(app):  # type: ignore[no-untyped-def]
+    app.state.mailer.sent.clear()
+    return app.state.mailer.sent

@@ -113,7 +113,7 @@ def cmd_run_demo(args: argparse.Namespace) -> int:
     migrate.upgrade(db.engine)
     demo.load(db, force=False)
     db.engine.dispose()
-    print("\nDemo logins (wachtwoord voor allen: %s)" % demo.DEMO_PASSWORD)
+    print(f"\nDemo logins (wachtwoord voor allen: {demo.DEMO_PASSWORD})")
     for role, email in demo.DEMO_LOGINS:
         print(f"  {role:<20} {email}")
     print(f"\nOpen http://{args.host}:{args.port}/  (API: http://{args.host}:{args.port}/api/docs)\n", flush=True)

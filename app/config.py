@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = f"sqlite:///{VAR / 'plein.db'}"
     redis_url: str | None = None
+    # Namespaces every Redis key, so several Plein sites (or test runs) can share one Redis.
+    redis_prefix: str = Field(default="plein", pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
     secret_key: str = DEV_SECRET
     base_url: str = "http://127.0.0.1:8000"
     upload_dir: Path = VAR / "uploads"
@@ -49,7 +51,7 @@ class Settings(BaseSettings):
             raise ValueError(f"DATABASE_URL is not a database URL: {exc}") from None
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError("DATABASE_URL must be sqlite:///… or postgresql+psycopg://…")
-        if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+        if url.get_backend_name() == "postgresql" and url.drivername != "postgresql+psycopg":
             # Operators paste plain postgresql:// URLs; psycopg 3 is the driver we ship.
             value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         return value

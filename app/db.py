@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -61,6 +69,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "savepoint")
+        def _savepoint_inside_transaction(connection: Any, _name: str | None) -> None:
+            # pysqlite sends BEGIN only before the first INSERT/UPDATE/DELETE. A SAVEPOINT sent earlier would
+            # open the transaction itself, and its RELEASE would commit what the action later rolls back.
+            if not connection.connection.dbapi_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.mailer = LogMailer()
     app.state.dispatcher = Dispatcher(app.state.bus, app.state.mailer)
     app.state.login_limiter = LoginLimiter(
-        f"{settings.redis_url}" if settings.redis_url else "memory://",
+        settings.redis_url or "memory://", key_prefix=f"{settings.redis_prefix}:limits",
         per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
     )
     install_error_handlers(app)

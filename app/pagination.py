@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, or_
 
 from app.errors import Invalid
+from app.schemas.common import MAX_ID
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 30
@@ -31,9 +32,14 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(types):
             raise ValueError
-        return tuple(
+        values = tuple(
             datetime.fromisoformat(v) if t is datetime else t(v) for v, t in zip(raw, types, strict=True)
         )
+        if any(isinstance(v, datetime) and v.tzinfo is None for v in values):
+            raise ValueError("cursor times carry their zone")
+        if any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in values):
+            raise ValueError("cursor id out of range")
+        return values
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
         raise Invalid("This cursor is not valid; start again without it.", field="cursor") from None
 

@@ -13,8 +13,9 @@ from app.errors import TooManyRequests
 
 
 class LoginLimiter:
-    def __init__(self, storage_uri: str, *, per_account: str, per_address: str) -> None:
-        self.storage: Storage = storage_from_string(storage_uri)
+    def __init__(self, storage_uri: str, *, key_prefix: str, per_account: str, per_address: str) -> None:
+        options = {"key_prefix": key_prefix} if not storage_uri.startswith("memory") else {}
+        self.storage: Storage = storage_from_string(storage_uri, **options)
         self._limiter = MovingWindowRateLimiter(self.storage)
         self._per_account: list[RateLimitItem] = parse_many(per_account)
         self._per_address: list[RateLimitItem] = parse_many(per_address)

@@ -37,3 +37,25 @@ def redis_reason() -> str | None:
     except Exception as exc:  # noqa: BLE001
         return f"no Redis at {redis_test_url()} ({type(exc).__name__}: {exc})"
     return None
+
+
+def create_postgres_database(prefix: str) -> tuple[str, str]:
+    """A new, empty database on the test server: (its name, its SQLAlchemy URL)."""
+    import secrets
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = postgres_admin_url()
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
+    return name, url.render_as_string(hide_password=False)
+
+
+def drop_postgres_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

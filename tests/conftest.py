@@ -4,17 +4,19 @@ PLEIN_TEST_BACKEND (sqlite | postgresql), set by `python3 manage.py test` (tests
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.backends import BACKEND, postgres_admin_url, redis_test_url
+from tests.backends import (
+    BACKEND,
+    create_postgres_database,
+    drop_postgres_database,
+    redis_test_url,
+)
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ["BASE_URL"] = "http://testserver"
@@ -39,16 +41,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if BACKEND == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'plein-test.db'}"
         return
-    import psycopg
-
-    admin = postgres_admin_url()
-    name = f"plein_test_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name, url = create_postgres_database("plein_test")
+    yield url
+    drop_postgres_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +54,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # ty
     os.environ["UPLOAD_DIR"] = str(tmp_path_factory.mktemp("uploads"))
     if BACKEND == "postgresql":
         os.environ["REDIS_URL"] = redis_test_url()
+        # Its own key space: parallel runs on one Redis must not share rate-limit counters.
+        os.environ["REDIS_PREFIX"] = f"plein-test-{os.getpid()}"
     else:
         os.environ.pop("REDIS_URL", None)
     get_settings.cache_clear()

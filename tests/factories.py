@@ -87,16 +87,25 @@ class ApiClient:
 
 
 @pytest.fixture
-def client_for(app) -> Iterator[Callable[[User], ApiClient]]:  # type: ignore[no-untyped-def]
+def client_for(app, run) -> Iterator[Callable[[User], ApiClient]]:  # type: ignore[no-untyped-def]
+    """A logged-in client. The session is started by the service, skipping argon2: the login endpoint
+    itself (password check, rate limits, cookie flags) is tested in tests/api/test_auth.py."""
+    from app.api.deps import CSRF_COOKIE, SESSION_COOKIE
+    from app.security import csrf_token_for
+    from app.services import accounts
+
     clients: list[TestClient] = []
 
-    def _login(user: User, password: str = PASSWORD) -> ApiClient:
+    def _login(user: User) -> ApiClient:
         client = TestClient(app, base_url="http://testserver")
         client.__enter__()
         clients.append(client)
-        response = client.post("/api/v1/auth/login", json={"email": user.email, "password": password})
-        assert response.status_code == 200, response.text
-        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        login = run(accounts.start_session, user, ip_address="testclient", user_agent="pytest")
+        csrf = csrf_token_for(app.state.settings.secret_key, login.token)
+        # The domain httpx gives cookies from http://testserver, so the server can replace or delete them.
+        client.cookies.set(SESSION_COOKIE, login.token, domain="testserver.local")
+        client.cookies.set(CSRF_COOKIE, csrf, domain="testserver.local")
+        client.headers["X-CSRF-Token"] = csrf
         return ApiClient(client, user)
 
     yield _login

@@ -20,7 +20,9 @@ def run_suite(backend: str, args: list[str]) -> int:
 
 def main(args: list[str]) -> int:
     ci = os.environ.get("CI") == "true"
-    results = {"sqlite": run_suite("sqlite", args)}
+    print("=== ruff (lint) ===", flush=True)
+    results = {"lint": subprocess.call([sys.executable, "-m", "ruff", "check", "app", "tests", "bench"])}
+    results["sqlite"] = run_suite("sqlite", args)
     missing = [r for r in (postgres_reason(), redis_reason()) if r]
     if missing:
         reason = "; ".join(missing)

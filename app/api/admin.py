@@ -3,7 +3,14 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from app.api.deps import CurrentUser, SessionDep
-from app.schemas.users import InviteCreate, InviteCreated, InviteOut, ProfileOut, UserAdminUpdate
+from app.schemas.common import PathId
+from app.schemas.users import (
+    InviteCreate,
+    InviteCreated,
+    InviteOut,
+    ProfileOut,
+    UserAdminUpdate,
+)
 from app.services import accounts
 from app.services.profiles import profile_out
 
@@ -22,11 +29,11 @@ def create_invite(body: InviteCreate, actor: CurrentUser, session: SessionDep) -
 
 
 @router.delete("/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_invite(invite_id: int, actor: CurrentUser, session: SessionDep) -> None:
+def revoke_invite(invite_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
     accounts.revoke_invite(session, actor, invite_id=invite_id)
 
 
 @router.patch("/admin/users/{user_id}", response_model=ProfileOut)
-def update_user(user_id: int, body: UserAdminUpdate, actor: CurrentUser, session: SessionDep) -> ProfileOut:
+def update_user(user_id: PathId, body: UserAdminUpdate, actor: CurrentUser, session: SessionDep) -> ProfileOut:
     user = accounts.update_user_admin(session, actor, user_id=user_id, role=body.role, is_active=body.is_active)
     return profile_out(user)

@@ -2,8 +2,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.deps import CSRF_COOKIE, SESSION_COOKIE, AuthDep, CurrentUser, SessionDep, client_ip
-from app.config import get_settings
+from app.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AuthDep,
+    CurrentUser,
+    SessionDep,
+    client_ip,
+)
+from app.config import Settings
+from app.schemas.common import PathId
 from app.schemas.users import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -24,8 +32,14 @@ from app.services.profiles import me_out
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-def _set_session_cookies(response: Response, token: str) -> str:
-    settings = get_settings()
+def _settings(request: Request) -> Settings:
+    # The app's own settings, not the process-wide ones: an app built for https must send Secure cookies.
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _set_session_cookies(request: Request, response: Response, token: str) -> str:
+    settings = _settings(request)
     csrf = csrf_token_for(settings.secret_key, token)
     max_age = settings.session_absolute_hours * 3600
     response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax",
@@ -36,9 +50,10 @@ def _set_session_cookies(response: Response, token: str) -> str:
     return csrf
 
 
-def _clear_session_cookies(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+def _clear_session_cookies(request: Request, response: Response) -> None:
+    secure = _settings(request).secure_cookies
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, samesite="lax")
 
 
 @router.post("/auth/login", response_model=SessionInfo)
@@ -47,15 +62,15 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
         session, request.app.state.login_limiter, email=body.email, password=body.password,
         ip_address=client_ip(request), user_agent=request.headers.get("user-agent"),
     )
-    csrf = _set_session_cookies(response, result.token)
+    csrf = _set_session_cookies(request, response, result.token)
     return SessionInfo(user=me_out(result.user), csrf_token=csrf)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(auth: AuthDep, session: SessionDep, response: Response) -> None:
+def logout(auth: AuthDep, session: SessionDep, request: Request, response: Response) -> None:
     if auth.session_id is not None:
         accounts.logout(session, auth_session_id=auth.session_id)
-    _clear_session_cookies(response)
+    _clear_session_cookies(request, response)
 
 
 @router.get("/auth/session", response_model=SessionInfo)
@@ -72,10 +87,11 @@ def my_sessions(auth: AuthDep, session: SessionDep) -> list[AuthSessionOut]:
 
 
 @router.delete("/auth/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
-def end_session(session_id: int, auth: AuthDep, session: SessionDep, response: Response) -> None:
+def end_session(session_id: PathId, auth: AuthDep, session: SessionDep, request: Request,
+                response: Response) -> None:
     accounts.end_session(session, auth.user, auth_session_id=session_id)
     if session_id == auth.session_id:
-        _clear_session_cookies(response)
+        _clear_session_cookies(request, response)
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
@@ -108,7 +124,7 @@ def accept_invite(token: str, body: InviteAccept, request: Request, response: Re
                                   password=body.password)
     result = accounts.start_session(session, user, ip_address=client_ip(request),
                                     user_agent=request.headers.get("user-agent"))
-    csrf = _set_session_cookies(response, result.token)
+    csrf = _set_session_cookies(request, response, result.token)
     return SessionInfo(user=me_out(user), csrf_token=csrf)
 
 
@@ -124,5 +140,5 @@ def create_token(body: ApiTokenCreate, actor: CurrentUser, session: SessionDep) 
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, actor: CurrentUser, session: SessionDep) -> None:
+def revoke_token(token_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
     accounts.revoke_api_token(session, actor, token_id=token_id)

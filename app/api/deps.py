@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
 from app.db import unit_of_work
 from app.errors import Forbidden, Unauthenticated
 from app.models import User
@@ -35,12 +34,7 @@ class Auth:
     user: User
     session_id: int | None  # the cookie session, None for API tokens
     session_token: str | None
-
-    @property
-    def csrf_token(self) -> str | None:
-        if self.session_token is None:
-            return None
-        return csrf_token_for(get_settings().secret_key, self.session_token)
+    csrf_token: str | None = None  # bound to the cookie session; API tokens need none
 
 
 def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
@@ -57,7 +51,8 @@ def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
     if resolved is None:
         return None
     user, auth_session = resolved
-    auth = Auth(user=user, session_id=auth_session.id, session_token=token)
+    auth = Auth(user=user, session_id=auth_session.id, session_token=token,
+                csrf_token=csrf_token_for(request.app.state.settings.secret_key, token))
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         expected = auth.csrf_token

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, status
 from app.api.deps import CurrentUser, SessionDep
 from app.models.enums import GroupKind
 from app.pagination import Page
+from app.schemas.common import PathId
 from app.schemas.groups import (
     ChannelCreate,
     ChannelOut,
@@ -47,59 +48,59 @@ def get_group_by_slug(slug: str, actor: CurrentUser, session: SessionDep) -> Gro
 
 
 @router.get("/groups/{group_id}", response_model=GroupOut)
-def get_group(group_id: int, actor: CurrentUser, session: SessionDep) -> GroupOut:
+def get_group(group_id: PathId, actor: CurrentUser, session: SessionDep) -> GroupOut:
     return groups.get_group(session, actor, group_id=group_id)
 
 
 @router.patch("/groups/{group_id}", response_model=GroupOut)
-def update_group(group_id: int, body: GroupUpdate, actor: CurrentUser, session: SessionDep) -> GroupOut:
+def update_group(group_id: PathId, body: GroupUpdate, actor: CurrentUser, session: SessionDep) -> GroupOut:
     return groups.update_group(session, actor, group_id=group_id, data=body)
 
 
 @router.post("/groups/{group_id}/join", response_model=JoinOut)
-def join_group(group_id: int, actor: CurrentUser, session: SessionDep, body: JoinIn | None = None) -> JoinOut:
+def join_group(group_id: PathId, actor: CurrentUser, session: SessionDep, body: JoinIn | None = None) -> JoinOut:
     return groups.join_group(session, actor, group_id=group_id, message=body.message if body else "")
 
 
 @router.delete("/groups/{group_id}/join-request", status_code=status.HTTP_204_NO_CONTENT)
-def cancel_join_request(group_id: int, actor: CurrentUser, session: SessionDep) -> None:
+def cancel_join_request(group_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
     groups.cancel_join_request(session, actor, group_id=group_id)
 
 
 @router.get("/groups/{group_id}/members", response_model=Page[MemberOut])
-def list_members(group_id: int, actor: CurrentUser, session: SessionDep, cursor: str | None = None,
+def list_members(group_id: PathId, actor: CurrentUser, session: SessionDep, cursor: str | None = None,
                  limit: Limit = None) -> Page[MemberOut]:
     return groups.list_members(session, actor, group_id=group_id, cursor=cursor, limit=limit)
 
 
 @router.patch("/groups/{group_id}/members/{user_id}", response_model=MemberOut)
-def set_member_role(group_id: int, user_id: int, body: MemberUpdate, actor: CurrentUser,
+def set_member_role(group_id: PathId, user_id: PathId, body: MemberUpdate, actor: CurrentUser,
                     session: SessionDep) -> MemberOut:
     return groups.set_member_role(session, actor, group_id=group_id, user_id=user_id, role=body.role)
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_member(group_id: int, user_id: int, actor: CurrentUser, session: SessionDep) -> None:
+def remove_member(group_id: PathId, user_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
     groups.remove_member(session, actor, group_id=group_id, user_id=user_id)
 
 
 @router.get("/groups/{group_id}/join-requests", response_model=list[JoinRequestOut])
-def list_join_requests(group_id: int, actor: CurrentUser, session: SessionDep) -> list[JoinRequestOut]:
+def list_join_requests(group_id: PathId, actor: CurrentUser, session: SessionDep) -> list[JoinRequestOut]:
     return groups.list_join_requests(session, actor, group_id=group_id)
 
 
 @router.post("/join-requests/{request_id}/approve", response_model=JoinRequestOut)
-def approve_join_request(request_id: int, actor: CurrentUser, session: SessionDep) -> JoinRequestOut:
+def approve_join_request(request_id: PathId, actor: CurrentUser, session: SessionDep) -> JoinRequestOut:
     return groups.decide_join_request(session, actor, request_id=request_id, approve=True)
 
 
 @router.post("/join-requests/{request_id}/decline", response_model=JoinRequestOut)
-def decline_join_request(request_id: int, actor: CurrentUser, session: SessionDep) -> JoinRequestOut:
+def decline_join_request(request_id: PathId, actor: CurrentUser, session: SessionDep) -> JoinRequestOut:
     return groups.decide_join_request(session, actor, request_id=request_id, approve=False)
 
 
 @router.post("/groups/{group_id}/invitations", response_model=InvitationOut, status_code=status.HTTP_201_CREATED)
-def invite_to_group(group_id: int, body: InvitationCreate, actor: CurrentUser, session: SessionDep) -> InvitationOut:
+def invite_to_group(group_id: PathId, body: InvitationCreate, actor: CurrentUser, session: SessionDep) -> InvitationOut:
     return groups.invite_to_group(session, actor, group_id=group_id, user_id=body.user_id)
 
 
@@ -109,31 +110,31 @@ def my_invitations(actor: CurrentUser, session: SessionDep) -> list[InvitationOu
 
 
 @router.post("/group-invitations/{invitation_id}/accept", response_model=InvitationOut)
-def accept_invitation(invitation_id: int, actor: CurrentUser, session: SessionDep) -> InvitationOut:
+def accept_invitation(invitation_id: PathId, actor: CurrentUser, session: SessionDep) -> InvitationOut:
     return groups.decide_invitation(session, actor, invitation_id=invitation_id, accept=True)
 
 
 @router.post("/group-invitations/{invitation_id}/decline", response_model=InvitationOut)
-def decline_invitation(invitation_id: int, actor: CurrentUser, session: SessionDep) -> InvitationOut:
+def decline_invitation(invitation_id: PathId, actor: CurrentUser, session: SessionDep) -> InvitationOut:
     return groups.decide_invitation(session, actor, invitation_id=invitation_id, accept=False)
 
 
 @router.get("/groups/{group_id}/channels", response_model=list[ChannelOut])
-def list_channels(group_id: int, actor: CurrentUser, session: SessionDep,
+def list_channels(group_id: PathId, actor: CurrentUser, session: SessionDep,
                   include_archived: bool = False) -> list[ChannelOut]:
     return groups.list_channels(session, actor, group_id=group_id, include_archived=include_archived)
 
 
 @router.post("/groups/{group_id}/channels", response_model=ChannelOut, status_code=status.HTTP_201_CREATED)
-def create_channel(group_id: int, body: ChannelCreate, actor: CurrentUser, session: SessionDep) -> ChannelOut:
+def create_channel(group_id: PathId, body: ChannelCreate, actor: CurrentUser, session: SessionDep) -> ChannelOut:
     return groups.create_channel(session, actor, group_id=group_id, data=body)
 
 
 @router.get("/channels/{channel_id}", response_model=ChannelOut)
-def get_channel(channel_id: int, actor: CurrentUser, session: SessionDep) -> ChannelOut:
+def get_channel(channel_id: PathId, actor: CurrentUser, session: SessionDep) -> ChannelOut:
     return groups.get_channel(session, actor, channel_id=channel_id)
 
 
 @router.patch("/channels/{channel_id}", response_model=ChannelOut)
-def update_channel(channel_id: int, body: ChannelUpdate, actor: CurrentUser, session: SessionDep) -> ChannelOut:
+def update_channel(channel_id: PathId, body: ChannelUpdate, actor: CurrentUser, session: SessionDep) -> ChannelOut:
     return groups.update_channel(session, actor, channel_id=channel_id, data=body)

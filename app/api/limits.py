@@ -13,8 +13,8 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
     def message(self) -> str:
-        megabytes = self.limit / (1024 * 1024)
-        size = f"{megabytes:.0f} MB" if megabytes >= 1 else f"{self.limit // 1000} kB"
+        # Decimal units throughout: 1,000,000 bytes is "1 MB", 26,214,400 is "26.2 MB".
+        size = f"{self.limit / 1e6:.3g} MB" if self.limit >= 1_000_000 else f"{self.limit / 1e3:.3g} kB"
         return f"The request body is too large; the limit is {size}."
 
     def body(self) -> bytes:

@@ -8,7 +8,15 @@ from fastapi.responses import FileResponse
 from app.api.deps import CurrentUser, SessionDep
 from app.models.enums import Province
 from app.pagination import Page
-from app.schemas.users import MeOut, PortfolioCreate, PortfolioOut, ProfileOut, ProfileUpdate, UserSummary
+from app.schemas.common import Id, PathId
+from app.schemas.users import (
+    MeOut,
+    PortfolioCreate,
+    PortfolioOut,
+    ProfileOut,
+    ProfileUpdate,
+    UserSummary,
+)
 from app.services import profiles
 
 router = APIRouter(prefix="/api/v1", tags=["members"])
@@ -33,7 +41,7 @@ def set_avatar(file: UploadFile, actor: CurrentUser, session: SessionDep) -> MeO
 def list_users(
     actor: CurrentUser, session: SessionDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    province: Province | None = None, portfolio_id: int | None = None,
+    province: Province | None = None, portfolio_id: Id | None = None,
     cursor: str | None = None, limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ) -> Page[UserSummary]:
     return profiles.list_members(session, actor, q=q, province=province, portfolio_id=portfolio_id,
@@ -46,12 +54,12 @@ def get_user_by_username(username: str, actor: CurrentUser, session: SessionDep)
 
 
 @router.get("/users/{user_id}", response_model=ProfileOut)
-def get_user(user_id: int, actor: CurrentUser, session: SessionDep) -> ProfileOut:
+def get_user(user_id: PathId, actor: CurrentUser, session: SessionDep) -> ProfileOut:
     return profiles.get_profile(session, actor, user_id=user_id)
 
 
 @router.get("/users/{user_id}/avatar", response_class=FileResponse)
-def get_avatar(user_id: int, actor: CurrentUser, session: SessionDep) -> FileResponse:
+def get_avatar(user_id: PathId, actor: CurrentUser, session: SessionDep) -> FileResponse:
     path = profiles.avatar_path(session, actor, user_id=user_id)
     return FileResponse(path, media_type="image/png", headers={
         "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"})

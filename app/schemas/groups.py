@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models.enums import GroupKind, GroupRole, RequestStatus, Visibility
+from app.schemas.common import Id
 from app.schemas.users import UserSummary
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
@@ -21,7 +22,7 @@ class GroupCreate(BaseModel):
     description: Description = ""
     kind: GroupKind
     visibility: Visibility = Visibility.open
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class GroupUpdate(BaseModel):
@@ -30,7 +31,7 @@ class GroupUpdate(BaseModel):
     slug: Slug | None = None
     description: Description | None = None
     visibility: Visibility | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
     archived: bool | None = None
 
 
@@ -47,7 +48,7 @@ class GroupOut(BaseModel):
     description: str
     kind: GroupKind
     visibility: Visibility
-    parent_id: int | None
+    parent_id: Id | None
     ancestors: list[GroupRef] = []
     member_count: int
     created_at: datetime
@@ -88,7 +89,7 @@ class JoinRequestOut(BaseModel):
 
 
 class InvitationCreate(BaseModel):
-    user_id: int
+    user_id: Id
 
 
 class InvitationOut(BaseModel):

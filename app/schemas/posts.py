@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from app.config import get_settings
 from app.models.enums import MotionStatus, ThreadKind
+from app.schemas.common import Id
 from app.schemas.users import PortfolioOut, UserSummary
 
 
@@ -21,7 +22,7 @@ def _body_length(value: str) -> str:
 
 Body = Annotated[str, AfterValidator(_body_length)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-AttachmentIds = Annotated[list[int], Field(max_length=10)]
+AttachmentIds = Annotated[list[Id], Field(max_length=10)]
 
 
 class MotionIn(BaseModel):
@@ -30,7 +31,7 @@ class MotionIn(BaseModel):
     date: dt.date | None = None
     status: MotionStatus = MotionStatus.draft
     vote_result: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    co_submitter_ids: Annotated[list[int], Field(max_length=50)] = []
+    co_submitter_ids: Annotated[list[Id], Field(max_length=50)] = []
 
 
 class MotionUpdate(BaseModel):
@@ -39,7 +40,7 @@ class MotionUpdate(BaseModel):
     date: dt.date | None = None
     status: MotionStatus | None = None
     vote_result: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    co_submitter_ids: Annotated[list[int], Field(max_length=50)] | None = None
+    co_submitter_ids: Annotated[list[Id], Field(max_length=50)] | None = None
 
 
 class ThreadCreate(BaseModel):
@@ -48,7 +49,7 @@ class ThreadCreate(BaseModel):
     title: Title
     body: Body
     motion: MotionIn | None = None
-    portfolio_ids: Annotated[list[int], Field(max_length=20)] = []
+    portfolio_ids: Annotated[list[Id], Field(max_length=20)] = []
     attachment_ids: AttachmentIds = []
 
 
@@ -56,13 +57,13 @@ class ThreadUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Title | None = None
     motion: MotionUpdate | None = None
-    portfolio_ids: Annotated[list[int], Field(max_length=20)] | None = None
+    portfolio_ids: Annotated[list[Id], Field(max_length=20)] | None = None
 
 
 class ReplyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: Body
-    quote_post_id: int | None = None
+    quote_post_id: Id | None = None
     attachment_ids: AttachmentIds = []
 
 
@@ -72,7 +73,7 @@ class PostUpdate(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    post_id: int
+    post_id: Id
 
 
 class MotionOut(BaseModel):
@@ -100,7 +101,7 @@ class AttachmentOut(BaseModel):
 
 
 class QuoteOut(BaseModel):
-    post_id: int
+    post_id: Id
     author: UserSummary | None
     excerpt: str
 

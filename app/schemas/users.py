@@ -6,10 +6,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.models.enums import Language, Province, SiteRole, Title
+from app.schemas.common import Id
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# The pattern is checked before to_lower applies, so it admits capitals; usernames are stored lower-case.
 Username = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9_]$")
+    str, StringConstraints(strip_whitespace=True, to_lower=True,
+                           pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9_]$")
 ]
 Password = Annotated[str, Field(min_length=10, max_length=256)]
 Municipality = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -62,7 +65,7 @@ class ProfileUpdate(BaseModel):
     province: Province | None = None
     bio: Annotated[str, Field(max_length=2000)] | None = None
     language: Language | None = None
-    portfolio_ids: Annotated[list[int], Field(max_length=20)] | None = None
+    portfolio_ids: Annotated[list[Id], Field(max_length=20)] | None = None
 
 
 class InviteCreate(BaseModel):

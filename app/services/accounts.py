@@ -13,7 +13,13 @@ from app.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthentic
 from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
 from app.models.enums import SiteRole
 from app.ratelimit import LoginLimiter
-from app.security import hash_password, needs_rehash, new_token, token_hash, verify_password
+from app.security import (
+    hash_password,
+    needs_rehash,
+    new_token,
+    token_hash,
+    verify_password,
+)
 from app.services.mail import Mail, record_mail
 
 STAFF_ROLES = {SiteRole.admin.value, SiteRole.community_manager.value}
@@ -182,9 +188,12 @@ def logout(session: Session, *, auth_session_id: int) -> None:
 
 def list_sessions(session: Session, actor: User) -> list[AuthSession]:
     now = utcnow()
+    # Only sessions that still work: an idle one is dead even though nobody wrote its ended_at yet.
+    idle_since = now - timedelta(minutes=get_settings().session_idle_minutes)
     return list(session.scalars(
         select(AuthSession)
-        .where(AuthSession.user_id == actor.id, AuthSession.ended_at.is_(None), AuthSession.expires_at > now)
+        .where(AuthSession.user_id == actor.id, AuthSession.ended_at.is_(None), AuthSession.expires_at > now,
+               AuthSession.last_seen_at > idle_since)
         .order_by(AuthSession.last_seen_at.desc())
     ))
 

@@ -64,10 +64,15 @@ def upload_attachment(session: Session, actor: User, *, source: BinaryIO, filena
     if remaining <= 0:
         raise TooLarge("Your storage quota is used up; delete old attachments first.", field="file",
                        code="quota_exceeded")
-    message = (f"The file is larger than {settings.attachment_max_bytes // (1024 * 1024)} MB."
-               if limit == settings.attachment_max_bytes else
-               "The file does not fit in your remaining storage quota.")
-    stored = storage().save(source, max_bytes=limit, too_large=message)
+    if limit == settings.attachment_max_bytes:
+        message, code = f"The file is larger than {settings.attachment_max_bytes // (1024 * 1024)} MB.", "too_large"
+    else:
+        # Under the size limit but over what is left of the quota: the remedy is the quota's, so is the code.
+        message, code = "The file does not fit in your remaining storage quota.", "quota_exceeded"
+    try:
+        stored = storage().save(source, max_bytes=limit, too_large=message)
+    except TooLarge as exc:
+        raise TooLarge(exc.message, field="file", code=code) from None
     if stored.size == 0:
         storage().delete(stored.key)
         raise Invalid("The file is empty.", field="file")

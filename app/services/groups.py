@@ -1,7 +1,7 @@
 """Groups, memberships, join requests, invitations and channels."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -25,7 +25,14 @@ from app.schemas.groups import (
     JoinRequestOut,
     MemberOut,
 )
-from app.services.access import GroupAccess, GroupAction, access_channel, access_group, group_access
+from app.services.access import (
+    GroupAccess,
+    GroupAction,
+    access_channel,
+    access_group,
+    check,
+    group_access,
+)
 from app.services.accounts import is_staff
 from app.services.text import fold, slugify
 from app.services.views import user_summary, user_summary_or_none
@@ -51,9 +58,12 @@ def _ancestors(group: Group, by_id: dict[int, Group]) -> list[GroupRef]:
 def group_out(access: GroupAccess, *, ancestors: list[GroupRef] | None = None,
               request_status: str | None = None, invitation_id: int | None = None) -> GroupOut:
     group = access.group
+    ancestors = ancestors or []
+    # A parent the viewer may not see (a secret group) does not exist for her, not even its id;
+    # the chain of ancestors stops below it, so an empty chain means the parent is not shown.
     return GroupOut(
         id=group.id, slug=group.slug, name=group.name, description=group.description, kind=group.kind,
-        visibility=group.visibility, parent_id=group.parent_id, ancestors=ancestors or [],
+        visibility=group.visibility, parent_id=group.parent_id if ancestors else None, ancestors=ancestors,
         member_count=group.member_count, created_at=group.created_at, archived=group.archived_at is not None,
         my_role=access.role, my_request=request_status, my_invitation_id=invitation_id,
     )
@@ -120,17 +130,31 @@ def get_group_by_slug(session: Session, actor: User, *, slug: str) -> GroupOut:
     return get_group(session, actor, group_id=group_id)
 
 
-def _group_out_full(session: Session, actor: User, access: GroupAccess) -> GroupOut:
+def _visible_ancestors(session: Session, group: Group, visible: Callable[[Group], bool]) -> list[GroupRef]:
+    """The parents of `group`, top first, up to the first one that `visible` rejects."""
     chain: list[GroupRef] = []
-    parent_id = access.group.parent_id
+    parent_id = group.parent_id
     seen: set[int] = set()
     while parent_id is not None and parent_id not in seen:
         seen.add(parent_id)
         parent = session.get(Group, parent_id)
-        if parent is None or not group_access(session, actor, parent).allows(GroupAction.view):
+        if parent is None or not visible(parent):
             break
         chain.insert(0, GroupRef(id=parent.id, slug=parent.slug, name=parent.name))
         parent_id = parent.parent_id
+    return chain
+
+
+def _seen_by(session: Session, actor: User) -> Callable[[Group], bool]:
+    return lambda group: group_access(session, actor, group).allows(GroupAction.view)
+
+
+def _seen_by_everyone(group: Group) -> bool:
+    return group.visibility != Visibility.secret
+
+
+def _group_out_full(session: Session, actor: User, access: GroupAccess) -> GroupOut:
+    chain = _visible_ancestors(session, access.group, _seen_by(session, actor))
     requests, invitations = _my_pending(session, actor, [access.group.id])
     return group_out(access, ancestors=chain, request_status=requests.get(access.group.id),
                      invitation_id=invitations.get(access.group.id))
@@ -210,10 +234,11 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
     if data.archived is not None:
         group.archived_at = (group.archived_at or utcnow()) if data.archived else None
     session.flush()
-    out = get_group(session, actor, group_id=group.id)
-    record_event(session, type="group.updated", topic=group_topic(group.id), payload=out.model_copy(
-        update={"my_role": None, "my_request": None, "my_invitation_id": None}))
-    return out
+    # Every member receives the event, so it carries only what all of them may see: no secret parent.
+    neutral = group_out(GroupAccess(group=group, membership=None, staff=False),
+                        ancestors=_visible_ancestors(session, group, _seen_by_everyone))
+    record_event(session, type="group.updated", topic=group_topic(group.id), payload=neutral)
+    return get_group(session, actor, group_id=group.id)
 
 
 # --- membership ----------------------------------------------------------------------------------
@@ -236,16 +261,21 @@ def _recount(session: Session, group: Group) -> None:
 
 
 def join_group(session: Session, actor: User, *, group_id: int, message: str = "") -> JoinOut:
-    access = access_group(session, actor, group_id, GroupAction.view)
-    group = access.group
+    invitation = session.scalar(
+        select(GroupInvitation).where(GroupInvitation.group_id == group_id, GroupInvitation.user_id == actor.id,
+                                      GroupInvitation.status == RequestStatus.pending)
+    )
+    group = session.get(Group, group_id)
+    if group is None:
+        raise NotFound("Group not found.")
+    # Whoever a group admin invited may see the group she is invited to, secret or not.
+    access = group_access(session, actor, group)
+    if invitation is None:
+        check(access, GroupAction.view)
     if access.is_member:
         raise Conflict("You are already a member of this group.")
     if group.archived_at is not None:
         raise Conflict("This group is archived.")
-    invitation = session.scalar(
-        select(GroupInvitation).where(GroupInvitation.group_id == group.id, GroupInvitation.user_id == actor.id,
-                                      GroupInvitation.status == RequestStatus.pending)
-    )
     if group.visibility == Visibility.open or invitation is not None or access.staff:
         if invitation is not None:
             invitation.status = RequestStatus.approved.value
@@ -309,13 +339,15 @@ def remove_member(session: Session, actor: User, *, group_id: int, user_id: int)
 
 
 def set_member_role(session: Session, actor: User, *, group_id: int, user_id: int, role: GroupRole) -> MemberOut:
+    role = GroupRole(role)  # callers other than the API (the test factories, scripts) pass a plain string
     access_group(session, actor, group_id, GroupAction.administer)
     membership = session.scalar(
         select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
     )
     if membership is None:
         raise NotFound("This person is not a member of the group.")
-    if membership.role == GroupRole.admin and role != GroupRole.admin and _other_admins(session, group_id, user_id) == 0:
+    demoting_last_admin = membership.role == GroupRole.admin and role != GroupRole.admin
+    if demoting_last_admin and _other_admins(session, group_id, user_id) == 0:
         raise Conflict("The group needs another admin first.", field="role")
     membership.role = role.value
     record_event(session, type="membership.changed", topic=group_topic(group_id),
@@ -391,7 +423,9 @@ def _invitation_out(session: Session, actor: User, invitation: GroupInvitation) 
     inviter = session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
     access = group_access(session, actor, group)
     return InvitationOut(
-        id=invitation.id, group=group_out(access, invitation_id=invitation.id), user=user_summary(user),
+        id=invitation.id, user=user_summary(user),
+        group=group_out(access, ancestors=_visible_ancestors(session, group, _seen_by(session, actor)),
+                        invitation_id=invitation.id),
         invited_by=user_summary_or_none(inviter), status=invitation.status, created_at=invitation.created_at,
     )
 
@@ -419,7 +453,8 @@ def invite_to_group(session: Session, actor: User, *, group_id: int, user_id: in
 
 def list_my_invitations(session: Session, actor: User) -> list[InvitationOut]:
     invitations = session.scalars(
-        select(GroupInvitation).where(GroupInvitation.user_id == actor.id, GroupInvitation.status == RequestStatus.pending)
+        select(GroupInvitation)
+        .where(GroupInvitation.user_id == actor.id, GroupInvitation.status == RequestStatus.pending)
         .order_by(GroupInvitation.created_at.desc())
     )
     return [_invitation_out(session, actor, i) for i in invitations]

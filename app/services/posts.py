@@ -240,7 +240,8 @@ def _check_portfolios(session: Session, portfolio_ids: list[int]) -> list[int]:
 
 def _set_co_submitters(session: Session, thread: Thread, user_ids: list[int], author_id: int) -> None:
     unique = sorted(set(user_ids) - {author_id})
-    found = set(session.scalars(select(User.id).where(User.id.in_(unique), User.is_active.is_(True)))) if unique else set()
+    found = set(session.scalars(select(User.id).where(User.id.in_(unique), User.is_active.is_(True)))) \
+        if unique else set()
     missing = [u for u in unique if u not in found]
     if missing:
         raise Invalid(f"Unknown member id(s): {', '.join(map(str, missing))}.", field="motion.co_submitter_ids")

@@ -15,7 +15,13 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Portfolio, User, UserPortfolio
 from app.models.enums import Province
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
-from app.schemas.users import MeOut, PortfolioOut, ProfileOut, ProfileUpdate, UserSummary
+from app.schemas.users import (
+    MeOut,
+    PortfolioOut,
+    ProfileOut,
+    ProfileUpdate,
+    UserSummary,
+)
 from app.services.accounts import is_staff
 from app.services.attachments import storage
 from app.services.text import fold, slugify
@@ -84,7 +90,9 @@ def update_me(session: Session, actor: User, *, data: ProfileUpdate) -> MeOut:
             setattr(actor, name, value.value if hasattr(value, "value") else value)
     if data.portfolio_ids is not None:
         unique = sorted(set(data.portfolio_ids))
-        found = list(session.scalars(select(Portfolio).where(Portfolio.id.in_(unique)))) if unique else []
+        # Ordered as the relationship loads them, so this answer matches a later GET.
+        found = list(session.scalars(
+            select(Portfolio).where(Portfolio.id.in_(unique)).order_by(Portfolio.name))) if unique else []
         if len(found) != len(unique):
             missing = sorted(set(unique) - {p.id for p in found})
             raise Invalid(f"Unknown portfolio id(s): {', '.join(map(str, missing))}.", field="portfolio_ids")
@@ -135,7 +143,8 @@ def list_portfolios(session: Session) -> list[PortfolioOut]:
 def create_portfolio(session: Session, actor: User, *, name: str) -> PortfolioOut:
     if not is_staff(actor):
         raise Forbidden("Only the community manager and admins add portfolio tags.")
-    slug = slugify(name)
+    # A name may be 80 characters, the slug column only 60 (PostgreSQL refuses longer ones).
+    slug = slugify(name, max_length=60)
     existing = session.scalars(select(Portfolio)).all()
     if any(p.slug == slug or fold(p.name) == fold(name) for p in existing):
         raise Conflict("This portfolio tag already exists.", field="name")

@@ -1,7 +1,6 @@
 """Server-rendered pages. The full frontend grows here; for now: home, API docs, invite and reset pages."""
 from __future__ import annotations
 
-
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles

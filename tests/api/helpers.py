@@ -1,0 +1,23 @@
+"""Shared by the API tests: the one error shape, and reading events."""
+from __future__ import annotations
+
+from typing import Any
+
+from app.realtime.events import Event
+
+API = "/api/v1"
+
+
+def assert_error(response: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
+    """The response is {"error": {"code", "message", "field"?}} with exactly this status, code and field."""
+    assert response.status_code == status, f"{response.status_code} {response.text}"
+    error = response.json()["error"]
+    assert error["code"] == code, error
+    assert error.get("field") == field, error
+    assert error["message"], error
+    return error
+
+
+def kinds(events: list[Event]) -> list[tuple[str, str]]:
+    """(type, topic) of each published event, in order."""
+    return [(e.type, e.topic) for e in events]

@@ -4,14 +4,14 @@ from __future__ import annotations
 import logging
 
 from app.db import Effects
-from app.realtime.bus import InProcessBus
+from app.realtime.bus import EventBus
 from app.services.mail import LogMailer
 
 log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, bus: InProcessBus, mailer: LogMailer) -> None:
+    def __init__(self, bus: EventBus, mailer: LogMailer) -> None:
         self.bus = bus
         self.mailer = mailer
 

@@ -15,7 +15,9 @@ from app.config import Settings, get_settings
 from app.db import Database, check_connection, make_engine
 from app.effects import Dispatcher
 from app.ratelimit import LoginLimiter
-from app.realtime.bus import InProcessBus
+from app.realtime import ws
+from app.realtime.bus import make_bus
+from app.realtime.hub import Hub
 from app.services.mail import LogMailer
 from app.web import pages
 from app.web.security import SecurityHeaders
@@ -44,9 +46,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if database is None:
-            app.state.db.engine.dispose()
+        await app.state.hub.start()
+        try:
+            yield
+        finally:
+            await app.state.hub.stop()
+            if database is None:
+                app.state.db.engine.dispose()
 
     app = FastAPI(
         title="Plein", version="0.1.0", lifespan=lifespan,
@@ -55,7 +61,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.db = database or connect_database(settings)
-    app.state.bus = InProcessBus()
+    app.state.bus = make_bus(settings.redis_url, prefix=settings.redis_prefix)
+    app.state.hub = Hub(app.state.bus)
     app.state.mailer = LogMailer()
     app.state.dispatcher = Dispatcher(app.state.bus, app.state.mailer)
     app.state.login_limiter = LoginLimiter(
@@ -63,7 +70,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
     )
     install_error_handlers(app)
-    for module in (health, auth, admin, users, groups, threads):
+    for module in (health, auth, admin, users, groups, threads, ws):
         app.include_router(module.router)
     pages.install(app)
     upload_limit = settings.attachment_max_bytes + 64 * 1024

@@ -87,19 +87,16 @@ class ApiClient:
 
 
 @pytest.fixture
-def client_for(app, run) -> Iterator[Callable[[User], ApiClient]]:  # type: ignore[no-untyped-def]
+def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:  # type: ignore[no-untyped-def]
     """A logged-in client. The session is started by the service, skipping argon2: the login endpoint
     itself (password check, rate limits, cookie flags) is tested in tests/api/test_auth.py."""
     from app.api.deps import CSRF_COOKIE, SESSION_COOKIE
     from app.security import csrf_token_for
     from app.services import accounts
 
-    clients: list[TestClient] = []
-
     def _login(user: User) -> ApiClient:
+        # Not entered as a context: the app's lifespan (hub, bus reader) runs once, in the `anon` client.
         client = TestClient(app, base_url="http://testserver")
-        client.__enter__()
-        clients.append(client)
         login = run(accounts.start_session, user, ip_address="testclient", user_agent="pytest")
         csrf = csrf_token_for(app.state.settings.secret_key, login.token)
         # The domain httpx gives cookies from http://testserver, so the server can replace or delete them.
@@ -109,8 +106,6 @@ def client_for(app, run) -> Iterator[Callable[[User], ApiClient]]:  # type: igno
         return ApiClient(client, user)
 
     yield _login
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -154,7 +149,7 @@ def make_thread(run) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untype
 def capture_events(app) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
     """Every event published to the bus during the test (i.e. after a commit)."""
     events: list[Event] = []
-    unsubscribe = app.state.bus.subscribe(events.append)
+    unsubscribe = app.state.bus.observe(events.append)
     yield events
     unsubscribe()
 

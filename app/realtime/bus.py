@@ -1,37 +1,218 @@
-"""The event bus. In-process for the embedded run; the Redis backend arrives with the live-update work."""
+"""The event bus: one interface, two backends.
+
+- InProcessBus: the embedded run (one process). Events get ids from a counter and live in a bounded
+  replay buffer.
+- RedisBus: several worker processes or hosts. Every event is appended to one Redis stream (XADD, capped
+  with MAXLEN); every worker reads that stream (XREAD BLOCK, redis' asyncio client) and hands the events
+  to its own hub. The stream is also the replay window for clients that reconnect.
+
+`publish` is called after commit from the request's thread; it is synchronous, so an event is in the bus
+before the HTTP response leaves. `observe` lets code in the same process (tests, metrics) see what this
+process published, synchronously. The hub consumes the bus with `start(deliver)`: `deliver` is called on
+the hub's event loop, in publish order, for the events of every process.
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 import threading
+from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
-from app.realtime.events import Event
+from app.realtime.events import Event, event_id_key
 
 log = logging.getLogger(__name__)
-Subscriber = Callable[[Event], None]
+Observer = Callable[[Event], None]
+Deliver = Callable[[Event], None]
+REPLAY_MAX_EVENTS = 10_000
+REPLAY_SCAN_LIMIT = 50_000
+EMPTY_STREAM = "0-0"
 
 
-class InProcessBus:
+class EventBus(Protocol):
+    def publish(self, event: Event) -> None: ...
+
+    def observe(self, observer: Observer) -> Callable[[], None]: ...
+
+    async def start(self, deliver: Deliver) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def replay(self, after_id: str, topics: set[str]) -> list[Event] | None:
+        """Events after `after_id` on `topics`, in order; None when the gap is older than the window."""
+        ...
+
+    async def head(self) -> str | None:
+        """The id of the newest event, for a client that has seen none yet."""
+        ...
+
+
+class _Observers:
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._observers: list[Observer] = []
         self._lock = threading.Lock()
 
-    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+    def observe(self, observer: Observer) -> Callable[[], None]:
         with self._lock:
-            self._subscribers.append(subscriber)
+            self._observers.append(observer)
 
-        def unsubscribe() -> None:
+        def stop() -> None:
             with self._lock:
-                if subscriber in self._subscribers:
-                    self._subscribers.remove(subscriber)
+                if observer in self._observers:
+                    self._observers.remove(observer)
 
-        return unsubscribe
+        return stop
+
+    def notify(self, event: Event) -> None:
+        with self._lock:
+            observers = list(self._observers)
+        for observer in observers:
+            try:
+                observer(event)
+            except Exception:  # one broken observer must not stop the others
+                log.exception("event observer failed for %s", event.type)
+
+
+class InProcessBus(_Observers):
+    def __init__(self, *, replay_max: int = REPLAY_MAX_EVENTS) -> None:
+        super().__init__()
+        # A new epoch per process start: an id from before a restart cannot be resumed, only resynced.
+        self._epoch = secrets.randbelow(2**40) + 1
+        self._seq = 0
+        self._buffer: deque[Event] = deque(maxlen=replay_max)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._deliver: Deliver | None = None
 
     def publish(self, event: Event) -> None:
         with self._lock:
-            subscribers = list(self._subscribers)
-        for subscriber in subscribers:
+            self._seq += 1
+            event = event.model_copy(update={"id": f"{self._epoch}-{self._seq}"})
+            self._buffer.append(event)
+            # Scheduled inside the lock, so the hub receives events in id order.
+            if self._loop is not None and self._deliver is not None and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._deliver, event)
+        self.notify(event)
+
+    async def start(self, deliver: Deliver) -> None:
+        with self._lock:
+            self._loop = asyncio.get_running_loop()
+            self._deliver = deliver
+
+    async def stop(self) -> None:
+        with self._lock:
+            self._loop = None
+            self._deliver = None
+
+    async def replay(self, after_id: str, topics: set[str]) -> list[Event] | None:
+        try:
+            epoch, seq = event_id_key(after_id)
+        except ValueError:
+            return None
+        with self._lock:
+            if epoch != self._epoch or seq > self._seq:
+                return None
+            oldest = self._buffer[0] if self._buffer else None
+            if oldest is not None and event_id_key(oldest.id or "0")[1] > seq + 1:
+                return None  # events after `after_id` have already left the window
+            return [e for e in self._buffer if event_id_key(e.id or "0")[1] > seq and e.topic in topics]
+
+    async def head(self) -> str | None:
+        with self._lock:
+            return f"{self._epoch}-{self._seq}"
+
+
+class RedisBus(_Observers):
+    def __init__(self, url: str, *, prefix: str, replay_max: int = REPLAY_MAX_EVENTS) -> None:
+        import redis
+
+        super().__init__()
+        self.url = url
+        self.stream = f"{prefix}:events"
+        self.replay_max = replay_max
+        self._sync = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._async = None
+        self._reader: asyncio.Task[None] | None = None
+
+    def publish(self, event: Event) -> None:
+        raw = event.model_dump_json(exclude={"id"})
+        event_id = self._sync.xadd(self.stream, {"e": raw}, maxlen=self.replay_max, approximate=True)
+        self.notify(event.model_copy(update={"id": event_id.decode()}))
+
+    async def start(self, deliver: Deliver) -> None:
+        import redis.asyncio
+
+        self._async = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=5)
+        # Start at the stream's current end: a new worker delivers what is published from now on.
+        last = await self.head() or EMPTY_STREAM
+        self._reader = asyncio.create_task(self._read(deliver, last), name="plein-redis-bus")
+
+    async def _read(self, deliver: Deliver, last: str) -> None:
+        assert self._async is not None
+        backoff = 0.1
+        while True:
             try:
-                subscriber(event)
-            except Exception:  # one broken listener must not stop the others
-                log.exception("event subscriber failed for %s", event.type)
+                answer = await self._async.xread({self.stream: last}, block=5000, count=500)
+                backoff = 0.1
+                for _stream, entries in answer or []:
+                    for entry_id, fields in entries:
+                        last = entry_id.decode()
+                        deliver(self._event(last, fields))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Redis restarted or the network blipped: carry on from the last id read, lose nothing.
+                log.exception("reading the event stream failed; retrying in %.1fs", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    @staticmethod
+    def _event(entry_id: str, fields: dict[bytes, bytes]) -> Event:
+        return Event.model_validate_json(fields[b"e"]).model_copy(update={"id": entry_id})
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            try:
+                await self._reader
+            except asyncio.CancelledError:
+                pass
+            self._reader = None
+        if self._async is not None:
+            await self._async.aclose()
+            self._async = None
+
+    async def replay(self, after_id: str, topics: set[str]) -> list[Event] | None:
+        assert self._async is not None
+        try:
+            event_id_key(after_id)
+        except ValueError:
+            return None
+        if after_id == EMPTY_STREAM:
+            # The client connected to an empty stream: everything is new to it, if nothing was trimmed.
+            entries = await self._async.xrange(self.stream, min="-", max="+", count=REPLAY_SCAN_LIMIT)
+            added = (await self._async.xinfo_stream(self.stream))["entries-added"] if entries else 0
+            if added != len(entries):
+                return None
+        else:
+            # Inclusive start: if the client's own last event is no longer in the stream, the gap is too old.
+            entries = await self._async.xrange(self.stream, min=after_id, max="+", count=REPLAY_SCAN_LIMIT)
+            if not entries or entries[0][0].decode() != after_id:
+                return None
+            entries = entries[1:]
+        if len(entries) >= REPLAY_SCAN_LIMIT - 1:
+            return None
+        events = (self._event(i.decode(), f) for i, f in entries)
+        return [e for e in events if e.topic in topics]
+
+    async def head(self) -> str | None:
+        client = self._async
+        assert client is not None
+        newest = await client.xrevrange(self.stream, max="+", min="-", count=1)
+        return newest[0][0].decode() if newest else EMPTY_STREAM
+
+
+def make_bus(redis_url: str | None, *, prefix: str) -> EventBus:
+    return RedisBus(redis_url, prefix=prefix) if redis_url else InProcessBus()

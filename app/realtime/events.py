@@ -15,6 +15,14 @@ class Event(BaseModel):
     topic: str
     payload: dict[str, Any] = Field(default_factory=dict)
     at: datetime = Field(default_factory=utcnow)
+    # Given by the bus when published: increasing, "<a>-<b>"; a client resumes from the last one it saw.
+    id: str | None = None
+
+
+def event_id_key(event_id: str) -> tuple[int, int]:
+    """Ids compare in publish order (in-process "<epoch>-<n>", Redis stream "<ms>-<n>")."""
+    first, _, second = event_id.partition("-")
+    return int(first), int(second or 0)
 
 
 def group_topic(group_id: int) -> str:

@@ -189,3 +189,44 @@ def access_attachment(session: Session, actor: User, attachment_id: int) -> Atta
     if post.deleted_at is not None:
         raise NotFound("Attachment not found.")
     return attachment
+
+
+# --- live-update topics --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicGrant:
+    """What the hub needs to re-check delivery without the database: the topic's group and its visibility."""
+
+    topic: str
+    group_id: int | None  # None: the member's own topic
+    visibility: str | None
+
+
+def access_topic(session: Session, actor: User, topic: str) -> TopicGrant:
+    """May the actor follow `topic` live? A topic she may not read answers exactly like one that does not exist."""
+    kind, _, raw = topic.partition(":")
+    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+        raise NotFound("Topic not found.", field="topic")
+    ident = int(raw)
+    try:
+        match kind:
+            case "user":
+                if ident != actor.id:
+                    raise NotFound("Topic not found.")
+                return TopicGrant(topic=topic, group_id=None, visibility=None)
+            case "group":
+                group = access_group(session, actor, ident, GroupAction.read).group
+            case "channel":
+                group = access_channel(session, actor, ident, GroupAction.read).group.group
+            case "thread":
+                group = access_thread(session, actor, ident, GroupAction.read).group.group
+            case _:
+                raise NotFound("Topic not found.")
+    except (NotFound, Forbidden):
+        raise NotFound("Topic not found.", field="topic") from None
+    return TopicGrant(topic=topic, group_id=group.id, visibility=group.visibility)
+
+
+def member_group_ids(session: Session, actor: User) -> set[int]:
+    return set(session.scalars(select(Membership.group_id).where(Membership.user_id == actor.id)))

@@ -13,6 +13,7 @@ from app.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthentic
 from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
 from app.models.enums import SiteRole
 from app.ratelimit import LoginLimiter
+from app.realtime.events import record_event, user_topic
 from app.security import (
     hash_password,
     needs_rehash,
@@ -180,10 +181,17 @@ def resolve_session(session: Session, *, token: str) -> tuple[User, AuthSession]
     return user, auth_session
 
 
+def _sessions_ended(session: Session, *, user_id: int, session_ids: list[int] | None = None) -> None:
+    """Open websockets of ended sessions are closed by the hub when this event passes."""
+    payload = {"user_id": user_id, "session_ids": session_ids or [], "all": session_ids is None}
+    record_event(session, type="session.ended", topic=user_topic(user_id), payload=payload)
+
+
 def logout(session: Session, *, auth_session_id: int) -> None:
     auth_session = session.get(AuthSession, auth_session_id)
     if auth_session is not None and auth_session.ended_at is None:
         auth_session.ended_at = utcnow()
+        _sessions_ended(session, user_id=auth_session.user_id, session_ids=[auth_session.id])
 
 
 def list_sessions(session: Session, actor: User) -> list[AuthSession]:
@@ -203,13 +211,17 @@ def end_session(session: Session, actor: User, *, auth_session_id: int) -> None:
     if auth_session is None or auth_session.user_id != actor.id or auth_session.ended_at is not None:
         raise NotFound("Session not found.")
     auth_session.ended_at = utcnow()
+    _sessions_ended(session, user_id=actor.id, session_ids=[auth_session.id])
 
 
 def end_all_sessions(session: Session, *, user_id: int, keep_id: int | None = None) -> None:
-    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+    stmt = select(AuthSession.id).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
     if keep_id is not None:
         stmt = stmt.where(AuthSession.id != keep_id)
-    session.execute(stmt.values(ended_at=utcnow()))
+    ended = list(session.scalars(stmt))
+    if ended:
+        session.execute(update(AuthSession).where(AuthSession.id.in_(ended)).values(ended_at=utcnow()))
+        _sessions_ended(session, user_id=user_id, session_ids=ended)
 
 
 # --- passwords -----------------------------------------------------------------------------------
@@ -337,6 +349,8 @@ def update_user_admin(
         if not is_active:
             # Deactivation signs the member out everywhere at once: sessions and tokens.
             end_all_sessions(session, user_id=user.id)
+            record_event(session, type="account.deactivated", topic=user_topic(user.id),
+                         payload={"user_id": user.id})
             session.execute(
                 update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                 .values(revoked_at=utcnow())

@@ -1,0 +1,267 @@
+"""The websocket hub of one worker: connections by topic, delivery re-checked, bounded send queues.
+
+Authorisation is checked when subscribing (against the database, see access.access_topic) and again
+at every delivery, in memory: each subscription remembers its group and that group's visibility, each
+connection its memberships; membership, visibility, session and account events keep that state
+current in bus order, so a member removed from a secret group receives nothing published after her
+removal.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from app.models.enums import Visibility
+from app.realtime.bus import EventBus
+from app.realtime.events import Event, event_id_key, user_topic
+from app.services.access import TopicGrant
+
+log = logging.getLogger(__name__)
+
+# Close codes (4000–4999 are the application's own).
+CLOSE_GOING_AWAY = 1001
+CLOSE_TOO_BIG = 1009
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_ORIGIN = 4403
+CLOSE_TOO_SLOW = 4008
+
+
+def event_message(event: Event) -> str:
+    return json.dumps({"type": "event", "id": event.id, "topic": event.topic, "event": event.type,
+                       "payload": event.payload, "at": event.at.isoformat()}, separators=(",", ":"))
+
+
+@dataclass(eq=False)
+class Connection:
+    websocket: WebSocket
+    user_id: int
+    session_id: int | None
+    staff: bool
+    memberships: set[int]
+    queue_size: int
+    grants: dict[str, TopicGrant] = field(default_factory=dict)
+    closed: bool = False
+    # While a resume is replayed, live events wait here (so nothing is sent twice or out of order).
+    held: list[Event] | None = None
+    # Per topic, the newest event id this client already has: a worker whose bus reader lags behind the
+    # replay must not send those again.
+    floors: dict[str, tuple[int, int]] = field(default_factory=dict)
+    queue: asyncio.Queue[str | None] = field(init=False)
+    sender: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(maxsize=self.queue_size)
+
+    def is_new(self, event: Event) -> bool:
+        floor = self.floors.get(event.topic)
+        return floor is None or event.id is None or event_id_key(event.id) > floor
+
+    def may_receive(self, grant: TopicGrant) -> bool:
+        if grant.group_id is None or self.staff:
+            return True
+        return grant.visibility == Visibility.open or grant.group_id in self.memberships
+
+
+class Hub:
+    def __init__(self, bus: EventBus, *, queue_size: int = 256, max_topics: int = 500) -> None:
+        self.bus = bus
+        self.queue_size = queue_size
+        self.max_topics = max_topics
+        self.connections: set[Connection] = set()
+        self._by_topic: dict[str, set[Connection]] = {}
+        self._by_user: dict[int, set[Connection]] = {}
+        self._closers: set[asyncio.Task[None]] = set()
+        self.started = False
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.bus.start(self.deliver)
+        self.started = True
+
+    async def stop(self) -> None:
+        await self.close_all(CLOSE_GOING_AWAY, "server shutting down")
+        await self.bus.stop()
+        self.started = False
+
+    async def close_all(self, code: int, reason: str) -> None:
+        await asyncio.gather(*(self.close(c, code, reason) for c in list(self.connections)),
+                             return_exceptions=True)
+
+    def connect(self, websocket: WebSocket, *, user_id: int, session_id: int | None, staff: bool,
+                memberships: set[int], resuming: bool = False) -> Connection:
+        conn = Connection(websocket=websocket, user_id=user_id, session_id=session_id, staff=staff,
+                          memberships=memberships, queue_size=self.queue_size)
+        if resuming:
+            conn.held = []  # the own topic's missed events come with the replay
+        self.connections.add(conn)
+        self._by_user.setdefault(user_id, set()).add(conn)
+        conn.sender = asyncio.create_task(self._send_loop(conn), name=f"ws-send-{user_id}")
+        self.subscribe(conn, TopicGrant(topic=user_topic(user_id), group_id=None, visibility=None))
+        return conn
+
+    def disconnect(self, conn: Connection) -> None:
+        conn.closed = True
+        self.connections.discard(conn)
+        self._by_user.get(conn.user_id, set()).discard(conn)
+        for topic in list(conn.grants):
+            self._drop(conn, topic)
+        if conn.sender is not None and not conn.sender.done():
+            conn.sender.cancel()
+
+    async def close(self, conn: Connection, code: int, reason: str) -> None:
+        if conn.closed:
+            return
+        self.disconnect(conn)
+        try:
+            # A reader that stopped reading also stops the close handshake: don't wait for it forever.
+            if conn.websocket.application_state == WebSocketState.CONNECTED:
+                await asyncio.wait_for(conn.websocket.close(code, reason), timeout=5)
+        except Exception:  # the peer may be gone already; it is closed either way
+            log.debug("closing websocket of user %s failed", conn.user_id, exc_info=True)
+
+    def _close_soon(self, conn: Connection, code: int, reason: str) -> None:
+        task = asyncio.get_running_loop().create_task(self.close(conn, code, reason))
+        self._closers.add(task)
+        task.add_done_callback(self._closers.discard)
+
+    # --- subscriptions -----------------------------------------------------------------------------
+
+    def subscribe(self, conn: Connection, grant: TopicGrant) -> None:
+        conn.grants[grant.topic] = grant
+        self._by_topic.setdefault(grant.topic, set()).add(conn)
+
+    def unsubscribe(self, conn: Connection, topic: str) -> None:
+        if topic != user_topic(conn.user_id):
+            self._drop(conn, topic)
+
+    def _drop(self, conn: Connection, topic: str) -> None:
+        conn.grants.pop(topic, None)
+        subscribers = self._by_topic.get(topic)
+        if subscribers is not None:
+            subscribers.discard(conn)
+            if not subscribers:
+                del self._by_topic[topic]
+
+    # --- sending -----------------------------------------------------------------------------------
+
+    def send(self, conn: Connection, message: dict[str, Any] | str) -> None:
+        """Queue a message; a connection whose queue is full is too slow and is closed, not buffered."""
+        if conn.closed:
+            return
+        text = message if isinstance(message, str) else json.dumps(message, separators=(",", ":"))
+        try:
+            conn.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            log.info("closing a slow websocket of user %s (send queue full)", conn.user_id)
+            self._close_soon(conn, CLOSE_TOO_SLOW, "too slow: send queue full")
+
+    async def _send_loop(self, conn: Connection) -> None:
+        try:
+            while True:
+                text = await conn.queue.get()
+                if text is None:
+                    return
+                await conn.websocket.send_text(text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket went away; the receive loop notices and cleans up
+            log.debug("websocket send failed for user %s", conn.user_id, exc_info=True)
+
+    # --- delivery ----------------------------------------------------------------------------------
+
+    def deliver(self, event: Event) -> None:
+        """Called by the bus on this loop, in publish order, for every event of every worker."""
+        self._apply_access_changes(event)
+        subscribers = self._by_topic.get(event.topic)
+        if not subscribers:
+            return
+        text = event_message(event)  # serialised once, sent to every subscriber
+        for conn in list(subscribers):
+            grant = conn.grants.get(event.topic)
+            if grant is None or not conn.may_receive(grant) or not conn.is_new(event):
+                continue
+            if conn.held is not None:
+                conn.held.append(event)
+                if len(conn.held) > self.queue_size * 4:
+                    self._close_soon(conn, CLOSE_TOO_SLOW, "too slow: replay backlog")
+                continue
+            self.send(conn, text)
+
+    def _apply_access_changes(self, event: Event) -> None:
+        payload = event.payload
+        match event.type:
+            case "membership.changed":
+                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
+                    if payload.get("role") is None:
+                        conn.memberships.discard(payload["group_id"])
+                    else:
+                        conn.memberships.add(payload["group_id"])
+                    self._revoke_unreadable(conn, payload["group_id"])
+            case "group.updated" | "group.merged":
+                group_id = payload.get("id")
+                for conn in list(self.connections):
+                    for topic, grant in list(conn.grants.items()):
+                        if grant.group_id == group_id and "visibility" in payload:
+                            conn.grants[topic] = TopicGrant(topic, grant.group_id, payload["visibility"])
+                    self._revoke_unreadable(conn, group_id)
+            case "session.ended":
+                ended = set(payload.get("session_ids", []))
+                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
+                    if payload.get("all") or conn.session_id in ended:
+                        self._close_soon(conn, CLOSE_UNAUTHENTICATED, "session ended")
+            case "account.deactivated":
+                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
+                    self._close_soon(conn, CLOSE_UNAUTHENTICATED, "account deactivated")
+
+    def _revoke_unreadable(self, conn: Connection, group_id: int | None) -> None:
+        for topic, grant in list(conn.grants.items()):
+            if grant.group_id == group_id and not conn.may_receive(grant):
+                self._drop(conn, topic)
+                self.send(conn, {"type": "unsubscribed", "topic": topic, "reason": "access_revoked"})
+
+    # --- resume ------------------------------------------------------------------------------------
+
+    async def subscribe_with_resume(self, conn: Connection, grants: list[TopicGrant],
+                                    last_event_id: str | None) -> None:
+        """Subscribe, then (when resuming) send the missed events once, then what arrived meanwhile."""
+        new = [g for g in grants if g.topic not in conn.grants or conn.held is not None]
+        if last_event_id is None:
+            for grant in new:
+                self.subscribe(conn, grant)
+            conn.held = None
+            self.send(conn, {"type": "subscribed", "topics": [g.topic for g in grants]})
+            return
+        if conn.held is None:
+            conn.held = []
+        topics = {g.topic for g in new} | {user_topic(conn.user_id)}
+        try:
+            for grant in new:
+                self.subscribe(conn, grant)
+            missed = await self.bus.replay(last_event_id, topics)
+        except BaseException:
+            conn.held = None
+            raise
+        held, conn.held = conn.held, None
+        self.send(conn, {"type": "subscribed", "topics": [g.topic for g in grants]})
+        floor = event_id_key(last_event_id)
+        if missed is None:
+            self.send(conn, {"type": "resync", "topics": sorted(topics),
+                             "message": "Some events are older than the replay window; fetch the page again."})
+        else:
+            for event in missed:
+                grant = conn.grants.get(event.topic)
+                if grant is not None and conn.may_receive(grant):
+                    self.send(conn, event_message(event))
+            if missed and missed[-1].id:
+                floor = max(floor, event_id_key(missed[-1].id))
+            for topic in topics:
+                conn.floors[topic] = max(conn.floors.get(topic, floor), floor)
+        for event in held:
+            if conn.is_new(event):
+                self.send(conn, event_message(event))

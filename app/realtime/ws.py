@@ -1,0 +1,173 @@
+"""The websocket endpoint: authenticate, then translate frames to hub calls. Decisions live elsewhere."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import SESSION_COOKIE
+from app.db import unit_of_work
+from app.errors import NotFound
+from app.realtime.hub import CLOSE_ORIGIN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, Connection, Hub
+from app.services import accounts
+from app.services.access import TopicGrant, access_topic, member_group_ids
+
+router = APIRouter()
+MAX_FRAME_CHARS = 16 * 1024
+MAX_TOPICS_PER_MESSAGE = 100
+EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int
+    session_id: int | None
+    staff: bool
+    memberships: set[int]
+
+
+def _origin_allowed(websocket: WebSocket, base_url: str) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return False
+    allowed = {urlsplit(base_url)._replace(path="").geturl().rstrip("/")}
+    host = websocket.headers.get("host")
+    if host:
+        allowed.add(f"{'https' if websocket.url.scheme == 'wss' else 'http'}://{host}")
+    return origin.rstrip("/") in allowed
+
+
+def _authenticate(websocket: WebSocket) -> Viewer | None:
+    app = websocket.app
+    header = websocket.headers.get("authorization", "")
+    with unit_of_work(app.state.db, app.state.dispatcher) as session:
+        if header.lower().startswith("bearer "):
+            user = accounts.resolve_api_token(session, token=header[7:].strip())
+            session_id = None
+        else:
+            token = websocket.cookies.get(SESSION_COOKIE)
+            resolved = accounts.resolve_session(session, token=token) if token else None
+            user, session_id = (resolved[0], resolved[1].id) if resolved else (None, None)
+        if user is None:
+            return None
+        return Viewer(user_id=user.id, session_id=session_id, staff=accounts.is_staff(user),
+                      memberships=member_group_ids(session, user))
+
+
+def _authorize(websocket: WebSocket, user_id: int, topics: list[str]) -> tuple[list[TopicGrant], list[str]]:
+    from app.models import User
+
+    grants, refused = [], []
+    with unit_of_work(websocket.app.state.db, None) as session:
+        actor = session.get(User, user_id)
+        for topic in topics:
+            try:
+                if actor is None or not actor.is_active:
+                    raise NotFound("Topic not found.")
+                grants.append(access_topic(session, actor, topic))
+            except NotFound:
+                refused.append(topic)
+    return grants, refused
+
+
+def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, **extra}
+
+
+@router.websocket("/api/v1/ws")
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    hub: Hub = websocket.app.state.hub
+    settings = websocket.app.state.settings
+    await websocket.accept()
+    cookie_auth = not websocket.headers.get("authorization", "").lower().startswith("bearer ")
+    # A cookie travels with any page's request; only our own pages may use it to open a socket.
+    if cookie_auth and not _origin_allowed(websocket, settings.base_url):
+        await websocket.close(CLOSE_ORIGIN, "origin not allowed")
+        return
+    viewer = await run_in_threadpool(_authenticate, websocket)
+    if viewer is None:
+        await websocket.close(CLOSE_UNAUTHENTICATED, "log in first")
+        return
+    last_event_id = websocket.query_params.get("last_event_id") or None
+    if last_event_id is not None and not EVENT_ID.match(last_event_id):
+        await websocket.send_json(_error("bad_last_event_id", "last_event_id is not an event id.",
+                                         field="last_event_id"))
+        last_event_id = None
+    conn = hub.connect(websocket, user_id=viewer.user_id, session_id=viewer.session_id, staff=viewer.staff,
+                       memberships=viewer.memberships, resuming=last_event_id is not None)
+    try:
+        hub.send(conn, {"type": "hello", "user_id": viewer.user_id, "last_event_id": await hub.bus.head()})
+        initial = [t for t in websocket.query_params.get("topics", "").split(",") if t]
+        if initial or last_event_id is not None:
+            await _subscribe(hub, conn, initial, last_event_id)
+        await _receive_loop(hub, conn)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.disconnect(conn)
+
+
+async def _subscribe(hub: Hub, conn: Connection, topics: list[str], last_event_id: str | None) -> None:
+    if len(set(topics) | set(conn.grants)) > hub.max_topics:
+        hub.send(conn, _error("too_many_topics", f"At most {hub.max_topics} topics per connection.",
+                              field="topics"))
+        return
+    grants, refused = await run_in_threadpool(_authorize, conn.websocket, conn.user_id, topics)
+    for topic in refused:
+        # The same answer for a topic that does not exist and one the member may not see.
+        hub.send(conn, _error("not_found", "Topic not found.", field="topics", topic=topic))
+    await hub.subscribe_with_resume(conn, grants, last_event_id)
+
+
+async def _receive_loop(hub: Hub, conn: Connection) -> None:
+    websocket = conn.websocket
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        if text is None:
+            hub.send(conn, _error("bad_frame", "Send JSON text frames."))
+            continue
+        if len(text) > MAX_FRAME_CHARS:
+            await hub.close(conn, CLOSE_TOO_BIG, f"frame larger than {MAX_FRAME_CHARS} characters")
+            return
+        try:
+            frame = json.loads(text)
+        except json.JSONDecodeError:
+            hub.send(conn, _error("bad_json", "The frame is not valid JSON."))
+            continue
+        if not isinstance(frame, dict):
+            hub.send(conn, _error("bad_frame", "A frame is a JSON object with a type."))
+            continue
+        match frame.get("type"):
+            case "ping":
+                hub.send(conn, {"type": "pong"})
+            case "subscribe" | "unsubscribe" as kind:
+                topics = frame.get("topics")
+                if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics) \
+                        or not 1 <= len(topics) <= MAX_TOPICS_PER_MESSAGE:
+                    hub.send(conn, _error("invalid", f"topics must be a list of 1 to {MAX_TOPICS_PER_MESSAGE} "
+                                                     "topic names.", field="topics"))
+                    continue
+                if kind == "unsubscribe":
+                    for topic in topics:
+                        hub.unsubscribe(conn, topic)
+                    hub.send(conn, {"type": "unsubscribed", "topics": topics})
+                    continue
+                resume = frame.get("last_event_id")
+                if resume is not None and (not isinstance(resume, str) or not EVENT_ID.match(resume)):
+                    hub.send(conn, _error("bad_last_event_id", "last_event_id is not an event id.",
+                                          field="last_event_id"))
+                    continue
+                await _subscribe(hub, conn, topics, resume)
+            case _:
+                hub.send(conn, _error("unknown_type", "Unknown message type; use subscribe, unsubscribe or ping.",
+                                      field="type"))
+        if conn.closed:
+            return

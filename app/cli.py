@@ -50,8 +50,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     _database().engine.dispose()  # fail early and clearly when the database is unreachable
     print(f"Plein serves on http://{args.host}:{args.port} (BASE_URL {settings.base_url})", flush=True)
+    from app.realtime.ws import MAX_FRAME_CHARS
+
     uvicorn.run("app.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips, log_level="info")
+                forwarded_allow_ips=args.forwarded_allow_ips, log_level="info",
+                # Heartbeats find dead peers; frames beyond our limit are refused by the protocol layer.
+                ws_ping_interval=settings.ws_ping_interval, ws_ping_timeout=settings.ws_ping_timeout,
+                ws_max_size=MAX_FRAME_CHARS * 4)
     return 0
 
 

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     storage_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
     avatar_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
+    # Live updates: how many events a reconnecting client can catch up on, and per-socket limits.
+    event_replay_max: int = Field(default=10_000, ge=10)
+    ws_send_queue: int = Field(default=256, ge=8)
+    ws_max_topics: int = Field(default=500, ge=1)
+    ws_ping_interval: float = Field(default=20.0, gt=0)
+    ws_ping_timeout: float = Field(default=20.0, gt=0)
+
     mail_from: str = "Plein <plein@localhost>"
 
     @field_validator("database_url")

@@ -17,7 +17,7 @@ from app.effects import Dispatcher
 from app.ratelimit import LoginLimiter
 from app.realtime import ws
 from app.realtime.bus import make_bus
-from app.realtime.hub import Hub
+from app.realtime.hub import Hub, close_sockets_before_exit
 from app.services.mail import LogMailer
 from app.web import pages
 from app.web.security import SecurityHeaders
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.hub.start()
+        close_sockets_before_exit(app.state.hub)
         try:
             yield
         finally:
@@ -61,8 +62,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.db = database or connect_database(settings)
-    app.state.bus = make_bus(settings.redis_url, prefix=settings.redis_prefix)
-    app.state.hub = Hub(app.state.bus)
+    app.state.bus = make_bus(settings.redis_url, prefix=settings.redis_prefix, replay_max=settings.event_replay_max)
+    app.state.hub = Hub(app.state.bus, queue_size=settings.ws_send_queue, max_topics=settings.ws_max_topics)
     app.state.mailer = LogMailer()
     app.state.dispatcher = Dispatcher(app.state.bus, app.state.mailer)
     app.state.login_limiter = LoginLimiter(

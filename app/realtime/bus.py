@@ -138,7 +138,9 @@ class RedisBus(_Observers):
 
     def publish(self, event: Event) -> None:
         raw = event.model_dump_json(exclude={"id"})
-        event_id = self._sync.xadd(self.stream, {"e": raw}, maxlen=self.replay_max, approximate=True)
+        # Approximate trimming is much cheaper; a small window (tests, tiny sites) is trimmed exactly.
+        event_id = self._sync.xadd(self.stream, {"e": raw}, maxlen=self.replay_max,
+                                   approximate=self.replay_max >= 1000)
         self.notify(event.model_copy(update={"id": event_id.decode()}))
 
     async def start(self, deliver: Deliver) -> None:
@@ -214,5 +216,7 @@ class RedisBus(_Observers):
         return newest[0][0].decode() if newest else EMPTY_STREAM
 
 
-def make_bus(redis_url: str | None, *, prefix: str) -> EventBus:
-    return RedisBus(redis_url, prefix=prefix) if redis_url else InProcessBus()
+def make_bus(redis_url: str | None, *, prefix: str, replay_max: int = REPLAY_MAX_EVENTS) -> EventBus:
+    if redis_url:
+        return RedisBus(redis_url, prefix=prefix, replay_max=replay_max)
+    return InProcessBus(replay_max=replay_max)

@@ -265,3 +265,32 @@ class Hub:
         for event in held:
             if conn.is_new(event):
                 self.send(conn, event_message(event))
+
+
+def close_sockets_before_exit(hub: Hub) -> None:
+    """On SIGTERM/SIGINT, close live sockets with 1001 "going away" first, then let the server stop.
+
+    uvicorn's own shutdown would close them with 1012 ("service restart"); clients treat both as "reconnect
+    soon", but 1001 is what a server that goes away says. Only possible in the main thread (a real server).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        original = signal.getsignal(sig)
+        if not callable(original):
+            continue
+
+        def handler(signum: int, frame: Any, original: Any = original) -> None:
+            async def close_then_exit() -> None:
+                try:
+                    await asyncio.wait_for(hub.close_all(CLOSE_GOING_AWAY, "server shutting down"), timeout=5)
+                finally:
+                    original(signum, frame)
+
+            loop.call_soon_threadsafe(lambda: loop.create_task(close_then_exit()))
+
+        signal.signal(sig, handler)

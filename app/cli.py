@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from app.config import VAR, get_settings
 
+GRACEFUL_TIMEOUT = 5.0
+
 
 def _settings_or_exit():  # type: ignore[no-untyped-def]
     try:
@@ -54,6 +56,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     uvicorn.run("app.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, log_level="info",
+                # Without a limit, one client that stopped reading keeps the process from ever exiting on SIGTERM:
+                # uvicorn waits for every connection to flush, and that one never does.
+                timeout_graceful_shutdown=args.graceful_timeout,
                 # Heartbeats find dead peers; frames beyond our limit are refused by the protocol layer.
                 ws_ping_interval=settings.ws_ping_interval, ws_ping_timeout=settings.ws_ping_timeout,
                 ws_max_size=MAX_FRAME_CHARS * 4)
@@ -124,6 +129,7 @@ def cmd_run_demo(args: argparse.Namespace) -> int:
     print(f"\nOpen http://{args.host}:{args.port}/  (API: http://{args.host}:{args.port}/api/docs)\n", flush=True)
     args.workers = 1
     args.forwarded_allow_ips = "127.0.0.1"
+    args.graceful_timeout = GRACEFUL_TIMEOUT
     return cmd_serve(args)
 
 
@@ -138,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                        help="proxies whose X-Forwarded-For is trusted (the load balancer)")
+    serve.add_argument("--graceful-timeout", type=float, default=GRACEFUL_TIMEOUT,
+                       help="on SIGTERM, seconds open connections get to finish before they are dropped")
     serve.set_defaults(fn=cmd_serve)
 
     sub.add_parser("migrate", help="upgrade the database schema to the newest revision").set_defaults(fn=cmd_migrate)

@@ -46,6 +46,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.hub.started:
+            # A second lifespan of the same app object (several test clients): the first one runs the hub.
+            yield
+            return
         await app.state.hub.start()
         close_sockets_before_exit(app.state.hub)
         try:

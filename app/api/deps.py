@@ -40,10 +40,10 @@ class Auth:
 def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = accounts.resolve_api_token(session, token=header[7:].strip())
-        if user is None:
+        resolved = accounts.resolve_api_token(session, token=header[7:].strip())
+        if resolved is None:
             raise Unauthenticated("This API token is not valid.", code="invalid_token")
-        return Auth(user=user, session_id=None, session_token=None)
+        return Auth(user=resolved[0], session_id=None, session_token=None)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None

@@ -29,6 +29,7 @@ Deliver = Callable[[Event], None]
 REPLAY_MAX_EVENTS = 10_000
 REPLAY_SCAN_LIMIT = 50_000
 EMPTY_STREAM = "0-0"
+READ_BLOCK_MS = 5000
 
 
 class EventBus(Protocol):
@@ -146,7 +147,10 @@ class RedisBus(_Observers):
     async def start(self, deliver: Deliver) -> None:
         import redis.asyncio
 
-        self._async = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=5)
+        # The read timeout must outlast a blocking XREAD (redis-py's default, 5 s, does not): otherwise every quiet
+        # stretch ends in a timeout, an error in the log and a growing retry delay before the next event.
+        self._async = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=5,
+                                                   socket_timeout=READ_BLOCK_MS / 1000 + 5)
         # Start at the stream's current end: a new worker delivers what is published from now on.
         last = await self.head() or EMPTY_STREAM
         self._reader = asyncio.create_task(self._read(deliver, last), name="plein-redis-bus")
@@ -156,7 +160,7 @@ class RedisBus(_Observers):
         backoff = 0.1
         while True:
             try:
-                answer = await self._async.xread({self.stream: last}, block=5000, count=500)
+                answer = await self._async.xread({self.stream: last}, block=READ_BLOCK_MS, count=500)
                 backoff = 0.1
                 for _stream, entries in answer or []:
                     for entry_id, fields in entries:
@@ -175,15 +179,21 @@ class RedisBus(_Observers):
         return Event.model_validate_json(fields[b"e"]).model_copy(update={"id": entry_id})
 
     async def stop(self) -> None:
+        # Bounded: a stuck connection to Redis must not keep a worker from shutting down.
         if self._reader is not None:
             self._reader.cancel()
             try:
-                await self._reader
-            except asyncio.CancelledError:
+                await asyncio.wait_for(self._reader, timeout=5)
+            except (asyncio.CancelledError, TimeoutError):
                 pass
+            except Exception:
+                log.exception("the event stream reader failed while stopping")
             self._reader = None
         if self._async is not None:
-            await self._async.aclose()
+            try:
+                await asyncio.wait_for(self._async.aclose(), timeout=5)
+            except (TimeoutError, OSError):
+                log.warning("closing the Redis connection timed out")
             self._async = None
 
     async def replay(self, after_id: str, topics: set[str]) -> list[Event] | None:

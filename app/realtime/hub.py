@@ -20,6 +20,7 @@ from app.models.enums import Visibility
 from app.realtime.bus import EventBus
 from app.realtime.events import Event, event_id_key, user_topic
 from app.services.access import TopicGrant
+from app.services.accounts import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Connection:
     websocket: WebSocket
     user_id: int
     session_id: int | None
+    token_id: int | None
     staff: bool
     memberships: set[int]
     queue_size: int
@@ -93,10 +95,10 @@ class Hub:
         await asyncio.gather(*(self.close(c, code, reason) for c in list(self.connections)),
                              return_exceptions=True)
 
-    def connect(self, websocket: WebSocket, *, user_id: int, session_id: int | None, staff: bool,
-                memberships: set[int], resuming: bool = False) -> Connection:
-        conn = Connection(websocket=websocket, user_id=user_id, session_id=session_id, staff=staff,
-                          memberships=memberships, queue_size=self.queue_size)
+    def connect(self, websocket: WebSocket, *, user_id: int, session_id: int | None, token_id: int | None = None,
+                staff: bool, memberships: set[int], resuming: bool = False) -> Connection:
+        conn = Connection(websocket=websocket, user_id=user_id, session_id=session_id, token_id=token_id,
+                          staff=staff, memberships=memberships, queue_size=self.queue_size)
         if resuming:
             conn.held = []  # the own topic's missed events come with the replay
         self.connections.add(conn)
@@ -113,20 +115,26 @@ class Hub:
             self._drop(conn, topic)
         if conn.sender is not None and not conn.sender.done():
             conn.sender.cancel()
+        # What was queued for her will never be sent: free it now, not when the peer finally goes.
+        while not conn.queue.empty():
+            conn.queue.get_nowait()
 
-    async def close(self, conn: Connection, code: int, reason: str) -> None:
+    async def close(self, conn: Connection, code: int, reason: str, *, timeout: float | None = 5) -> None:
         if conn.closed:
             return
         self.disconnect(conn)
         try:
-            # A reader that stopped reading also stops the close handshake: don't wait for it forever.
+            # A reader that stopped reading also stops the close handshake: a caller must not wait for it forever.
             if conn.websocket.application_state == WebSocketState.CONNECTED:
-                await asyncio.wait_for(conn.websocket.close(code, reason), timeout=5)
+                await asyncio.wait_for(conn.websocket.close(code, reason), timeout=timeout)
         except Exception:  # the peer may be gone already; it is closed either way
             log.debug("closing websocket of user %s failed", conn.user_id, exc_info=True)
 
     def _close_soon(self, conn: Connection, code: int, reason: str) -> None:
-        task = asyncio.get_running_loop().create_task(self.close(conn, code, reason))
+        # Nobody waits for this close, so it may wait as long as the peer: the close frame can only follow the
+        # data the peer has not read yet. Given up after a timeout, the frame would never be sent and the socket
+        # would stay open, silent, for good; nothing else is queued for it any more either way.
+        task = asyncio.get_running_loop().create_task(self.close(conn, code, reason, timeout=None))
         self._closers.add(task)
         task.add_done_callback(self._closers.discard)
 
@@ -218,6 +226,15 @@ class Hub:
             case "account.deactivated":
                 for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
                     self._close_soon(conn, CLOSE_UNAUTHENTICATED, "account deactivated")
+            case "api_token.revoked":
+                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
+                    if conn.token_id is not None and conn.token_id == payload.get("token_id"):
+                        self._close_soon(conn, CLOSE_UNAUTHENTICATED, "API token revoked")
+            case "account.role_changed":
+                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
+                    conn.staff = payload.get("role") in STAFF_ROLES
+                    for group_id in {g.group_id for g in conn.grants.values() if g.group_id is not None}:
+                        self._revoke_unreadable(conn, group_id)
 
     def _revoke_unreadable(self, conn: Connection, group_id: int | None) -> None:
         for topic, grant in list(conn.grants.items()):
@@ -237,13 +254,17 @@ class Hub:
             conn.held = None
             self.send(conn, {"type": "subscribed", "topics": [g.topic for g in grants]})
             return
+        topics = {g.topic for g in new}
         if conn.held is None:
             conn.held = []
-        topics = {g.topic for g in new} | {user_topic(conn.user_id)}
+        else:
+            # Resuming at connect: her own topic missed events too. On a later subscribe it has been live all
+            # along, and replaying it would send what she already has again.
+            topics.add(user_topic(conn.user_id))
         try:
             for grant in new:
                 self.subscribe(conn, grant)
-            missed = await self.bus.replay(last_event_id, topics)
+            missed = await self.bus.replay(last_event_id, topics) if topics else []
         except BaseException:
             conn.held = None
             raise
@@ -287,7 +308,10 @@ def close_sockets_before_exit(hub: Hub) -> None:
         def handler(signum: int, frame: Any, original: Any = original) -> None:
             async def close_then_exit() -> None:
                 try:
-                    await asyncio.wait_for(hub.close_all(CLOSE_GOING_AWAY, "server shutting down"), timeout=5)
+                    # Short, so that this plus uvicorn's graceful timeout stays within a container's stop timeout.
+                    await asyncio.wait_for(hub.close_all(CLOSE_GOING_AWAY, "server shutting down"), timeout=3)
+                except TimeoutError:  # a peer that stopped reading cannot take its close; stop all the same
+                    log.info("some websockets were not closed in time; shutting down anyway")
                 finally:
                     original(signum, frame)
 

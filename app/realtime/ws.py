@@ -27,6 +27,7 @@ EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 class Viewer:
     user_id: int
     session_id: int | None
+    token_id: int | None
     staff: bool
     memberships: set[int]
 
@@ -46,16 +47,17 @@ def _authenticate(websocket: WebSocket) -> Viewer | None:
     app = websocket.app
     header = websocket.headers.get("authorization", "")
     with unit_of_work(app.state.db, app.state.dispatcher) as session:
+        session_id = token_id = None
         if header.lower().startswith("bearer "):
-            user = accounts.resolve_api_token(session, token=header[7:].strip())
-            session_id = None
+            by_token = accounts.resolve_api_token(session, token=header[7:].strip())
+            user, token_id = (by_token[0], by_token[1].id) if by_token else (None, None)
         else:
-            token = websocket.cookies.get(SESSION_COOKIE)
-            resolved = accounts.resolve_session(session, token=token) if token else None
-            user, session_id = (resolved[0], resolved[1].id) if resolved else (None, None)
+            cookie = websocket.cookies.get(SESSION_COOKIE)
+            by_cookie = accounts.resolve_session(session, token=cookie) if cookie else None
+            user, session_id = (by_cookie[0], by_cookie[1].id) if by_cookie else (None, None)
         if user is None:
             return None
-        return Viewer(user_id=user.id, session_id=session_id, staff=accounts.is_staff(user),
+        return Viewer(user_id=user.id, session_id=session_id, token_id=token_id, staff=accounts.is_staff(user),
                       memberships=member_group_ids(session, user))
 
 
@@ -98,7 +100,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.send_json(_error("bad_last_event_id", "last_event_id is not an event id.",
                                          field="last_event_id"))
         last_event_id = None
-    conn = hub.connect(websocket, user_id=viewer.user_id, session_id=viewer.session_id, staff=viewer.staff,
+    conn = hub.connect(websocket, user_id=viewer.user_id, session_id=viewer.session_id, token_id=viewer.token_id,
+                       staff=viewer.staff,
                        memberships=viewer.memberships, resuming=last_event_id is not None)
     try:
         hub.send(conn, {"type": "hello", "user_id": viewer.user_id, "last_event_id": await hub.bus.head()})
@@ -116,6 +119,9 @@ async def _subscribe(hub: Hub, conn: Connection, topics: list[str], last_event_i
     if len(set(topics) | set(conn.grants)) > hub.max_topics:
         hub.send(conn, _error("too_many_topics", f"At most {hub.max_topics} topics per connection.",
                               field="topics"))
+        if conn.held is not None:
+            # Resuming at connect: finish it for her own topic, or its live events stay held for good.
+            await hub.subscribe_with_resume(conn, [], last_event_id)
         return
     grants, refused = await run_in_threadpool(_authorize, conn.websocket, conn.user_id, topics)
     for topic in refused:

@@ -5,6 +5,7 @@ does not exist for an outsider. Forbidden is only for something she can see but 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -194,6 +195,9 @@ def access_attachment(session: Session, actor: User, attachment_id: int) -> Atta
 # --- live-update topics --------------------------------------------------------------------------
 
 
+_TOPIC_ID = re.compile(r"[1-9][0-9]{0,9}")
+
+
 @dataclass(frozen=True)
 class TopicGrant:
     """What the hub needs to re-check delivery without the database: the topic's group and its visibility."""
@@ -206,7 +210,9 @@ class TopicGrant:
 def access_topic(session: Session, actor: User, topic: str) -> TopicGrant:
     """May the actor follow `topic` live? A topic she may not read answers exactly like one that does not exist."""
     kind, _, raw = topic.partition(":")
-    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+    # ASCII digits in canonical form only: str.isdigit() also accepts "²" (int() then raises) and "007" (a topic
+    # no event is ever published on), and int() refuses strings over 4300 digits.
+    if not _TOPIC_ID.fullmatch(raw) or not 1 <= int(raw) <= 2**31 - 1:
         raise NotFound("Topic not found.", field="topic")
     ident = int(raw)
     try:

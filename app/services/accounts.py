@@ -305,9 +305,12 @@ def revoke_api_token(session: Session, actor: User, *, token_id: int) -> None:
     if api_token is None or api_token.user_id != actor.id or api_token.revoked_at is not None:
         raise NotFound("Token not found.")
     api_token.revoked_at = utcnow()
+    # Websockets opened with this token are closed by the hub when this event passes.
+    record_event(session, type="api_token.revoked", topic=user_topic(actor.id),
+                 payload={"user_id": actor.id, "token_id": api_token.id})
 
 
-def resolve_api_token(session: Session, *, token: str) -> User | None:
+def resolve_api_token(session: Session, *, token: str) -> tuple[User, ApiToken] | None:
     api_token = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
     )
@@ -319,7 +322,7 @@ def resolve_api_token(session: Session, *, token: str) -> User | None:
     now = utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_SEEN_GRANULARITY:
         api_token.last_used_at = now
-    return user
+    return user, api_token
 
 
 # --- administration ------------------------------------------------------------------------------
@@ -339,6 +342,9 @@ def update_user_admin(
         if user.id == actor.id:
             raise Conflict("You cannot change your own role.", field="role")
         user.role = role.value
+        # Open websockets re-check what she may follow with her new role.
+        record_event(session, type="account.role_changed", topic=user_topic(user.id),
+                     payload={"user_id": user.id, "role": user.role})
     if is_active is not None and is_active != user.is_active:
         if user.id == actor.id:
             raise Conflict("You cannot deactivate your own account.", field="is_active")

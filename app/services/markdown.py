@@ -82,6 +82,8 @@ def render_markdown(text: str) -> str:
 
 
 def excerpt(text: str, length: int = 200) -> str:
-    plain = re.sub(r"[`*_>#\[\]()!~|-]+", " ", text)
+    plain = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](url) → text
+    plain = re.sub(r"[`*_~]+", "", plain)  # emphasis and code marks hug their words: drop them
+    plain = re.sub(r"^\s*(?:[>#]+|[-+*]|\d+[.)])\s+|\|", " ", plain, flags=re.MULTILINE)  # block marks
     plain = " ".join(plain.split())
     return plain if len(plain) <= length else plain[: length - 1].rstrip() + "…"

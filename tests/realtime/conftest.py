@@ -21,14 +21,21 @@ def bus_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def app(settings, db, bus_kind):  # type: ignore[no-untyped-def]
+def app_overrides() -> dict[str, Any]:
+    """Settings the app is built with on top of the suite's; override it in a test module or class, or
+    parametrise it: @pytest.mark.parametrize("app_overrides", [{"event_replay_max": 10}])."""
+    return {}
+
+
+@pytest.fixture
+def app(settings, db, bus_kind, app_overrides):  # type: ignore[no-untyped-def]
     """The app with the chosen bus (overrides the root conftest's `app`)."""
     from app.main import create_app
 
     redis_url = redis_test_url() if bus_kind == "redis" else None
     prefix = f"plein-test-{os.getpid()}-{secrets.token_hex(4)}"
-    application = create_app(settings.model_copy(update={"redis_url": redis_url, "redis_prefix": prefix}),
-                             database=db)
+    application = create_app(settings.model_copy(update={"redis_url": redis_url, "redis_prefix": prefix,
+                                                         **app_overrides}), database=db)
     application.state.login_limiter.reset()
     yield application
     if redis_url:

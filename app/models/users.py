@@ -37,9 +37,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    portfolios: Mapped[list[Portfolio]] = relationship(
-        secondary="user_portfolios", order_by=Portfolio.name, lazy="selectin"
-    )
+    # Loaded when a profile is shown, not with every author next to a post.
+    portfolios: Mapped[list[Portfolio]] = relationship(secondary="user_portfolios", order_by=Portfolio.name)
 
 
 class UserPortfolio(Base):

@@ -113,9 +113,8 @@ def _users(session: Session, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thread, access: GroupAccess,
-               *, neutral: bool = False) -> list[PostOut]:
-    """`neutral` leaves out what depends on the viewer (for events every member receives)."""
+def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thread,
+               access: GroupAccess) -> list[PostOut]:
     ids = [p.id for p in posts]
     if not ids:
         return []
@@ -130,7 +129,7 @@ def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thr
         .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.emoji)
         .order_by(Reaction.post_id, func.min(Reaction.id))
     ):
-        reactions[post_id].append(ReactionCount(emoji=emoji, count=count, mine=bool(mine) and not neutral))
+        reactions[post_id].append(ReactionCount(emoji=emoji, count=count, mine=bool(mine)))
     attachments: dict[int, list[Attachment]] = defaultdict(list)
     for attachment in session.scalars(select(Attachment).where(Attachment.post_id.in_(ids)).order_by(Attachment.id)):
         assert attachment.post_id is not None
@@ -159,8 +158,8 @@ def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thr
             attachments=[] if deleted else [attachment_out(a) for a in attachments.get(post.id, [])],
             mentions=sorted(mentions.get(post.id, [])),
             is_answer=thread.answer_post_id == post.id,
-            can_edit=not neutral and not deleted and (moderator or (own and access.is_member)),
-            can_delete=not neutral and not deleted and (moderator or own),
+            can_edit=not deleted and (moderator or (own and access.is_member)),
+            can_delete=not deleted and (moderator or own),
         ))
     return out
 
@@ -206,13 +205,20 @@ def _threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]
     return out
 
 
-def _thread_detail(session: Session, actor: User, thread: Thread, access: GroupAccess,
-                   *, neutral: bool = False) -> ThreadDetail:
+def _thread_detail(session: Session, actor: User, thread: Thread, access: GroupAccess) -> ThreadDetail:
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     assert opening is not None
     summary = _threads_out(session, [thread])[0]
-    post_out = _posts_out(session, actor, [opening], thread, access, neutral=neutral)[0]
+    post_out = _posts_out(session, actor, [opening], thread, access)[0]
     return ThreadDetail(**summary.model_dump(), opening_post=post_out, can_edit=post_out.can_edit)
+
+
+def _neutral(post: PostOut) -> PostOut:
+    """Everyone's view of a post, from one viewer's: without what depends on her."""
+    return post.model_copy(update={
+        "can_edit": False, "can_delete": False,
+        "reactions": [r.model_copy(update={"mine": False}) for r in post.reactions],
+    })
 
 
 # --- writing helpers -----------------------------------------------------------------------------
@@ -434,12 +440,12 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
     thread.reply_count += 1
     thread.last_activity_at = now
     _remember(session, actor, idempotency_key, post.id)
-    neutral = _posts_out(session, actor, [post], thread, access.group, neutral=True)[0]
-    record_event(session, type="post.created", topic=thread_topic(thread.id), payload=neutral)
+    mine = _posts_out(session, actor, [post], thread, access.group)[0]
+    record_event(session, type="post.created", topic=thread_topic(thread.id), payload=_neutral(mine))
     record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={
         "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),
         "post_id": post.id})
-    return _posts_out(session, actor, [post], thread, access.group)[0]
+    return mine
 
 
 def list_replies(session: Session, actor: User, *, thread_id: int, cursor: str | None = None,
@@ -470,9 +476,9 @@ def update_post(session: Session, actor: User, *, post_id: int, body: str) -> Po
     post.edited_at = utcnow()
     session.flush()
     _store_mentions(session, post)
-    neutral = _posts_out(session, actor, [post], access.thread, access.group, neutral=True)[0]
-    record_event(session, type="post.updated", topic=thread_topic(post.thread_id), payload=neutral)
-    return _posts_out(session, actor, [post], access.thread, access.group)[0]
+    mine = _posts_out(session, actor, [post], access.thread, access.group)[0]
+    record_event(session, type="post.updated", topic=thread_topic(post.thread_id), payload=_neutral(mine))
+    return mine
 
 
 def delete_post(session: Session, actor: User, *, post_id: int) -> None:
@@ -519,9 +525,9 @@ def set_reaction(session: Session, actor: User, *, post_id: int, emoji: str, on:
         session.delete(existing)
         session.flush()
         changed = True
+    mine = _posts_out(session, actor, [access.post], access.thread, access.group)[0]
     if changed:
-        neutral = _posts_out(session, actor, [access.post], access.thread, access.group, neutral=True)[0]
         record_event(session, type="reaction.changed", topic=thread_topic(access.thread.id),
                      payload={"post_id": post_id, "thread_id": access.thread.id,
-                              "reactions": [r.model_dump() for r in neutral.reactions]})
-    return _posts_out(session, actor, [access.post], access.thread, access.group)[0]
+                              "reactions": [r.model_dump() for r in _neutral(mine).reactions]})
+    return mine

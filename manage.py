@@ -43,7 +43,9 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "run":
         ensure_venv("")
-        return subprocess.call([BIN / "plein", "run-demo", *rest], cwd=ROOT)
+        # Become the server process: a signal to this pid (Ctrl-C, kill, a supervisor) reaches uvicorn.
+        os.chdir(ROOT)
+        os.execv(BIN / "plein", [str(BIN / "plein"), "run-demo", *rest])
     ensure_venv("dev")
     return subprocess.call([PY, "-m", "tests.runner", *rest], cwd=ROOT)
 

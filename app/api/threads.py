@@ -113,8 +113,10 @@ def remove_reaction(post_id: PathId, emoji: str, actor: CurrentUser, session: Se
 
 
 @router.post("/attachments", response_model=AttachmentOut, status_code=status.HTTP_201_CREATED)
-def upload_attachment(file: UploadFile, actor: CurrentUser, session: SessionDep) -> AttachmentOut:
-    return attachments.upload_attachment(session, actor, source=file.file, filename=file.filename)
+def upload_attachment(file: UploadFile, actor: CurrentUser, session: SessionDep,
+                      idempotency_key: IdempotencyKeyHeader = None) -> AttachmentOut:
+    return attachments.upload_attachment(session, actor, source=file.file, filename=file.filename,
+                                         idempotency_key=idempotency_key)
 
 
 @router.get("/attachments/{attachment_id}", response_model=AttachmentOut)

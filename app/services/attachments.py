@@ -17,6 +17,7 @@ from app.errors import Invalid, TooLarge
 from app.models import Attachment, User
 from app.schemas.posts import AttachmentOut
 from app.services.access import access_attachment
+from app.services.idempotency import claim_idempotency_key, fingerprint, remember_idempotency_key
 from app.services.storage import LocalStorage
 
 # Only these are ever shown inline; everything else is served as a download.
@@ -57,7 +58,8 @@ def attachment_out(attachment: Attachment) -> AttachmentOut:
     )
 
 
-def upload_attachment(session: Session, actor: User, *, source: BinaryIO, filename: str | None) -> AttachmentOut:
+def upload_attachment(session: Session, actor: User, *, source: BinaryIO, filename: str | None,
+                      idempotency_key: str | None = None) -> AttachmentOut:
     settings = get_settings()
     remaining = settings.storage_quota_bytes - actor.storage_used
     limit = min(settings.attachment_max_bytes, max(remaining, 0))
@@ -76,13 +78,25 @@ def upload_attachment(session: Session, actor: User, *, source: BinaryIO, filena
     if stored.size == 0:
         storage().delete(stored.key)
         raise Invalid("The file is empty.", field="file")
+    name = safe_filename(filename)
+    # The same bytes under the same name with the same key: the retry of an upload, stored once.
+    request = fingerprint("attachment", f"{stored.sha256}:{name}")
+    try:
+        earlier = claim_idempotency_key(session, actor, idempotency_key, request, "attachment")
+    except BaseException:
+        storage().delete(stored.key)
+        raise
+    if earlier is not None:
+        storage().delete(stored.key)
+        return get_attachment(session, actor, attachment_id=earlier)
     attachment = Attachment(
-        uploader_id=actor.id, filename=safe_filename(filename), content_type=detect_content_type(stored.head),
+        uploader_id=actor.id, filename=name, content_type=detect_content_type(stored.head),
         size=stored.size, storage_key=stored.key, sha256=stored.sha256,
     )
     session.add(attachment)
     actor.storage_used += stored.size
     session.flush()
+    remember_idempotency_key(session, actor, idempotency_key, attachment.id)
     # If the transaction rolls back, the file on disk must not stay behind.
     on_rollback(session, lambda: storage().delete(stored.key))
     return attachment_out(attachment)

@@ -1,7 +1,6 @@
 """Threads (discussions, questions, motions) and their posts: create, read, edit, delete, react, answer."""
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,7 +13,6 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
     Attachment,
-    IdempotencyKey,
     Mention,
     MotionCoSubmitter,
     Portfolio,
@@ -51,57 +49,9 @@ from app.services.access import (
     access_thread,
 )
 from app.services.attachments import attachment_out, claim_attachments
+from app.services.idempotency import claim_idempotency_key, fingerprint, remember_idempotency_key
 from app.services.markdown import excerpt, find_mentions, render_markdown
 from app.services.views import user_summary, user_summary_or_none
-
-# --- idempotency ---------------------------------------------------------------------------------
-
-
-def _fingerprint(target: str, body: str) -> str:
-    return hashlib.sha256(f"{target}\n{body}".encode()).hexdigest()
-
-
-def _claim_idempotency_key(session: Session, actor: User, key: str | None, fingerprint: str,
-                           resource: str) -> int | None:
-    """Reserve the key before creating anything. Returns the earlier resource's id for a retry.
-
-    The reservation is an insert into a unique index: a concurrent duplicate waits on it (PostgreSQL)
-    or on the write lock (SQLite) and then finds the first request's row.
-    """
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 100:
-        raise Invalid("Idempotency-Key must be 1 to 100 characters.", field="Idempotency-Key")
-
-    def existing() -> IdempotencyKey | None:
-        return session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == actor.id,
-                                                           IdempotencyKey.key == key))
-
-    found = existing()
-    if found is None:
-        try:
-            with session.begin_nested():
-                session.add(IdempotencyKey(user_id=actor.id, key=key, fingerprint=fingerprint,
-                                           resource=resource, resource_id=0))
-            return None
-        except IntegrityError:
-            found = existing()
-            if found is None:
-                raise
-    if found.fingerprint != fingerprint or found.resource != resource:
-        raise Conflict("This Idempotency-Key was already used for a different request.", field="Idempotency-Key")
-    if found.resource_id == 0:
-        raise Conflict("A request with this Idempotency-Key is still being processed.", field="Idempotency-Key")
-    return found.resource_id
-
-
-def _remember(session: Session, actor: User, key: str | None, resource_id: int) -> None:
-    if key is None:
-        return
-    row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == actor.id, IdempotencyKey.key == key))
-    assert row is not None
-    row.resource_id = resource_id
-
 
 # --- building the responses (batched: a page of posts costs a fixed number of queries) ------------
 
@@ -272,8 +222,8 @@ def _set_portfolios(session: Session, thread: Thread, portfolio_ids: list[int]) 
 def create_thread(session: Session, actor: User, *, channel_id: int, data: ThreadCreate,
                   idempotency_key: str | None = None) -> ThreadDetail:
     access = access_channel(session, actor, channel_id, GroupAction.post)
-    fingerprint = _fingerprint(f"thread:{channel_id}", data.model_dump_json())
-    earlier = _claim_idempotency_key(session, actor, idempotency_key, fingerprint, "thread")
+    request = fingerprint(f"thread:{channel_id}", data.model_dump_json())
+    earlier = claim_idempotency_key(session, actor, idempotency_key, request, "thread")
     if earlier is not None:
         return get_thread(session, actor, thread_id=earlier)
     if data.kind == ThreadKind.motion and data.motion is None:
@@ -304,7 +254,7 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
     session.flush()
     claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
     _store_mentions(session, post)
-    _remember(session, actor, idempotency_key, thread.id)
+    remember_idempotency_key(session, actor, idempotency_key, thread.id)
     summary = _threads_out(session, [thread])[0]
     for topic in (channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.created", topic=topic, payload=summary)
@@ -422,8 +372,8 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
         raise NotFound("Thread not found.")
     if access.channel.archived_at is not None:
         raise Conflict("This channel is archived; nothing new can be posted in it.")
-    fingerprint = _fingerprint(f"reply:{thread_id}", data.model_dump_json())
-    earlier = _claim_idempotency_key(session, actor, idempotency_key, fingerprint, "post")
+    request = fingerprint(f"reply:{thread_id}", data.model_dump_json())
+    earlier = claim_idempotency_key(session, actor, idempotency_key, request, "post")
     if earlier is not None:
         return get_post(session, actor, post_id=earlier)
     if data.quote_post_id is not None:
@@ -439,7 +389,7 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
     _store_mentions(session, post)
     thread.reply_count += 1
     thread.last_activity_at = now
-    _remember(session, actor, idempotency_key, post.id)
+    remember_idempotency_key(session, actor, idempotency_key, post.id)
     mine = _posts_out(session, actor, [post], thread, access.group)[0]
     record_event(session, type="post.created", topic=thread_topic(thread.id), payload=_neutral(mine))
     record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={

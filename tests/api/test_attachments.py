@@ -256,3 +256,35 @@ class TestAttach:
         response = client_for(member).post(f"{API}/channels/{group['channel_id']}/threads", json={
             "title": "Veel bijlagen", "body": "Elf", "attachment_ids": list(range(1, 12))})
         assert_error(response, 422, "invalid", "attachment_ids")
+
+
+class TestUploadIdempotencyKey:
+    def _upload(self, client, data: bytes, key: str, filename: str = "motie.pdf"):  # type: ignore[no-untyped-def]
+        return client.post(f"{API}/attachments", files={"file": (filename, data, "application/pdf")},
+                           headers={"Idempotency-Key": key})
+
+    def test_a_retried_upload_is_stored_once(self, client_for, member, session) -> None:
+        client = client_for(member)
+        files_before = stored_files()
+        first = self._upload(client, b"%PDF-1.4 motie", "upload-1")
+        again = self._upload(client, b"%PDF-1.4 motie", "upload-1")
+        assert first.status_code == 201 and again.status_code == 201, (first.text, again.text)
+        assert again.json() == first.json()
+        assert session.scalar(select(func.count()).select_from(Attachment)
+                              .where(Attachment.uploader_id == member.id)) == 1
+        assert stored_files() == files_before + 1
+        session.expire_all()
+        assert session.get(User, member.id).storage_used == len(b"%PDF-1.4 motie")
+
+    def test_the_same_key_for_another_file_is_a_conflict(self, client_for, member) -> None:
+        client = client_for(member)
+        files_before = stored_files()
+        assert self._upload(client, b"%PDF-1.4 motie", "upload-2").status_code == 201
+        assert_error(self._upload(client, b"%PDF-1.4 andere motie", "upload-2"), 409, "conflict",
+                     "Idempotency-Key")
+        assert stored_files() == files_before + 1
+
+    def test_keys_are_per_member(self, client_for, member, outsider) -> None:
+        mine = self._upload(client_for(member), b"%PDF-1.4 motie", "gedeeld").json()
+        theirs = self._upload(client_for(outsider), b"%PDF-1.4 motie", "gedeeld").json()
+        assert mine["id"] != theirs["id"]

@@ -104,6 +104,14 @@ class ChannelAccess:
     group: GroupAccess
 
 
+def _check_channel(channel: Channel, access: GroupAccess, action: GroupAction, *, missing: str) -> None:
+    if not access.allows(GroupAction.view):
+        raise NotFound(missing)
+    check(access, action)
+    if action == GroupAction.post and channel.archived_at is not None:
+        raise Conflict("This channel is archived; nothing new can be posted in it.")
+
+
 def access_channel(session: Session, actor: User, channel_id: int, action: GroupAction) -> ChannelAccess:
     channel = session.get(Channel, channel_id)
     if channel is None:
@@ -111,11 +119,7 @@ def access_channel(session: Session, actor: User, channel_id: int, action: Group
     group = session.get(Group, channel.group_id)
     assert group is not None
     access = group_access(session, actor, group)
-    if not access.allows(GroupAction.view):
-        raise NotFound("Channel not found.")
-    check(access, action)
-    if action == GroupAction.post and channel.archived_at is not None:
-        raise Conflict("This channel is archived; nothing new can be posted in it.")
+    _check_channel(channel, access, action, missing="Channel not found.")
     return ChannelAccess(channel=channel, group=access)
 
 
@@ -127,20 +131,22 @@ class ThreadAccess:
 
 
 def access_thread(session: Session, actor: User, thread_id: int, action: GroupAction) -> ThreadAccess:
-    thread = session.get(Thread, thread_id)
-    if thread is None:
+    # One query for the chain thread → channel → group → her membership: this runs on every read and reply.
+    row = session.execute(
+        select(Thread, Channel, Group, Membership)
+        .join(Channel, Channel.id == Thread.channel_id)
+        .join(Group, Group.id == Channel.group_id)
+        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .where(Thread.id == thread_id)
+    ).first()
+    if row is None:
         raise NotFound("Thread not found.")
-    channel_access = _channel_for(session, actor, thread.channel_id, action, missing="Thread not found.")
-    if thread.deleted_at is not None and not channel_access.group.allows(GroupAction.moderate):
+    thread, channel, group, membership = row
+    access = GroupAccess(group=group, membership=membership, staff=is_staff(actor))
+    _check_channel(channel, access, action, missing="Thread not found.")
+    if thread.deleted_at is not None and not access.allows(GroupAction.moderate):
         raise NotFound("Thread not found.")
-    return ThreadAccess(thread=thread, channel=channel_access.channel, group=channel_access.group)
-
-
-def _channel_for(session: Session, actor: User, channel_id: int, action: GroupAction, *, missing: str) -> ChannelAccess:
-    try:
-        return access_channel(session, actor, channel_id, action)
-    except NotFound:
-        raise NotFound(missing) from None
+    return ThreadAccess(thread=thread, channel=channel, group=access)
 
 
 @dataclass(frozen=True)

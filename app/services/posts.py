@@ -174,9 +174,10 @@ def _neutral(post: PostOut) -> PostOut:
 # --- writing helpers -----------------------------------------------------------------------------
 
 
-def _store_mentions(session: Session, post: Post) -> None:
-    for mention in list(session.scalars(select(Mention).where(Mention.post_id == post.id))):
-        session.delete(mention)
+def _store_mentions(session: Session, post: Post, *, new: bool) -> None:
+    if not new:  # an edit replaces the mentions the earlier text had
+        for mention in list(session.scalars(select(Mention).where(Mention.post_id == post.id))):
+            session.delete(mention)
     names = find_mentions(post.body)
     if names:
         ids = session.scalars(select(User.id).where(User.username.in_(names), User.is_active.is_(True)))
@@ -253,7 +254,7 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
     session.add(post)
     session.flush()
     claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
-    _store_mentions(session, post)
+    _store_mentions(session, post, new=True)
     remember_idempotency_key(session, actor, idempotency_key, thread.id)
     summary = _threads_out(session, [thread])[0]
     for topic in (channel_topic(thread.channel_id), group_topic(thread.group_id)):
@@ -386,7 +387,7 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
     session.add(post)
     session.flush()
     claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
-    _store_mentions(session, post)
+    _store_mentions(session, post, new=True)
     thread.reply_count += 1
     thread.last_activity_at = now
     remember_idempotency_key(session, actor, idempotency_key, post.id)
@@ -425,7 +426,7 @@ def update_post(session: Session, actor: User, *, post_id: int, body: str) -> Po
     post.body_html = render_markdown(body)
     post.edited_at = utcnow()
     session.flush()
-    _store_mentions(session, post)
+    _store_mentions(session, post, new=False)
     mine = _posts_out(session, actor, [post], access.thread, access.group)[0]
     record_event(session, type="post.updated", topic=thread_topic(post.thread_id), payload=_neutral(mine))
     return mine

@@ -48,6 +48,7 @@ class Connection:
     queue_size: int
     grants: dict[str, TopicGrant] = field(default_factory=dict)
     closed: bool = False
+    closing: bool = False  # a close is scheduled; don't schedule another
     # While a resume is replayed, live events wait here (so nothing is sent twice or out of order).
     held: list[Event] | None = None
     # Per topic, the newest event id this client already has: a worker whose bus reader lags behind the
@@ -131,6 +132,9 @@ class Hub:
             log.debug("closing websocket of user %s failed", conn.user_id, exc_info=True)
 
     def _close_soon(self, conn: Connection, code: int, reason: str) -> None:
+        if conn.closing or conn.closed:
+            return
+        conn.closing = True
         # Nobody waits for this close, so it may wait as long as the peer: the close frame can only follow the
         # data the peer has not read yet. Given up after a timeout, the frame would never be sent and the socket
         # would stay open, silent, for good; nothing else is queued for it any more either way.
@@ -160,7 +164,7 @@ class Hub:
 
     def send(self, conn: Connection, message: dict[str, Any] | str) -> None:
         """Queue a message; a connection whose queue is full is too slow and is closed, not buffered."""
-        if conn.closed:
+        if conn.closed or conn.closing:
             return
         text = message if isinstance(message, str) else json.dumps(message, separators=(",", ":"))
         try:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
 from app.models.enums import GroupRole, Visibility
+from app.schemas.common import MAX_ID
 from app.services.accounts import is_staff
 
 
@@ -218,7 +219,7 @@ def access_topic(session: Session, actor: User, topic: str) -> TopicGrant:
     kind, _, raw = topic.partition(":")
     # ASCII digits in canonical form only: str.isdigit() also accepts "²" (int() then raises) and "007" (a topic
     # no event is ever published on), and int() refuses strings over 4300 digits.
-    if not _TOPIC_ID.fullmatch(raw) or not 1 <= int(raw) <= 2**31 - 1:
+    if not _TOPIC_ID.fullmatch(raw) or not 1 <= int(raw) <= MAX_ID:
         raise NotFound("Topic not found.", field="topic")
     ident = int(raw)
     try:

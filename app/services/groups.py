@@ -43,13 +43,16 @@ DEFAULT_CHANNEL = "Algemeen"
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _ancestors(group: Group, by_id: dict[int, Group]) -> list[GroupRef]:
+def _ancestors(group: Group, visible_parent: Callable[[int], Group | None]) -> list[GroupRef]:
+    """The parents of `group`, top first, up to the first one `visible_parent` does not give (None)."""
     chain: list[GroupRef] = []
     seen: set[int] = set()
     parent_id = group.parent_id
-    while parent_id is not None and parent_id in by_id and parent_id not in seen:
+    while parent_id is not None and parent_id not in seen:
         seen.add(parent_id)
-        parent = by_id[parent_id]
+        parent = visible_parent(parent_id)
+        if parent is None:
+            break
         chain.insert(0, GroupRef(id=parent.id, slug=parent.slug, name=parent.name))
         parent_id = parent.parent_id
     return chain
@@ -110,7 +113,7 @@ def list_groups(session: Session, actor: User, *, kind: GroupKind | None = None,
     ]
     requests, invitations = _my_pending(session, actor, [a.group.id for a in selected])
     out = [
-        group_out(a, ancestors=_ancestors(a.group, by_id), request_status=requests.get(a.group.id),
+        group_out(a, ancestors=_ancestors(a.group, by_id.get), request_status=requests.get(a.group.id),
                   invitation_id=invitations.get(a.group.id))
         for a in selected
     ]
@@ -132,17 +135,12 @@ def get_group_by_slug(session: Session, actor: User, *, slug: str) -> GroupOut:
 
 def _visible_ancestors(session: Session, group: Group, visible: Callable[[Group], bool]) -> list[GroupRef]:
     """The parents of `group`, top first, up to the first one that `visible` rejects."""
-    chain: list[GroupRef] = []
-    parent_id = group.parent_id
-    seen: set[int] = set()
-    while parent_id is not None and parent_id not in seen:
-        seen.add(parent_id)
-        parent = session.get(Group, parent_id)
-        if parent is None or not visible(parent):
-            break
-        chain.insert(0, GroupRef(id=parent.id, slug=parent.slug, name=parent.name))
-        parent_id = parent.parent_id
-    return chain
+
+    def visible_parent(group_id: int) -> Group | None:
+        parent = session.get(Group, group_id)
+        return parent if parent is not None and visible(parent) else None
+
+    return _ancestors(group, visible_parent)
 
 
 def _seen_by(session: Session, actor: User) -> Callable[[Group], bool]:

@@ -1,7 +1,7 @@
 """Request dependencies: the unit of work, who is asking, and the CSRF check for cookie writes."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -33,17 +33,22 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 class Auth:
     user: User
     session_id: int | None  # the cookie session, None for API tokens
-    session_token: str | None
     csrf_token: str | None = None  # bound to the cookie session; API tokens need none
 
 
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The API token of an `Authorization: Bearer …` header, if the request carries one."""
+    header = headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
 def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        resolved = accounts.resolve_api_token(session, token=header[7:].strip())
+    api_token = bearer_token(request.headers)
+    if api_token is not None:
+        resolved = accounts.resolve_api_token(session, token=api_token)
         if resolved is None:
             raise Unauthenticated("This API token is not valid.", code="invalid_token")
-        return Auth(user=resolved[0], session_id=None, session_token=None)
+        return Auth(user=resolved[0], session_id=None)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -51,7 +56,7 @@ def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
     if resolved is None:
         return None
     user, auth_session = resolved
-    auth = Auth(user=user, session_id=auth_session.id, session_token=token,
+    auth = Auth(user=user, session_id=auth_session.id,
                 csrf_token=csrf_token_for(request.app.state.settings.secret_key, token))
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import SESSION_COOKIE
+from app.api.deps import SESSION_COOKIE, bearer_token
 from app.db import unit_of_work
 from app.errors import NotFound
 from app.realtime.hub import CLOSE_ORIGIN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, Connection, Hub
@@ -45,11 +45,11 @@ def _origin_allowed(websocket: WebSocket, base_url: str) -> bool:
 
 def _authenticate(websocket: WebSocket) -> Viewer | None:
     app = websocket.app
-    header = websocket.headers.get("authorization", "")
+    api_token = bearer_token(websocket.headers)
     with unit_of_work(app.state.db, app.state.dispatcher) as session:
         session_id = token_id = None
-        if header.lower().startswith("bearer "):
-            by_token = accounts.resolve_api_token(session, token=header[7:].strip())
+        if api_token is not None:
+            by_token = accounts.resolve_api_token(session, token=api_token)
             user, token_id = (by_token[0], by_token[1].id) if by_token else (None, None)
         else:
             cookie = websocket.cookies.get(SESSION_COOKIE)
@@ -86,9 +86,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     hub: Hub = websocket.app.state.hub
     settings = websocket.app.state.settings
     await websocket.accept()
-    cookie_auth = not websocket.headers.get("authorization", "").lower().startswith("bearer ")
     # A cookie travels with any page's request; only our own pages may use it to open a socket.
-    if cookie_auth and not _origin_allowed(websocket, settings.base_url):
+    if bearer_token(websocket.headers) is None and not _origin_allowed(websocket, settings.base_url):
         await websocket.close(CLOSE_ORIGIN, "origin not allowed")
         return
     viewer = await run_in_threadpool(_authenticate, websocket)

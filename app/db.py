@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,18 +59,74 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_OPENS_SQLITE_TRANSACTION = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN")
+
+
+class _QueuedWriterConnection(sqlite3.Connection):
+    """A SQLite connection that waits for the process's write lock before it starts a write transaction.
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to 100 ms each),
+    so a few concurrent posts used to spend most of their time asleep. Queueing writers of one process on a
+    lock hands the database over the moment the previous transaction ends. Writers in other processes still
+    meet SQLite's own busy timeout.
+    """
+
+    write_lock: threading.Lock
+    holds_write_lock = False
+
+    def take_write_lock(self) -> None:
+        if not self.holds_write_lock:
+            if not self.write_lock.acquire(timeout=30):
+                raise sqlite3.OperationalError("database is locked")
+            self.holds_write_lock = True
+
+    def _release_write_lock(self) -> None:
+        if self.holds_write_lock:
+            self.holds_write_lock = False
+            self.write_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release_write_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release_write_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release_write_lock()
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
+                                                  "factory": _QueuedWriterConnection}, **kwargs)
+        write_lock = threading.Lock()
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.write_lock = write_lock
             # WAL lets readers work while one writer commits; foreign keys are off by default.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _queue_writers(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            # pysqlite opens the transaction itself right before the first INSERT/UPDATE/DELETE.
+            dbapi_connection = connection.connection.dbapi_connection
+            if not dbapi_connection.in_transaction and statement.lstrip()[:7].upper().startswith(
+                    _OPENS_SQLITE_TRANSACTION):
+                dbapi_connection.take_write_lock()
 
         @event.listens_for(engine, "savepoint")
         def _savepoint_inside_transaction(connection: Any, _name: str | None) -> None:

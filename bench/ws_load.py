@@ -4,7 +4,9 @@ For each set-up it starts real servers, opens N clients subscribed to one thread
 the HTTP API at R posts/s and measures, per recipient, the delay from sending the POST to receiving the
 event (p50/p95/p99), plus posts/s accepted and deliveries/s, with server and client CPU. In the same run
 it measures the floors: a bare Starlette broadcast (bench/bare_broadcast.py) to the same N sockets at the
-same rate, and a bare SQLAlchemy insert-and-commit of the same post. Results print as Markdown tables.
+same rate, and a bare SQLAlchemy insert-and-commit of the same post; for the API rate also a bare FastAPI
+endpoint (bench/bare_api.py). Posting as fast as it can uses `wrk` when installed (apt-get install wrk),
+else httpx. Results print as Markdown tables.
 
     .venv/bin/python -m bench.ws_load --clients 100,1000 --rate 10 --posts 100 --setups embedded,redis2
 """
@@ -14,7 +16,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -284,24 +288,69 @@ async def bench_bare(clients: int, posts: int, rate: float, servers: Servers, sa
                           posts, rate, servers, bare_marker)
 
 
-async def api_throughput(ports: list[int], info: dict, seconds: float, concurrency: int) -> float:
-    """Replies accepted per second, posting as fast as `concurrency` clients can, spread over all workers."""
+REPLY_BODY = json.dumps({"body": "doorvoer " + "tekst " * 40})
+
+
+def wrk_rate(urls: list[str], headers: dict[str, str], seconds: float, connections: int) -> float:
+    """Successful POSTs per second with `wrk` (C, little CPU): one wrk per URL, running at the same time."""
+    script = Path(tempfile.mkdtemp(prefix="plein-wrk-")) / "post.lua"
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(REPLY_BODY)}",
+             'wrk.headers["Content-Type"] = "application/json"']
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    script.write_text("\n".join(lines) + "\n")
+    runs = [subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "-s", str(script), url],
+                             stdout=subprocess.PIPE, text=True) for url in urls]
+    total = 0.0
+    for run in runs:
+        out, _ = run.communicate()
+        done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", out)
+        failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        assert done, out
+        elapsed = float(done.group(2)) / (1000 if done.group(3) == "ms" else 1)
+        total += (int(done.group(1)) - (int(failed.group(1)) if failed else 0)) / elapsed
+    return total
+
+
+async def httpx_rate(urls: list[str], headers: dict[str, str], seconds: float, concurrency: int) -> float:
+    """The same with an asyncio httpx client, for machines without wrk (the client then costs more CPU)."""
     count = 0
     stop = time.perf_counter() + seconds
 
-    async def worker(http: httpx.AsyncClient, port: int) -> None:
+    async def worker(http: httpx.AsyncClient, url: str) -> None:
         nonlocal count
         while time.perf_counter() < stop:
-            r = await http.post(f"http://127.0.0.1:{port}/api/v1/threads/{info['thread_id']}/replies",
-                                json={"body": "doorvoer " + "tekst " * 40},
-                                headers={"Cookie": f"plein_session={info['poster']}",
-                                         "X-CSRF-Token": info["poster_csrf"]})
+            r = await http.post(url, content=REPLY_BODY, headers={**headers, "Content-Type": "application/json"})
             count += r.status_code == 201
 
     start = time.perf_counter()
     async with httpx.AsyncClient(timeout=30) as http:
-        await asyncio.gather(*(worker(http, ports[i % len(ports)]) for i in range(concurrency)))
+        await asyncio.gather(*(worker(http, urls[i % len(urls)]) for i in range(concurrency)))
     return count / (time.perf_counter() - start)
+
+
+def post_rate(urls: list[str], headers: dict[str, str], seconds: float, concurrency: int = 8) -> tuple[float, str]:
+    """Replies accepted per second with `concurrency` connections spread over all URLs, and the client used."""
+    if shutil.which("wrk"):
+        return wrk_rate(urls, headers, seconds, max(1, concurrency // len(urls))), "wrk"
+    return asyncio.run(httpx_rate(urls, headers, seconds, concurrency)), "httpx"
+
+
+def api_throughput(ports: list[int], info: dict, seconds: float) -> tuple[float, str]:
+    return post_rate([f"http://127.0.0.1:{port}/api/v1/threads/{info['thread_id']}/replies" for port in ports],
+                     {"Cookie": f"plein_session={info['poster']}", "X-CSRF-Token": str(info["poster_csrf"])},
+                     seconds)
+
+
+def bare_api_rate(log: Path, seconds: float) -> float:
+    servers = Servers(ports=[free_port()])
+    servers.processes.append(subprocess.Popen(
+        [PY, "-m", "uvicorn", "bench.bare_api:app", "--port", str(servers.ports[0]), "--log-level", "warning",
+         "--no-access-log"], cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT))
+    try:
+        wait_ready(f"http://127.0.0.1:{servers.ports[0]}/health")
+        return post_rate([f"http://127.0.0.1:{servers.ports[0]}/replies"], {}, seconds)[0]
+    finally:
+        servers.stop()
 
 
 def bare_insert_rate(url: str, thread_id: int, seconds: float) -> float:
@@ -361,9 +410,11 @@ def main() -> int:
                 result = asyncio.run(bench_plein(setup, servers.ports, info, clients, args.posts, args.rate, servers))
                 print(result.row(), flush=True)
                 if clients == counts[-1]:
-                    rate = asyncio.run(api_throughput(servers.ports, info, args.throughput_seconds, 8))
+                    cpu_before = servers.cpu()
+                    rate, tool = api_throughput(servers.ports, info, args.throughput_seconds)
+                    cpu_ms = (servers.cpu() - cpu_before) * 1000 / (rate * args.throughput_seconds)
                     floor = bare_insert_rate(url, int(info["thread_id"]), args.throughput_seconds)
-                    extra.append(f"| {setup} | {rate:.0f} | {floor:.0f} | {rate / floor:.2f} |")
+                    extra.append(f"| {setup} | {rate:.0f} ({tool}) | {cpu_ms:.2f} | {floor:.0f} | {rate / floor:.2f} |")
             finally:
                 servers.stop()
                 if name_db:
@@ -377,8 +428,11 @@ def main() -> int:
             print(asyncio.run(bench_bare(clients, args.posts, args.rate, bare, SAMPLE[0])).row(), flush=True)
         finally:
             bare.stop()
-    print("\n| set-up | API posts/s (8 concurrent, all workers) | bare insert+commit/s | ratio |\n|---|---|---|---|")
+    bare_api = bare_api_rate(log, args.throughput_seconds)
+    print("\n| set-up | API posts/s (8 connections over all workers) | server CPU ms/post | bare insert+commit/s "
+          "| ratio |\n|---|---|---|---|---|")
     print("\n".join(extra))
+    print(f"\nBare FastAPI endpoint (bench/bare_api.py, validate and echo a reply, one worker): {bare_api:.0f} posts/s")
     return 0
 
 

@@ -69,7 +69,9 @@ def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
 OptionalAuthDep = Annotated[Auth | None, Depends(get_auth_optional)]
 
 
-def get_auth(auth: OptionalAuthDep) -> Auth:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` in the thread pool, and every hop
+# through it costs a thread switch under the GIL.
+async def get_auth(auth: OptionalAuthDep) -> Auth:
     if auth is None:
         raise Unauthenticated("Log in first.")
     return auth
@@ -78,7 +80,7 @@ def get_auth(auth: OptionalAuthDep) -> Auth:
 AuthDep = Annotated[Auth, Depends(get_auth)]
 
 
-def get_current_user(auth: AuthDep) -> User:
+async def get_current_user(auth: AuthDep) -> User:
     return auth.user
 
 

@@ -163,18 +163,20 @@ def start_session(session: Session, user: User, *, ip_address: str | None, user_
 
 
 def resolve_session(session: Session, *, token: str) -> tuple[User, AuthSession] | None:
-    auth_session = session.scalar(
-        select(AuthSession).where(AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None))
-    )
-    if auth_session is None:
+    # Every request asks this: the session and its user come back in one query.
+    found = session.execute(
+        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None))
+    ).first()
+    if found is None:
         return None
+    auth_session, user = found
     now = utcnow()
     idle_limit = auth_session.last_seen_at + timedelta(minutes=get_settings().session_idle_minutes)
     if now >= auth_session.expires_at or now >= idle_limit:
         auth_session.ended_at = now
         return None
-    user = session.get(User, auth_session.user_id)
-    if user is None or not user.is_active:
+    if not user.is_active:
         return None
     if now - auth_session.last_seen_at >= LAST_SEEN_GRANULARITY:
         auth_session.last_seen_at = now

@@ -102,10 +102,10 @@ def upload_attachment(session: Session, actor: User, *, source: BinaryIO, filena
     return attachment_out(attachment)
 
 
-def claim_attachments(session: Session, actor: User, *, post_id: int, attachment_ids: list[int]) -> None:
-    """Attach the actor's own, not yet attached uploads to a post."""
+def claim_attachments(session: Session, actor: User, *, post_id: int, attachment_ids: list[int]) -> list[Attachment]:
+    """Attach the actor's own, not yet attached uploads to a post; returns them in upload order."""
     if not attachment_ids:
-        return
+        return []
     found = list(session.scalars(select(Attachment).where(Attachment.id.in_(attachment_ids))))
     by_id = {a.id: a for a in found}
     for attachment_id in attachment_ids:
@@ -114,6 +114,7 @@ def claim_attachments(session: Session, actor: User, *, post_id: int, attachment
             raise Invalid(f"Attachment {attachment_id} is not one of your unattached uploads.",
                           field="attachment_ids")
         attachment.post_id = post_id
+    return sorted(by_id.values(), key=lambda a: a.id)
 
 
 def get_attachment(session: Session, actor: User, *, attachment_id: int) -> AttachmentOut:

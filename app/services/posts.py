@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -13,6 +14,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
     Attachment,
+    Membership,
     Mention,
     MotionCoSubmitter,
     Portfolio,
@@ -63,37 +65,53 @@ def _users(session: Session, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thread,
-               access: GroupAccess) -> list[PostOut]:
+@dataclass
+class _Related:
+    """What a page of posts shows besides the posts themselves, keyed by post (or user) id."""
+
+    quotes: dict[int, Post] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+    reactions: dict[int, list[ReactionCount]] = field(default_factory=dict)
+    attachments: dict[int, list[Attachment]] = field(default_factory=dict)
+    mentions: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _load_related(session: Session, actor: User, posts: Sequence[Post]) -> _Related:
     ids = [p.id for p in posts]
-    if not ids:
-        return []
     quote_ids = {p.quote_post_id for p in posts if p.quote_post_id}
     quotes = {q.id: q for q in session.scalars(select(Post).where(Post.id.in_(quote_ids)))} if quote_ids else {}
-    users = _users(session, {p.author_id for p in posts if p.author_id} | {q.author_id for q in quotes.values()
-                                                                           if q.author_id})
-    reactions: dict[int, list[ReactionCount]] = defaultdict(list)
+    related = _Related(quotes=quotes, users=_users(session, {p.author_id for p in posts if p.author_id}
+                                                   | {q.author_id for q in quotes.values() if q.author_id}))
     mine_expr = func.max(case((Reaction.user_id == actor.id, 1), else_=0))
     for post_id, emoji, count, mine in session.execute(
         select(Reaction.post_id, Reaction.emoji, func.count(), mine_expr)
         .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.emoji)
         .order_by(Reaction.post_id, func.min(Reaction.id))
     ):
-        reactions[post_id].append(ReactionCount(emoji=emoji, count=count, mine=bool(mine)))
-    attachments: dict[int, list[Attachment]] = defaultdict(list)
+        related.reactions.setdefault(post_id, []).append(ReactionCount(emoji=emoji, count=count, mine=bool(mine)))
     for attachment in session.scalars(select(Attachment).where(Attachment.post_id.in_(ids)).order_by(Attachment.id)):
         assert attachment.post_id is not None
-        attachments[attachment.post_id].append(attachment)
-    mentions: dict[int, list[str]] = defaultdict(list)
+        related.attachments.setdefault(attachment.post_id, []).append(attachment)
     for post_id, username in session.execute(
         select(Mention.post_id, User.username).join(User, User.id == Mention.user_id).where(Mention.post_id.in_(ids))
     ):
-        mentions[post_id].append(username)
+        related.mentions.setdefault(post_id, []).append(username)
+    return related
+
+
+def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thread, access: GroupAccess,
+               related: _Related | None = None) -> list[PostOut]:
+    """Posts as `actor` sees them. A caller that already holds everything related passes it: no queries."""
+    if not posts:
+        return []
+    if related is None:
+        related = _load_related(session, actor, posts)
+    users = related.users
     moderator = access.allows(GroupAction.moderate)
     out = []
     for post in posts:
         deleted = post.deleted_at is not None
-        quote = quotes.get(post.quote_post_id) if post.quote_post_id else None
+        quote = related.quotes.get(post.quote_post_id) if post.quote_post_id else None
         own = post.author_id == actor.id
         out.append(PostOut(
             id=post.id, thread_id=post.thread_id, is_opening=post.is_opening,
@@ -104,14 +122,26 @@ def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thr
                 post_id=quote.id, author=user_summary_or_none(users.get(quote.author_id) if quote.author_id else None),
                 excerpt="" if quote.deleted_at else excerpt(quote.body),
             ) if quote else None,
-            reactions=[] if deleted else reactions.get(post.id, []),
-            attachments=[] if deleted else [attachment_out(a) for a in attachments.get(post.id, [])],
-            mentions=sorted(mentions.get(post.id, [])),
+            reactions=[] if deleted else related.reactions.get(post.id, []),
+            attachments=[] if deleted else [attachment_out(a) for a in related.attachments.get(post.id, [])],
+            mentions=sorted(related.mentions.get(post.id, [])),
             is_answer=thread.answer_post_id == post.id,
             can_edit=not deleted and (moderator or (own and access.is_member)),
             can_delete=not deleted and (moderator or own),
         ))
     return out
+
+
+def _new_post_related(session: Session, actor: User, post: Post, *, quoted: Post | None,
+                      attachments: list[Attachment], mentions: list[str]) -> _Related:
+    """A post written a moment ago has no reactions yet, and its writer knows the rest."""
+    users = {actor.id: actor}
+    if quoted is not None and quoted.author_id and quoted.author_id not in users:
+        author = session.get(User, quoted.author_id)
+        if author is not None:
+            users[author.id] = author
+    return _Related(quotes={quoted.id: quoted} if quoted is not None else {}, users=users,
+                    attachments={post.id: attachments}, mentions={post.id: mentions})
 
 
 def _threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]:
@@ -174,16 +204,20 @@ def _neutral(post: PostOut) -> PostOut:
 # --- writing helpers -----------------------------------------------------------------------------
 
 
-def _store_mentions(session: Session, post: Post, *, new: bool) -> None:
+def _store_mentions(session: Session, post: Post, *, new: bool) -> list[str]:
+    """Store who the post mentions (active members by username); returns their usernames."""
     if not new:  # an edit replaces the mentions the earlier text had
         for mention in list(session.scalars(select(Mention).where(Mention.post_id == post.id))):
             session.delete(mention)
     names = find_mentions(post.body)
+    found: list[str] = []
     if names:
-        ids = session.scalars(select(User.id).where(User.username.in_(names), User.is_active.is_(True)))
-        for user_id in ids:
+        for user_id, username in session.execute(
+                select(User.id, User.username).where(User.username.in_(names), User.is_active.is_(True))):
             session.add(Mention(post_id=post.id, user_id=user_id))
+            found.append(username)
     session.flush()
+    return found
 
 
 def _check_portfolios(session: Session, portfolio_ids: list[int]) -> list[int]:
@@ -292,6 +326,14 @@ def list_group_threads(session: Session, actor: User, *, group_id: int, kind: Th
     return _list_threads(session, [Thread.group_id == group_id], kind=kind, cursor=cursor, limit=limit)
 
 
+def list_my_activity(session: Session, actor: User, *, cursor: str | None = None,
+                     limit: int | None = None) -> Page[ThreadOut]:
+    """The threads of the actor's own groups, most recently active first: her home page."""
+    in_my_groups = Thread.group_id.in_(
+        select(Membership.group_id).where(Membership.user_id == actor.id).scalar_subquery())
+    return _list_threads(session, [in_my_groups], kind=None, cursor=cursor, limit=limit)
+
+
 def update_thread(session: Session, actor: User, *, thread_id: int, data: ThreadUpdate) -> ThreadDetail:
     access = access_thread(session, actor, thread_id, GroupAction.read)
     thread = access.thread
@@ -377,6 +419,7 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
     earlier = claim_idempotency_key(session, actor, idempotency_key, request, "post")
     if earlier is not None:
         return get_post(session, actor, post_id=earlier)
+    quoted = None
     if data.quote_post_id is not None:
         quoted = session.get(Post, data.quote_post_id)
         if quoted is None or quoted.thread_id != thread.id or quoted.deleted_at is not None:
@@ -386,12 +429,13 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
                 quote_post_id=data.quote_post_id, created_at=now)
     session.add(post)
     session.flush()
-    claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
-    _store_mentions(session, post, new=True)
+    attached = claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
+    mentioned = _store_mentions(session, post, new=True)
     thread.reply_count += 1
     thread.last_activity_at = now
     remember_idempotency_key(session, actor, idempotency_key, post.id)
-    mine = _posts_out(session, actor, [post], thread, access.group)[0]
+    related = _new_post_related(session, actor, post, quoted=quoted, attachments=attached, mentions=mentioned)
+    mine = _posts_out(session, actor, [post], thread, access.group, related)[0]
     record_event(session, type="post.created", topic=thread_topic(thread.id), payload=_neutral(mine))
     record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={
         "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),

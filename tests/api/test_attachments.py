@@ -209,6 +209,22 @@ class TestWhoMayRead:
         assert reply.json()["attachments"][0]["content_type"] == "application/pdf"
         assert client_for(outsider).get(attachment["url"]).content == PDF
 
+    def test_new_reply_answers_as_a_later_read_does(self, client_for, member, make_user, make_group,
+                                                    make_thread) -> None:
+        # The reply's response is built from what the service just wrote, without re-reading it.
+        author = make_user()
+        group = make_group(members=(member, author))
+        thread = make_thread(member, group["channel_id"])
+        client = client_for(author)
+        files = [uploaded(client, PDF, name, "application/pdf") for name in ("b.pdf", "a.pdf")]
+        created = client.post(f"{API}/threads/{thread['id']}/replies", json={
+            "body": f"Zie @{member.username} en @niemand", "quote_post_id": thread["opening_post_id"],
+            "attachment_ids": [files[1]["id"], files[0]["id"]]})
+        assert created.status_code == 201, created.text
+        assert created.json() == client.get(f"{API}/posts/{created.json()['id']}").json()
+        assert [a["id"] for a in created.json()["attachments"]] == [files[0]["id"], files[1]["id"]]
+        assert created.json()["quote"]["author"]["id"] == member.id
+
     def test_gone_with_its_post(self, client_for, member, make_group, make_thread) -> None:
         group = make_group(members=(member,))
         thread = make_thread(member, group["channel_id"])

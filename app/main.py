@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         settings.redis_url or "memory://", key_prefix=f"{settings.redis_prefix}:limits",
         per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
     )
-    install_error_handlers(app)
+    install_error_handlers(app, (pages.wants_page, pages.error_page))
     for module in (health, auth, admin, users, groups, threads, ws):
         app.include_router(module.router)
     pages.install(app)

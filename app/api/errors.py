@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.limits import BodyTooLarge
@@ -35,30 +36,41 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def install(app: FastAPI) -> None:
+PageErrors = tuple[Callable[[Request], bool], Callable[[Request, int, str], Response]]
+
+
+def install(app: FastAPI, pages: PageErrors | None = None) -> None:
+    """`pages`: which requests are for a web page, and how a page shows an error; the rest get JSON."""
+
+    def respond(request: Request, status: int, code: str, message: str, field: str | None = None,
+                headers: dict[str, str] | None = None) -> Response:
+        if pages is not None and pages[0](request):
+            return pages[1](request, status, message)
+        return error_response(status, code, message, field, headers)
+
     @app.exception_handler(AppError)
-    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.message, exc.field, exc.headers)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return respond(request, exc.status_code, exc.code, exc.message, exc.field, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": ("body",), "msg": "Invalid request."}
         field = _field(tuple(first.get("loc", ())))
         message = str(first.get("msg", "Invalid value.")).removeprefix("Value error, ")
         if first.get("type") == "json_invalid":
             return error_response(422, "invalid_json", "The request body is not valid JSON.", "body")
-        return error_response(422, "invalid", f"{field}: {message}", field)
+        return respond(request, 422, "invalid", f"{field}: {message}", field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if isinstance(exc.__cause__, BodyTooLarge):
             return exc.__cause__.response()
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
-        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+        return respond(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal", "Something went wrong on our side. It has been logged.")
+        return respond(request, 500, "internal", "Something went wrong on our side. It has been logged.")

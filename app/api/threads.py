@@ -14,6 +14,8 @@ from app.schemas.posts import (
     AttachmentOut,
     PostOut,
     PostUpdate,
+    PreviewIn,
+    PreviewOut,
     ReplyCreate,
     RevisionOut,
     ThreadCreate,
@@ -80,6 +82,11 @@ def list_replies(thread_id: PathId, actor: CurrentUser, session: SessionDep, cur
 def create_reply(thread_id: PathId, body: ReplyCreate, actor: CurrentUser, session: SessionDep,
                  idempotency_key: IdempotencyKeyHeader = None) -> PostOut:
     return posts.create_reply(session, actor, thread_id=thread_id, data=body, idempotency_key=idempotency_key)
+
+
+@router.post("/markdown/preview", response_model=PreviewOut)
+def preview(data: PreviewIn, actor: CurrentUser, session: SessionDep) -> PreviewOut:
+    return posts.preview(session, actor, data=data)
 
 
 @router.get("/posts/{post_id}", response_model=PostOut)

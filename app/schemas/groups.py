@@ -56,6 +56,10 @@ class GroupOut(BaseModel):
     my_role: GroupRole | None = None
     my_request: RequestStatus | None = None
     my_invitation_id: int | None = None
+    # What the viewer may do here, so a client need not re-derive the rules.
+    can_read: bool = False
+    can_post: bool = False
+    can_administer: bool = False
 
 
 class JoinIn(BaseModel):

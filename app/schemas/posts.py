@@ -67,6 +67,15 @@ class ReplyCreate(BaseModel):
     attachment_ids: AttachmentIds = []
 
 
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: Body
+
+
+class PreviewOut(BaseModel):
+    html: str
+
+
 class PostUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: Body

@@ -69,6 +69,9 @@ def group_out(access: GroupAccess, *, ancestors: list[GroupRef] | None = None,
         visibility=group.visibility, parent_id=group.parent_id if ancestors else None, ancestors=ancestors,
         member_count=group.member_count, created_at=group.created_at, archived=group.archived_at is not None,
         my_role=access.role, my_request=request_status, my_invitation_id=invitation_id,
+        can_read=access.allows(GroupAction.read),
+        can_post=access.allows(GroupAction.post) and group.archived_at is None,
+        can_administer=access.allows(GroupAction.administer),
     )
 
 

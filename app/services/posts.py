@@ -31,6 +31,8 @@ from app.realtime.events import channel_topic, group_topic, record_event, thread
 from app.schemas.posts import (
     MotionOut,
     PostOut,
+    PreviewIn,
+    PreviewOut,
     QuoteOut,
     ReactionCount,
     ReplyCreate,
@@ -441,6 +443,11 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
         "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),
         "post_id": post.id})
     return mine
+
+
+def preview(_session: Session, _actor: User, *, data: PreviewIn) -> PreviewOut:
+    """What a post will look like: the same markdown and sanitiser as a stored post."""
+    return PreviewOut(html=render_markdown(data.body))
 
 
 def list_replies(session: Session, actor: User, *, thread_id: int, cursor: str | None = None,

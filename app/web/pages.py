@@ -1,35 +1,192 @@
-"""Server-rendered pages. The full frontend grows here; for now: home, API docs, invite and reset pages."""
+"""Server-rendered pages. They read through the same services as the API; their scripts write through the API.
+
+A page needs a logged-in member (else a redirect to /login), and what she may not see is the same 404 as
+in the API. Each page names the websocket topics its script subscribes to.
+"""
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from typing import Annotated
+from urllib.parse import quote, urlsplit
 
-from app.config import ROOT
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-FRONTEND = ROOT / "frontend"
-SWAGGER = "/static/vendor/swagger-ui-5.35.0"
-templates = Jinja2Templates(directory=str(FRONTEND / "templates"))
+from app.api.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
+from app.db import unit_of_work
+from app.errors import AppError, NotFound
+from app.models.enums import GroupKind
+from app.realtime.events import channel_topic, group_topic, thread_topic
+from app.schemas.common import PathId
+from app.services import accounts, groups, posts
+from app.web import assets as static_assets
+from app.web import i18n
+from app.web.render import Viewer, assets, render
+
+SWAGGER = "vendor/swagger-ui-5.35.0"
+
+
+class LoginRequired(Exception):
+    """A page that needs a member was asked for by a visitor: send her to the login page and back."""
+
+
+def _viewer(request: Request, auth: OptionalAuthDep) -> Viewer | None:
+    if auth is None:
+        return None
+    user = auth.user
+    viewer = Viewer(id=user.id, username=user.username, display_name=user.display_name, language=user.language,
+                    staff=accounts.is_staff(user), csrf_token=auth.csrf_token or "")
+    request.state.viewer = viewer  # an error page later in this request speaks her language too
+    return viewer
+
+
+MaybeViewer = Annotated[Viewer | None, Depends(_viewer)]
+
+
+def _member(request: Request, auth: OptionalAuthDep) -> Viewer:
+    viewer = _viewer(request, auth)
+    if viewer is None:
+        raise LoginRequired()
+    return viewer
+
+
+PageViewer = Annotated[Viewer, Depends(_member)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    # Browsers read a backslash as a slash: "/\\evil.example" would leave the site.
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+@router.get("/login")
+def login_page(request: Request, viewer: MaybeViewer, next: str | None = None) -> Response:
+    if viewer is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next)}, viewer=None)
+
+
+@router.get("/")
+def home(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+         cursor: str | None = None) -> Response:
+    assert auth is not None
+    mine = groups.list_groups(session, auth.user, mine=True)
+    activity = posts.list_my_activity(session, auth.user, cursor=cursor, limit=25)
+    topics = [group_topic(g.id) for g in mine][:40]
+    return render(request, "home.html", {"groups": mine, "activity": activity, "topics": topics}, viewer=viewer)
+
+
+@router.get("/groups")
+def directory(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+              kind: GroupKind | None = None, q: Annotated[str | None, Query(max_length=100)] = None) -> Response:
+    assert auth is not None
+    found = groups.list_groups(session, auth.user, kind=kind, q=q)
+    return render(request, "directory.html", {"groups": found, "kind": kind.value if kind else "", "q": q or "",
+                                              "kinds": [k.value for k in GroupKind]}, viewer=viewer)
+
+
+@router.get("/groups/{slug}")
+def group_page(request: Request, slug: str, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+               channel: str | None = None, cursor: str | None = None) -> Response:
+    assert auth is not None
+    group = groups.get_group_by_slug(session, auth.user, slug=slug)
+    readable = group.can_read
+    channels = groups.list_channels(session, auth.user, group_id=group.id) if readable else []
+    selected = next((c for c in channels if c.slug == channel), None)
+    if channel is not None and selected is None:
+        raise NotFound("Channel not found.")
+    threads = None
+    if readable:
+        threads = (posts.list_channel_threads(session, auth.user, channel_id=selected.id, cursor=cursor)
+                   if selected else posts.list_group_threads(session, auth.user, group_id=group.id, cursor=cursor))
+    members = groups.list_members(session, auth.user, group_id=group.id, cursor=None, limit=12) if readable else None
+    may_post = group.can_post
+    default_channel = selected or next((c for c in channels if c.is_default), channels[0] if channels else None)
+    topics = ([channel_topic(selected.id)] if selected else [group_topic(group.id)]) if readable else []
+    return render(request, "group.html", {
+        "group": group, "channels": channels, "selected": selected, "threads": threads, "members": members,
+        "may_post": may_post and default_channel is not None, "default_channel": default_channel, "topics": topics,
+    }, viewer=viewer)
+
+
+@router.get("/threads/{thread_id}")
+def thread_page(request: Request, thread_id: PathId, viewer: PageViewer, auth: OptionalAuthDep,
+                session: SessionDep, cursor: str | None = None) -> Response:
+    assert auth is not None
+    thread = posts.get_thread(session, auth.user, thread_id=thread_id)
+    group = groups.get_group(session, auth.user, group_id=thread.group_id)
+    replies = posts.list_replies(session, auth.user, thread_id=thread_id, cursor=cursor, limit=100)
+    may_reply = group.can_post
+    return render(request, "thread.html", {
+        "thread": thread, "group": group, "replies": replies, "may_reply": may_reply,
+        "topics": [thread_topic(thread.id)],
+    }, viewer=viewer)
+
+
+@router.get("/invite/{token}")
+def invite_page(request: Request, token: str, viewer: MaybeViewer) -> Response:
+    return render(request, "invite.html", {"token": token}, viewer=viewer)
+
+
+@router.get("/password-reset/{token}")
+def reset_page(request: Request, token: str, viewer: MaybeViewer) -> Response:
+    return render(request, "password_reset.html", {"token": token}, viewer=viewer)
+
+
+@router.get("/api/docs")
+def api_docs(request: Request, viewer: MaybeViewer) -> Response:
+    return render(request, "api_docs.html", {"swagger": SWAGGER}, viewer=viewer)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention: marked for the catalog, translated later
+    return message
+
+
+# The services answer in English (the API's language); these reasons a page shows in the member's language.
+PAGE_REASONS = {message: message for message in (
+    N_("Join this group to read what is posted in it."),
+    N_("Join this group to post in it."),
+    N_("Only the group's moderators can do this."),
+    N_("Only the group's admins can do this."),
+)}
+
+
+def error_page(request: Request, status_code: int, message: str) -> Response:
+    """What a page shows when the service said no; the API keeps its JSON answer."""
+    viewer = getattr(request.state, "viewer", None)
+    token = request.cookies.get(SESSION_COOKIE)
+    if viewer is None and token:  # no page route ran (an unknown address): still her language and header
+        with unit_of_work(request.app.state.db, None) as session:
+            resolved = accounts.resolve_session(session, token=token)
+            if resolved is not None:
+                viewer = _viewer(request, Auth(user=resolved[0], session_id=resolved[1].id, csrf_token=None))
+    i18n.set_language(viewer.language if viewer else i18n.pick_language(None, request.headers.get("accept-language")))
+    shown = i18n.gettext(PAGE_REASONS[message]) if message in PAGE_REASONS else (
+        i18n.gettext("You may not do this here.") if status_code == 403 else message)
+    return render(request, "error.html", {"status_code": status_code, "message": shown},
+                  viewer=viewer, status_code=status_code)
+
+
+def wants_page(request: Request) -> bool:
+    return request.method in ("GET", "HEAD") and not request.url.path.startswith(("/api/", "/static/")) \
+        or request.url.path == "/api/docs"
 
 
 def install(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=str(FRONTEND / "static")), name="static")
+    static_assets.install(app, assets)
+    app.include_router(router)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "home.html", {})
-
-    @app.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
-    def api_docs(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "api_docs.html", {"swagger": SWAGGER})
-
-    @app.get("/invite/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def invite_page(request: Request, token: str) -> HTMLResponse:
-        return templates.TemplateResponse(request, "invite.html", {"token": token})
-
-    @app.get("/password-reset/{token}", response_class=HTMLResponse, include_in_schema=False)
-    def reset_page(request: Request, token: str) -> HTMLResponse:
-        return templates.TemplateResponse(request, "password_reset.html", {"token": token})
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
+__all__ = ["AppError", "error_page", "install", "wants_page"]

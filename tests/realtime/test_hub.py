@@ -373,7 +373,8 @@ class TestEvents:
         assert renamed.status_code == 200, renamed.text
         updated = socket.receive()
         assert (updated["event"], updated["topic"]) == ("group.updated", group_topic)
-        assert updated["payload"] == {**renamed.json(), "my_role": None}
+        # Everyone's view of the group: no role, and only what a non-member may do.
+        assert updated["payload"] == {**renamed.json(), "my_role": None, "can_post": False, "can_administer": False}
         assert updated["payload"]["name"] == "Groen Alkmaar"
 
         channel = group_admin.post(f"/api/v1/groups/{group_id}/channels", json={"name": "Campagne"})

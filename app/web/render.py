@@ -1,0 +1,62 @@
+"""Rendering pages: one Jinja2 environment with gettext, localised dates and versioned static URLs."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from app.config import ROOT
+from app.web import i18n
+from app.web.assets import Assets
+
+FRONTEND = ROOT / "frontend"
+assets = Assets(FRONTEND / "static")
+env = jinja2.Environment(loader=jinja2.FileSystemLoader(FRONTEND / "templates"), autoescape=True,
+                         extensions=["jinja2.ext.i18n"], trim_blocks=False)
+templates = Jinja2Templates(env=env)
+env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _json_script(value: Any) -> Markup:
+    """Data for the page's scripts inside <script type="application/json">; `<` can never close the tag."""
+    return Markup(json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+                  .replace("&", "\\u0026"))
+
+
+env.globals.update(static=assets.url, local_datetime=i18n.local_datetime, local_date=i18n.local_date,
+                   relative_time=i18n.relative_time, iso=_iso, languages=i18n.LANGUAGES)
+env.filters["json_script"] = _json_script
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks at the page, as the layout needs it."""
+
+    id: int
+    username: str
+    display_name: str
+    language: str
+    staff: bool
+    csrf_token: str
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, viewer: Viewer | None,
+           status_code: int = 200) -> HTMLResponse:
+    language = viewer.language if viewer else i18n.pick_language(None, request.headers.get("accept-language"))
+    i18n.set_language(language)
+    page = {"language": language, "viewer": viewer, "client_strings": i18n.client_strings(language)}
+    response = templates.TemplateResponse(request, template, {**page, **context}, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store" if viewer else "no-cache"
+    response.headers["Content-Language"] = language
+    return response

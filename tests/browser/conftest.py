@@ -1,0 +1,181 @@
+"""Browser tests: real headless Chromium (Debian's `chromium`, driven by Playwright) against a real server.
+
+Each module gets its own site: a committed database (a SQLite file, or a fresh PostgreSQL database plus
+Redis on the PostgreSQL run) with a few members and groups, served by `plein serve` in a subprocess.
+Screenshots go to `test-artifacts/screenshots/` (see the README). Without Chromium or Playwright the
+tests are skipped with the reason; with CI=true that is a failure instead.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.backends import BACKEND, create_postgres_database, drop_postgres_database, redis_test_url
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+PASSWORD = "correct horse battery staple"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("PLEIN_CHROMIUM")
+    return configured or next((p for name in CHROMIUM_NAMES if (p := shutil.which(name))), None)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true: browser tests cannot be skipped: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    group_slug: str
+    closed_slug: str
+    emails: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
+    from app import migrate
+    from app.db import Database, make_engine, unit_of_work
+    from app.models import User
+    from app.schemas.groups import GroupCreate
+    from app.security import hash_password
+    from app.services import groups
+
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    hashed = hash_password(PASSWORD)
+    people = {"anna": ("Anna de Vries", "raadslid", "Alkmaar"), "bert": ("Bert Jansen", "wethouder", "Delft"),
+              "carla": ("Carla Smit", "raadslid", "Utrecht"), "beheer": ("Beheer", None, None)}
+    emails = {key: f"{key}@example.org" for key in people}
+    with unit_of_work(Database(engine), None) as s:
+        users = {key: User(email=emails[key], username=key, display_name=name, title=title, municipality=town,
+                           password_hash=hashed, role="admin" if key == "beheer" else "member")
+                 for key, (name, title, town) in people.items()}
+        s.add_all(users.values())
+        s.flush()
+        theme = groups.create_group(s, users["beheer"], data=GroupCreate(name="Duurzaamheid", kind="theme"))
+        closed = groups.create_group(s, users["beheer"], data=GroupCreate(name="Fractie Delft", kind="faction",
+                                                                            visibility="closed"))
+        for key in ("anna", "bert"):
+            groups.join_group(s, users[key], group_id=theme.id)
+    engine.dispose()
+    return theme.slug, closed.slug, emails
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("browser")
+    pg_name = None
+    env = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(48), "UPLOAD_DIR": str(tmp / "uploads"),
+           "PYTHONUNBUFFERED": "1", "ENVIRONMENT": "development"}
+    env.pop("REDIS_URL", None)
+    if BACKEND == "postgresql":
+        pg_name, database_url = create_postgres_database("plein_browser")
+        env.update(REDIS_URL=redis_test_url(), REDIS_PREFIX=f"plein-browser-{secrets.token_hex(4)}")
+    else:
+        database_url = f"sqlite:///{tmp / 'browser.db'}"
+    port = _free_port()
+    env.update(DATABASE_URL=database_url, BASE_URL=f"http://127.0.0.1:{port}")
+    log = (tmp / "server.log").open("wb")
+    process = None
+    try:
+        saved = os.environ.get("DATABASE_URL")
+        group_slug, closed_slug, emails = _arrange(database_url)
+        assert saved == os.environ.get("DATABASE_URL")
+        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT,
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the server did not start:\n" + (tmp / "server.log").read_text())
+            time.sleep(0.2)
+        yield Site(url=f"http://127.0.0.1:{port}", group_slug=group_slug, closed_slug=closed_slug, emails=emails)
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+        if pg_name:
+            drop_postgres_database(pg_name)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    executable = chromium_path()
+    if executable is None:
+        _unavailable("Chromium is not installed (apt-get install -y chromium, or set PLEIN_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+class Member:
+    """One person in her own browser context (cookies, storage), logged in."""
+
+    def __init__(self, browser, site: Site, who: str) -> None:  # type: ignore[no-untyped-def]
+        self.context = browser.new_context(base_url=site.url, locale="nl-NL", timezone_id="Europe/Amsterdam")
+        self.page = self.context.new_page()
+        self.page.goto("/login")
+        self.page.get_by_label("E-mailadres").first.fill(site.emails[who])
+        self.page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+        self.page.get_by_role("button", name="Inloggen").click()
+        self.page.wait_for_url(f"{site.url}/")
+
+    def wait_live(self) -> None:
+        """Until the page's websocket said hello (scripts are modules: they run after parsing)."""
+        self.page.wait_for_function("() => document.body.dataset.live === 'open'")
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}-{BACKEND}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def member_in(browser, site):  # type: ignore[no-untyped-def]
+    opened: list[Member] = []
+
+    def _open(who: str) -> Member:
+        member = Member(browser, site, who)
+        opened.append(member)
+        return member
+
+    yield _open
+    for member in opened:
+        member.close()

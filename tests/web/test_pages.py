@@ -152,7 +152,8 @@ class TestLoginPage:
         assert form["data-next"] == "/groups"
         # A visitor has no account menu, and her page subscribes to nothing.
         assert 'id="logout"' not in text
-        assert page_data(response) == {**page_data(response), "viewer": None, "topics": [], "language": "nl"}
+        data = page_data(response)
+        assert (data["viewer"], data["topics"], data["language"]) == (None, [], "nl")
 
     def test_the_browser_language_picks_english_for_a_visitor(self, anon) -> None:
         text = assert_page(anon.get("/login", headers={"Accept-Language": "fr-FR, en;q=0.8, nl;q=0.5"}))
@@ -585,8 +586,9 @@ class TestMarkdownPreview:
         assert "<strong>x</strong>" in html and "<script" not in html.lower()
         evil = client_for(member).post(self.URL, json={"body": '<img src=x onerror="alert(1)"> [k](javascript:x)'})
         assert evil.status_code == 200
-        assert "onerror=" not in evil.json()["html"].replace("&lt;", "<") or "<img" not in evil.json()["html"]
-        assert 'href="javascript:' not in evil.json()["html"]
+        for tag, attrs in parse(evil.json()["html"]).tags:
+            assert tag != "script" and not any(name.startswith("on") for name in attrs), (tag, attrs)
+            assert not (attrs.get("href") or "").lower().startswith("javascript:"), (tag, attrs)
 
     def test_nothing_is_stored(self, client_for, member, make_group) -> None:
         group = make_group(members=(member,))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.backends import BACKEND, create_postgres_database, drop_postgres_database, redis_test_url
+from tests.backends import BACKEND, create_postgres_database, drop_postgres_database, free_port, redis_test_url
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -46,12 +45,6 @@ class Site:
     group_slug: str
     closed_slug: str
     emails: dict[str, str]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
@@ -95,14 +88,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         env.update(REDIS_URL=redis_test_url(), REDIS_PREFIX=f"plein-browser-{secrets.token_hex(4)}")
     else:
         database_url = f"sqlite:///{tmp / 'browser.db'}"
-    port = _free_port()
+    port = free_port()
     env.update(DATABASE_URL=database_url, BASE_URL=f"http://127.0.0.1:{port}")
     log = (tmp / "server.log").open("wb")
     process = None
     try:
-        saved = os.environ.get("DATABASE_URL")
         group_slug, closed_slug, emails = _arrange(database_url)
-        assert saved == os.environ.get("DATABASE_URL")
         process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT,
                                    env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30

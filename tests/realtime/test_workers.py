@@ -31,7 +31,14 @@ from websockets.typing import Origin
 from websockets.uri import parse_uri
 
 from app.realtime.events import event_id_key
-from tests.backends import BACKEND, create_postgres_database, drop_postgres_database, redis_reason, redis_test_url
+from tests.backends import (
+    BACKEND,
+    create_postgres_database,
+    drop_postgres_database,
+    free_port,
+    redis_reason,
+    redis_test_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
@@ -135,12 +142,6 @@ def _arrange(db: Any) -> tuple[Member, Member, int, Callable[[str], int]]:
 
 
 # --- worker processes --------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -1,5 +1,5 @@
 // The one way pages talk to the API: JSON in and out, CSRF header from the cookie, errors as messages.
-function csrfToken() {
+export function csrfToken() {
   const match = document.cookie.match(/(?:^|; )plein_csrf=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }

@@ -1,11 +1,6 @@
 // The composer: markdown preview, uploads with progress, quoting. Pages call setupComposer(form).
-import { api, ApiError } from "./api.js";
+import { api, ApiError, csrfToken } from "./api.js";
 import { t } from "./page.js";
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|; )plein_csrf=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 // fetch() cannot report upload progress; XMLHttpRequest can.
 function upload(file, onProgress) {

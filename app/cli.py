@@ -1,9 +1,10 @@
-"""`plein`: the operator's command line (serve, migrate, create-admin, invite, demo-data, run-demo)."""
+"""`plein`: the operator's command line (serve, worker, migrate, create-admin, invite, demo-data, run-demo)."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import logging
+import os
 import sys
 
 from pydantic import ValidationError
@@ -62,6 +63,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 # Heartbeats find dead peers; frames beyond our limit are refused by the protocol layer.
                 ws_ping_interval=settings.ws_ping_interval, ws_ping_timeout=settings.ws_ping_timeout,
                 ws_max_size=MAX_FRAME_CHARS * 4)
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    """The job runner on its own: sends the mail outbox, runs digests. Stops cleanly on SIGTERM / Ctrl-C."""
+    import asyncio
+    import signal
+
+    from app.effects import Dispatcher
+    from app.mailer import make_transport
+    from app.realtime.bus import make_bus
+    from app.worker import Worker
+
+    settings = _settings_or_exit()
+    db = _database()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        # Jobs may publish live events (scheduled publishing); they reach the web workers through Redis.
+        # Publishing needs no reader, so the bus is not started here.
+        bus = make_bus(settings.redis_url, prefix=settings.redis_prefix, replay_max=settings.event_replay_max)
+        await Worker(db, settings, make_transport(settings), dispatcher=Dispatcher(bus)).run(stop)
+
+    transport = "SMTP " + settings.smtp_url.split("@")[-1] if settings.smtp_url else "the log (no SMTP_URL)"
+    print(f"Plein worker: jobs from {settings.database_url_safe}, mail to {transport}", flush=True)
+    asyncio.run(main())
+    db.engine.dispose()
     return 0
 
 
@@ -129,6 +160,9 @@ def cmd_run_demo(args: argparse.Namespace) -> int:
     print(f"\nOpen http://{args.host}:{args.port}/  (API: http://{args.host}:{args.port}/api/docs)\n", flush=True)
     args.workers = 1
     args.forwarded_allow_ips = "127.0.0.1"
+    # One process does everything here: the job runner (mail, digests) runs inside the web server.
+    os.environ["RUN_WORKER"] = "true"
+    get_settings.cache_clear()
     args.graceful_timeout = GRACEFUL_TIMEOUT
     return cmd_serve(args)
 
@@ -147,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--graceful-timeout", type=float, default=GRACEFUL_TIMEOUT,
                        help="on SIGTERM, seconds open connections get to finish before they are dropped")
     serve.set_defaults(fn=cmd_serve)
+
+    sub.add_parser("worker", help="run the job runner (mail outbox, digests)").set_defaults(fn=cmd_worker)
 
     sub.add_parser("migrate", help="upgrade the database schema to the newest revision").set_defaults(fn=cmd_migrate)
 

@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     ws_ping_timeout: float = Field(default=20.0, gt=0)
 
     mail_from: str = "Plein <plein@localhost>"
+    # smtp://user:pass@host:587 (STARTTLS when the server offers it), smtp+starttls://… (STARTTLS required),
+    # smtps://…:465 (TLS from the first byte). Unset: mail is written to the log (development only).
+    smtp_url: str | None = None
+    smtp_timeout: float = Field(default=30.0, gt=0)
+
+    # The job runner (mail outbox, digests): a claimed job is someone's for job_lease_seconds; a failed one
+    # is retried after retry_base * 2^(attempt-1) seconds (capped), and given up after job_max_attempts.
+    run_worker: bool = False  # run the job runner inside the web process (the embedded run)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    job_lease_seconds: float = Field(default=120.0, gt=0)
+    job_retry_base_seconds: float = Field(default=30.0, gt=0)
+    job_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    job_max_attempts: int = Field(default=12, ge=1)
+    digest_hour: int = Field(default=7, ge=0, le=23)  # local time (Europe/Amsterdam); weekly ones on Monday
+
+    # A question to more people than this waits for the community manager before anyone is notified.
+    question_audience_approval_over: int = Field(default=50, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -70,6 +87,15 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _valid_smtp_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("smtp://", "smtps://", "smtp+starttls://")):
+            raise ValueError("SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
         return value
 
     @field_validator("base_url")

@@ -151,7 +151,7 @@ class Database:
 
 
 class Dispatcher(Protocol):
-    """Receives what a committed action recorded: events for the hub, mail for the mailer."""
+    """Receives what a committed action recorded: events for the hub."""
 
     def dispatch(self, effects: Effects) -> None: ...
 
@@ -159,7 +159,6 @@ class Dispatcher(Protocol):
 @dataclass
 class Effects:
     events: list[Any] = field(default_factory=list)
-    mails: list[Any] = field(default_factory=list)
     rollback_hooks: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -202,5 +201,5 @@ def unit_of_work(db: Database, dispatcher: Dispatcher | None) -> Iterator[Sessio
         raise
     finally:
         session.close()
-    if dispatcher is not None and (recorded.events or recorded.mails):
+    if dispatcher is not None and recorded.events:
         dispatcher.dispatch(recorded)

@@ -1,6 +1,7 @@
 """The application factory and its lifespan."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,19 +9,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
-from app.api import admin, auth, groups, health, threads, users
+from app.api import admin, auth, groups, health, notifications, threads, users
 from app.api.errors import install as install_error_handlers
 from app.api.limits import BodySizeLimit
 from app.config import Settings, get_settings
 from app.db import Database, check_connection, make_engine
 from app.effects import Dispatcher
+from app.mailer import make_transport
 from app.ratelimit import LoginLimiter
 from app.realtime import ws
 from app.realtime.bus import make_bus
 from app.realtime.hub import Hub, close_sockets_before_exit
-from app.services.mail import LogMailer
 from app.web import pages
 from app.web.security import SecurityHeaders
+from app.worker import Worker
 
 log = logging.getLogger("plein")
 
@@ -52,9 +54,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             return
         await app.state.hub.start()
         close_sockets_before_exit(app.state.hub)
+        stop_worker = asyncio.Event()
+        worker_task = None
+        if settings.run_worker:
+            worker = Worker(app.state.db, settings, make_transport(settings), dispatcher=app.state.dispatcher)
+            worker_task = asyncio.create_task(worker.run(stop_worker), name="plein-worker")
         try:
             yield
         finally:
+            stop_worker.set()
+            if worker_task is not None:
+                await worker_task
             await app.state.hub.stop()
             if database is None:
                 app.state.db.engine.dispose()
@@ -68,14 +78,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.db = database or connect_database(settings)
     app.state.bus = make_bus(settings.redis_url, prefix=settings.redis_prefix, replay_max=settings.event_replay_max)
     app.state.hub = Hub(app.state.bus, queue_size=settings.ws_send_queue, max_topics=settings.ws_max_topics)
-    app.state.mailer = LogMailer()
-    app.state.dispatcher = Dispatcher(app.state.bus, app.state.mailer)
+    app.state.dispatcher = Dispatcher(app.state.bus)
     app.state.login_limiter = LoginLimiter(
         settings.redis_url or "memory://", key_prefix=f"{settings.redis_prefix}:limits",
         per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
     )
     install_error_handlers(app, (pages.wants_page, pages.error_page))
-    for module in (health, auth, admin, users, groups, threads, ws):
+    for module in (health, auth, admin, users, groups, threads, notifications, ws):
         app.include_router(module.router)
     pages.install(app)
     upload_limit = settings.attachment_max_bytes + 64 * 1024

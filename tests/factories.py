@@ -154,7 +154,36 @@ def capture_events(app) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def
     unsubscribe()
 
 
+class Outbox:
+    """The mails written to the outbox (the job table) since the fixture was made, oldest first."""
+
+    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import func, select
+
+        from app.models import Job
+
+        self.session = session
+        self.after = session.scalar(select(func.max(Job.id))) or 0
+
+    def _mails(self) -> list[Any]:
+        from sqlalchemy import select
+
+        from app.models import Job
+        from app.services.mail import MAIL_JOB, Mail
+
+        jobs = self.session.scalars(select(Job).where(Job.kind == MAIL_JOB, Job.id > self.after).order_by(Job.id))
+        return [Mail.from_payload(job.payload) for job in jobs]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._mails())
+
+    def __len__(self) -> int:
+        return len(self._mails())
+
+    def __getitem__(self, index: int) -> Any:
+        return self._mails()[index]
+
+
 @pytest.fixture
-def mails(app):  # type: ignore[no-untyped-def]
-    app.state.mailer.sent.clear()
-    return app.state.mailer.sent
+def mails(session) -> Outbox:  # type: ignore[no-untyped-def]
+    return Outbox(session)

@@ -27,6 +27,8 @@ from app.services import attachments, posts
 
 router = APIRouter(prefix="/api/v1", tags=["threads"])
 Limit = Annotated[int | None, Query(ge=1, le=100)]
+# A moderator removing someone else's post says why; the author is told.
+Reason = Annotated[str, Query(max_length=500)]
 
 
 @router.get("/channels/{channel_id}/threads", response_model=Page[ThreadOut])
@@ -58,8 +60,8 @@ def update_thread(thread_id: PathId, body: ThreadUpdate, actor: CurrentUser, ses
 
 
 @router.delete("/threads/{thread_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_thread(thread_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
-    posts.delete_thread(session, actor, thread_id=thread_id)
+def delete_thread(thread_id: PathId, actor: CurrentUser, session: SessionDep, reason: Reason = "") -> None:
+    posts.delete_thread(session, actor, thread_id=thread_id, reason=reason)
 
 
 @router.put("/threads/{thread_id}/answer", response_model=ThreadDetail)
@@ -100,8 +102,8 @@ def update_post(post_id: PathId, body: PostUpdate, actor: CurrentUser, session: 
 
 
 @router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_post(post_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
-    posts.delete_post(session, actor, post_id=post_id)
+def delete_post(post_id: PathId, actor: CurrentUser, session: SessionDep, reason: Reason = "") -> None:
+    posts.delete_post(session, actor, post_id=post_id, reason=reason)
 
 
 @router.get("/posts/{post_id}/revisions", response_model=list[RevisionOut])

@@ -86,3 +86,44 @@ class MotionStatus(StrEnum):
 
 
 REACTIONS: tuple[str, ...] = ("👍", "❤️", "🎉", "😄", "🤔", "👀", "🙏")
+
+
+class NotificationLevel(StrEnum):
+    """How much a member hears from a group or a thread (as in Discourse)."""
+
+    watching = "watching"  # every new thread and reply
+    tracking = "tracking"  # new threads, mentions and replies to her
+    normal = "normal"      # mentions and replies to her
+    muted = "muted"        # nothing
+
+
+class NotificationKind(StrEnum):
+    mention = "mention"
+    reply = "reply"                # replies in a thread she started, took part in or follows
+    new_thread = "new_thread"      # a new thread in a group she watches or tracks
+    question = "question"          # a question addressed to a portfolio she holds
+    join_request = "join_request"  # her request to join a group was decided
+    moderation = "moderation"      # her post was removed by a moderator
+    article = "article"            # a new interview or article was published
+
+
+class DigestFrequency(StrEnum):
+    off = "off"
+    daily = "daily"
+    weekly = "weekly"
+
+
+class AudienceStatus(StrEnum):
+    sent = "sent"
+    pending = "pending"    # waits for the community manager: more people than the site's limit
+    declined = "declined"
+
+
+# What a member hears from a group she has not set a level for: a faction is a handful of colleagues who
+# work together daily; a province or a broad theme can be hundreds of people.
+DEFAULT_GROUP_LEVEL: dict[str, NotificationLevel] = {
+    GroupKind.faction: NotificationLevel.watching,
+    GroupKind.theme: NotificationLevel.tracking,
+    GroupKind.province: NotificationLevel.normal,
+    GroupKind.other: NotificationLevel.normal,
+}

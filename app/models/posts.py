@@ -45,6 +45,12 @@ class Thread(Base):
     motion_date: Mapped[date | None] = mapped_column(Date)
     motion_status: Mapped[str | None] = mapped_column(String(20))
     motion_vote_result: Mapped[str | None] = mapped_column(String(200))
+    # A question addressed to portfolios, optionally narrowed to a province and a title. Its delivery is
+    # "sent", or "pending" while a large audience waits for the community manager, or "declined".
+    audience_province: Mapped[str | None] = mapped_column(String(40))
+    audience_title: Mapped[str | None] = mapped_column(String(40))
+    audience_status: Mapped[str | None] = mapped_column(String(20))
+    audience_count: Mapped[int | None] = mapped_column(Integer)
 
 
 class ThreadPortfolio(Base):

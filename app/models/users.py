@@ -36,6 +36,12 @@ class User(Base):
     storage_used: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mail choices: immediate mail for mentions (and questions to her portfolio) and for direct replies,
+    # and a digest (off | daily | weekly) of what she has not seen; digest_until is how far the last one went.
+    email_mentions: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_replies: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest: Mapped[str] = mapped_column(String(10), default="weekly")
+    digest_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Loaded when a profile is shown, not with every author next to a post.
     portfolios: Mapped[list[Portfolio]] = relationship(secondary="user_portfolios", order_by=Portfolio.name)

@@ -6,7 +6,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.config import get_settings
-from app.models.enums import MotionStatus, ThreadKind
+from app.models.enums import AudienceStatus, MotionStatus, Province, ThreadKind
+from app.models.enums import Title as UserTitle
 from app.schemas.common import Id
 from app.schemas.users import PortfolioOut, UserSummary
 
@@ -50,6 +51,9 @@ class ThreadCreate(BaseModel):
     body: Body
     motion: MotionIn | None = None
     portfolio_ids: Annotated[list[Id], Field(max_length=20)] = []
+    # A question to portfolios can be narrowed: only holders in this province, only with this title.
+    audience_province: Province | None = None
+    audience_title: UserTitle | None = None
     attachment_ids: AttachmentIds = []
 
 
@@ -141,6 +145,15 @@ class RevisionOut(BaseModel):
     created_at: dt.datetime
 
 
+class AudienceOut(BaseModel):
+    """Whom a question to portfolios reaches: how many, and whether it went out or waits for approval."""
+
+    province: Province | None
+    title: UserTitle | None
+    status: AudienceStatus
+    count: int
+
+
 class ThreadOut(BaseModel):
     id: int
     group_id: int
@@ -155,6 +168,7 @@ class ThreadOut(BaseModel):
     answer_post_id: int | None
     motion: MotionOut | None
     portfolios: list[PortfolioOut]
+    audience: AudienceOut | None = None
     excerpt: str
 
 

@@ -21,7 +21,7 @@ from app.security import (
     token_hash,
     verify_password,
 )
-from app.services.mail import Mail, record_mail
+from app.services.mail import Mail, compose, record_mail
 
 STAFF_ROLES = {SiteRole.admin.value, SiteRole.community_manager.value}
 # Writing the session's last_seen_at on every request would turn reads into writes.
@@ -63,12 +63,10 @@ def create_invite(session: Session, actor: User, *, email: str, role: SiteRole) 
     session.add(invite)
     session.flush()
     url = invite_url(token)
-    record_mail(session, Mail(
-        to=email, kind="invite",
-        subject="Je bent uitgenodigd voor Plein",
-        text=(f"{actor.display_name} nodigt je uit voor Plein.\n\nMaak je account aan via:\n{url}\n\n"
-              f"Deze link is geldig tot {invite.expires_at:%d-%m-%Y %H:%M} UTC."),
-    ))
+    # A new member's language is not known yet: the invite is in Dutch, the site's language.
+    subject, text, html = compose("invite", language="nl", inviter=actor.display_name, url=url,
+                                  expires_at=invite.expires_at)
+    record_mail(session, Mail(to=email, kind="invite", subject=subject, text=text, html=html))
     return invite, url
 
 
@@ -251,12 +249,10 @@ def request_password_reset(session: Session, *, email: str) -> None:
         user_id=user.id, token_hash=token_hash(token), created_at=now, expires_at=now + timedelta(minutes=ttl)
     ))
     url = f"{get_settings().base_url}/password-reset/{token}"
-    record_mail(session, Mail(
-        to=user.email, kind="password_reset",
-        subject="Nieuw wachtwoord voor Plein",
-        text=(f"Hallo {user.display_name},\n\nKies een nieuw wachtwoord via:\n{url}\n\n"
-              f"De link werkt {ttl} minuten en één keer. Heb je dit niet gevraagd? Dan hoef je niets te doen."),
-    ))
+    subject, text, html = compose("password_reset", language=user.language, name=user.display_name, url=url,
+                                  minutes=ttl)
+    record_mail(session, Mail(to=user.email, kind="password_reset", subject=subject, text=text, html=html,
+                              user_id=user.id))
 
 
 def confirm_password_reset(session: Session, *, token: str, new_password: str) -> User:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Channel, Group, GroupInvitation, JoinRequest, Membership, User
-from app.models.enums import GroupKind, GroupRole, RequestStatus, Visibility
+from app.models.enums import GroupKind, GroupRole, NotificationKind, RequestStatus, Visibility
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.realtime.events import channel_topic, group_topic, record_event, user_topic
 from app.schemas.groups import (
@@ -25,6 +25,7 @@ from app.schemas.groups import (
     JoinRequestOut,
     MemberOut,
 )
+from app.services import notifications
 from app.services.access import (
     GroupAccess,
     GroupAction,
@@ -409,6 +410,8 @@ def decide_join_request(session: Session, actor: User, *, request_id: int, appro
         _add_member(session, access.group, request.user_id)
     record_event(session, type="join_request.decided", topic=user_topic(request.user_id),
                  payload={"group_id": request.group_id, "request_id": request.id, "status": request.status})
+    notifications.notify_member(session, actor, user_id=request.user_id, kind=NotificationKind.join_request,
+                                group=access.group, group_key=f"join_request:{request.id}", detail=request.status)
     user = session.get(User, request.user_id)
     assert user is not None
     return _request_out(request, user)

@@ -1,19 +1,30 @@
-"""Outgoing mail. Services record a Mail; it leaves only after the action's transaction commits.
+"""Outgoing mail: composed from templates in the member's language, written to the outbox (the job
+table) in the action's transaction, and sent by the worker (app/worker.py) over SMTP after commit.
 
-The SMTP transport and the durable outbox come with the notifications work; until then the
-embedded run logs each mail (with its link) and keeps the last ones in memory for the operator.
+Every mail about something in a group names the thread it is about, so the worker can check, right
+before sending, that she may still read it. Mails she can switch off carry a signed one-click
+unsubscribe link (RFC 8058) that needs no login.
 """
 from __future__ import annotations
 
-import logging
-from collections import deque
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from email.utils import make_msgid
+from typing import Any
+from urllib.parse import urlsplit
 
+import jinja2
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from app.db import effects
+from app.config import ROOT, get_settings
+from app.services.jobs import enqueue
 
-log = logging.getLogger("plein.mail")
+MAIL_JOB = "mail"
+TEMPLATES = ROOT / "frontend" / "templates" / "mail"
+# What a member can switch off from a mail's unsubscribe link.
+MAIL_LISTS = ("mentions", "replies", "digest")
 
 
 @dataclass(frozen=True)
@@ -22,16 +33,85 @@ class Mail:
     subject: str
     text: str
     kind: str
+    html: str | None = None
+    user_id: int | None = None
+    thread_id: int | None = None      # re-checked before sending
+    unsubscribe: str | None = None    # one of MAIL_LISTS
+    message_id: str | None = None
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Mail:
+        return cls(**{k: v for k, v in payload.items() if k in cls.__dataclass_fields__})
 
 
-def record_mail(session: Session, mail: Mail) -> None:
-    effects(session).mails.append(mail)
+def record_mail(session: Session, mail: Mail, *, dedupe_key: str | None = None) -> None:
+    """Put the mail in the outbox; it leaves when the transaction has committed and a worker picks it up."""
+    domain = urlsplit(get_settings().base_url).hostname or "plein.local"
+    # Fixed now, so a retry after a crash carries the same Message-ID and receivers can tell it is one mail.
+    message_id = mail.message_id or make_msgid(domain=domain)
+    enqueue(session, MAIL_JOB, asdict(mail) | {"message_id": message_id}, dedupe_key=dedupe_key)
 
 
-class LogMailer:
-    def __init__(self, keep: int = 200) -> None:
-        self.sent: deque[Mail] = deque(maxlen=keep)
+# --- composing ------------------------------------------------------------------------------------
 
-    def send(self, mail: Mail) -> None:
-        self.sent.append(mail)
-        log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.text)
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html"]),
+                          extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
+                          undefined=jinja2.StrictUndefined)
+
+
+def _install_i18n() -> None:
+    from app.web import i18n
+
+    _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    _env.globals.update(local_datetime=i18n.local_datetime, local_date=i18n.local_date)
+
+
+_install_i18n()
+
+
+@contextmanager
+def _language(language: str) -> Iterator[None]:
+    from app.web import i18n
+
+    before = i18n.current_language()
+    i18n.set_language(language)
+    try:
+        yield
+    finally:
+        i18n.set_language(before)
+
+
+def compose(template: str, *, language: str, **context: Any) -> tuple[str, str, str]:
+    """(subject, text, html) from mail/<template>.txt and .html; the first line of the text is the subject."""
+    settings = get_settings()
+    context = {"base_url": settings.base_url, "unsubscribe_url": None, "language": language, **context}
+    with _language(language):
+        subject, _, text = _env.get_template(f"{template}.txt").render(context).partition("\n")
+        html = _env.get_template(f"{template}.html").render(context, subject=subject.strip())
+    return subject.strip(), text.strip() + "\n", html
+
+
+# --- unsubscribe links -------------------------------------------------------------------------------
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(get_settings().secret_key, salt="plein-unsubscribe")
+
+
+def unsubscribe_token(user_id: int, mail_list: str) -> str:
+    return str(_signer().dumps([user_id, mail_list]))
+
+
+def unsubscribe_url(user_id: int, mail_list: str) -> str:
+    return f"{get_settings().base_url}/unsubscribe/{unsubscribe_token(user_id, mail_list)}"
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """The member and the list a link is for, or None when the link was not made by us (or was altered)."""
+    try:
+        user_id, mail_list = _signer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or mail_list not in MAIL_LISTS:
+        return None
+    return user_id, mail_list

@@ -14,6 +14,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
     Attachment,
+    Group,
     Membership,
     Mention,
     MotionCoSubmitter,
@@ -25,7 +26,7 @@ from app.models import (
     ThreadPortfolio,
     User,
 )
-from app.models.enums import REACTIONS, ThreadKind
+from app.models.enums import REACTIONS, NotificationKind, ThreadKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.realtime.events import channel_topic, group_topic, record_event, thread_topic
 from app.schemas.posts import (
@@ -43,6 +44,7 @@ from app.schemas.posts import (
     ThreadUpdate,
 )
 from app.schemas.users import PortfolioOut
+from app.services import notifications, questions
 from app.services.access import (
     GroupAccess,
     GroupAction,
@@ -181,7 +183,7 @@ def _threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]
             title=thread.title, author=user_summary_or_none(users.get(thread.author_id) if thread.author_id else None),
             created_at=thread.created_at, last_activity_at=thread.last_activity_at, reply_count=thread.reply_count,
             deleted=deleted, answer_post_id=thread.answer_post_id, motion=motion,
-            portfolios=portfolios.get(thread.id, []),
+            portfolios=portfolios.get(thread.id, []), audience=questions.audience_out(thread),
             excerpt="" if deleted or opening is None or opening.deleted_at else excerpt(opening.body),
         ))
     return out
@@ -206,18 +208,18 @@ def _neutral(post: PostOut) -> PostOut:
 # --- writing helpers -----------------------------------------------------------------------------
 
 
-def _store_mentions(session: Session, post: Post, *, new: bool) -> list[str]:
-    """Store who the post mentions (active members by username); returns their usernames."""
+def _store_mentions(session: Session, post: Post, *, new: bool) -> dict[int, str]:
+    """Store who the post mentions (active members by username); returns them, id → username."""
     if not new:  # an edit replaces the mentions the earlier text had
         for mention in list(session.scalars(select(Mention).where(Mention.post_id == post.id))):
             session.delete(mention)
     names = find_mentions(post.body)
-    found: list[str] = []
+    found: dict[int, str] = {}
     if names:
         for user_id, username in session.execute(
                 select(User.id, User.username).where(User.username.in_(names), User.is_active.is_(True))):
             session.add(Mention(post_id=post.id, user_id=user_id))
-            found.append(username)
+            found[user_id] = username
     session.flush()
     return found
 
@@ -270,6 +272,8 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
     if data.portfolio_ids and data.kind != ThreadKind.question:
         raise Invalid("Only a question can be addressed to portfolios.", field="portfolio_ids")
     portfolio_ids = _check_portfolios(session, data.portfolio_ids)
+    if (data.audience_province or data.audience_title) and not portfolio_ids:
+        raise Invalid("Choose the portfolios first; province and title only narrow them.", field="portfolio_ids")
     now = utcnow()
     thread = Thread(
         group_id=access.channel.group_id, channel_id=access.channel.id, author_id=actor.id, kind=data.kind.value,
@@ -290,11 +294,17 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
     session.add(post)
     session.flush()
     claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
-    _store_mentions(session, post, new=True)
+    mentioned = _store_mentions(session, post, new=True)
+    askees = questions.address_question(session, actor, group=access.group.group, thread=thread,
+                                        portfolio_ids=portfolio_ids, province=data.audience_province,
+                                        title=data.audience_title)
     remember_idempotency_key(session, actor, idempotency_key, thread.id)
     summary = _threads_out(session, [thread])[0]
     for topic in (channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.created", topic=topic, payload=summary)
+    notifications.took_part(session, actor, thread_id=thread.id, post_id=post.id)
+    notifications.notify_new_thread(session, actor, group=access.group.group, thread=thread, post=post,
+                                    mentioned=mentioned, askees=askees)
     return _thread_detail(session, actor, thread, access.group)
 
 
@@ -371,7 +381,7 @@ def update_thread(session: Session, actor: User, *, thread_id: int, data: Thread
     return _thread_detail(session, actor, thread, access.group)
 
 
-def delete_thread(session: Session, actor: User, *, thread_id: int) -> None:
+def delete_thread(session: Session, actor: User, *, thread_id: int, reason: str = "") -> None:
     access = access_thread(session, actor, thread_id, GroupAction.read)
     thread = access.thread
     if thread.deleted_at is not None:
@@ -386,6 +396,8 @@ def delete_thread(session: Session, actor: User, *, thread_id: int) -> None:
     payload = {"thread_id": thread.id, "channel_id": thread.channel_id, "group_id": thread.group_id}
     for topic in (thread_topic(thread.id), channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.deleted", topic=topic, payload=payload)
+    _tell_author_of_removal(session, actor, author_id=thread.author_id, group=access.group.group,
+                            what=thread.title, reason=reason, key=f"thread:{thread.id}:removed")
 
 
 def set_answer(session: Session, actor: User, *, thread_id: int, post_id: int | None) -> ThreadDetail:
@@ -436,12 +448,16 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
     thread.reply_count += 1
     thread.last_activity_at = now
     remember_idempotency_key(session, actor, idempotency_key, post.id)
-    related = _new_post_related(session, actor, post, quoted=quoted, attachments=attached, mentions=mentioned)
+    related = _new_post_related(session, actor, post, quoted=quoted, attachments=attached,
+                                mentions=list(mentioned.values()))
     mine = _posts_out(session, actor, [post], thread, access.group, related)[0]
     record_event(session, type="post.created", topic=thread_topic(thread.id), payload=_neutral(mine))
     record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={
         "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),
         "post_id": post.id})
+    notifications.took_part(session, actor, thread_id=thread.id, post_id=post.id)
+    notifications.notify_reply(session, actor, group=access.group.group, thread=thread, post=post,
+                               quoted_author_id=quoted.author_id if quoted else None, mentioned=mentioned)
     return mine
 
 
@@ -473,20 +489,23 @@ def update_post(session: Session, actor: User, *, post_id: int, body: str) -> Po
     if body == post.body:
         return _posts_out(session, actor, [post], access.thread, access.group)[0]
     session.add(PostRevision(post_id=post.id, body=post.body, editor_id=actor.id))
+    before = set(session.scalars(select(Mention.user_id).where(Mention.post_id == post.id)))
     post.body = body
     post.body_html = render_markdown(body)
     post.edited_at = utcnow()
     session.flush()
-    _store_mentions(session, post, new=False)
+    added = set(_store_mentions(session, post, new=False)) - before
     mine = _posts_out(session, actor, [post], access.thread, access.group)[0]
     record_event(session, type="post.updated", topic=thread_topic(post.thread_id), payload=_neutral(mine))
+    notifications.notify_mentions_added(session, actor, group=access.group.group, thread=access.thread, post=post,
+                                        mentioned=added)
     return mine
 
 
-def delete_post(session: Session, actor: User, *, post_id: int) -> None:
+def delete_post(session: Session, actor: User, *, post_id: int, reason: str = "") -> None:
     access = access_post(session, actor, post_id, PostAction.delete)
     if access.post.is_opening:
-        delete_thread(session, actor, thread_id=access.thread.id)
+        delete_thread(session, actor, thread_id=access.thread.id, reason=reason)
         return
     post, thread = access.post, access.thread
     post.deleted_at, post.deleted_by_id = utcnow(), actor.id
@@ -495,6 +514,18 @@ def delete_post(session: Session, actor: User, *, post_id: int) -> None:
         thread.answer_post_id = None
     record_event(session, type="post.deleted", topic=thread_topic(thread.id),
                  payload={"post_id": post.id, "thread_id": thread.id})
+    _tell_author_of_removal(session, actor, author_id=post.author_id, group=access.group.group,
+                            what=thread.title, reason=reason, key=f"post:{post.id}:removed")
+
+
+def _tell_author_of_removal(session: Session, actor: User, *, author_id: int | None, group: Group, what: str,
+                            reason: str, key: str) -> None:
+    """A moderator removed someone else's post: she hears it, with the reason (her own deletions are silent)."""
+    if author_id is None or author_id == actor.id:
+        return
+    detail = f"{what}\n{reason}".strip()
+    notifications.notify_member(session, actor, user_id=author_id, kind=NotificationKind.moderation, group=group,
+                                group_key=key, detail=detail)
 
 
 def list_revisions(session: Session, actor: User, *, post_id: int) -> list[RevisionOut]:

@@ -96,6 +96,7 @@ SCRIPTS_DIR = ROOT / "frontend" / "static" / "js"
 # from the page (client_strings), so they need no catalog of their own.
 EXTRACT_MAP = [
     ("frontend/templates/**.html", "jinja2", {"extensions": "jinja2.ext.i18n"}),
+    ("frontend/templates/**.txt", "jinja2", {"extensions": "jinja2.ext.i18n"}),
     ("app/web/**.py", "python", {}),
     ("frontend/static/js/*.js", "javascript", {}),
 ]

@@ -17,7 +17,7 @@ from app.errors import AppError, NotFound
 from app.models.enums import GroupKind
 from app.realtime.events import channel_topic, group_topic, thread_topic
 from app.schemas.common import PathId
-from app.services import accounts, groups, posts
+from app.services import accounts, groups, notifications, posts
 from app.web import assets as static_assets
 from app.web import i18n
 from app.web.render import Viewer, assets, render
@@ -138,6 +138,28 @@ def invite_page(request: Request, token: str, viewer: MaybeViewer) -> Response:
 @router.get("/password-reset/{token}")
 def reset_page(request: Request, token: str, viewer: MaybeViewer) -> Response:
     return render(request, "password_reset.html", {"token": token}, viewer=viewer)
+
+
+@router.get("/unsubscribe/{token}")
+def unsubscribe_page(request: Request, token: str, session: SessionDep) -> Response:
+    """What a mail's unsubscribe link opens: a button, not an action (mail scanners follow links)."""
+    return _unsubscribe(request, session, token, confirm=False)
+
+
+@router.post("/unsubscribe/{token}")
+def unsubscribe(request: Request, token: str, session: SessionDep) -> Response:
+    """The page's button, and RFC 8058 one-click (the mail client POSTs List-Unsubscribe=One-Click): no login."""
+    return _unsubscribe(request, session, token, confirm=True)
+
+
+def _unsubscribe(request: Request, session: SessionDep, token: str, *, confirm: bool) -> Response:
+    found = notifications.unsubscribe(session, token=token, confirm=confirm)
+    if found is None:
+        i18n.set_language(i18n.pick_language(None, request.headers.get("accept-language")))
+        return render(request, "error.html", {"status_code": 404, "message": i18n.gettext(
+            "This unsubscribe link is not valid. Change your mail settings after logging in.")},
+            viewer=None, status_code=404)
+    return render(request, "unsubscribe.html", {"unsubscribe": found}, viewer=None, language=found.language)
 
 
 @router.get("/api/docs")

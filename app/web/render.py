@@ -52,8 +52,10 @@ class Viewer:
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, viewer: Viewer | None,
-           status_code: int = 200) -> HTMLResponse:
-    language = viewer.language if viewer else i18n.pick_language(None, request.headers.get("accept-language"))
+           status_code: int = 200, language: str | None = None) -> HTMLResponse:
+    """`language` is for a page about a member who is not logged in (a mail's unsubscribe link)."""
+    language = language or (viewer.language if viewer else
+                            i18n.pick_language(None, request.headers.get("accept-language")))
     i18n.set_language(language)
     page = {"language": language, "viewer": viewer, "client_strings": i18n.client_strings(language)}
     response = templates.TemplateResponse(request, template, {**page, **context}, status_code=status_code)

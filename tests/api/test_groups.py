@@ -299,7 +299,8 @@ class TestJoinClosedGroup:
         assert approved.status_code == 200, approved.text
         assert approved.json()["status"] == "approved" and approved.json()["decided_at"] is not None
         assert kinds(capture_events) == [("membership.changed", f"group:{group['id']}"),
-                                         ("join_request.decided", f"user:{outsider.id}")]
+                                         ("join_request.decided", f"user:{outsider.id}"),
+                                         ("notification.created", f"user:{outsider.id}")]
         assert asker.get(f"{API}/groups/{group['id']}").json()["my_role"] == "member"
         assert asker.get(f"{API}/groups/{group['id']}/threads").status_code == 200
         assert group_admin.get(f"{API}/groups/{group['id']}/join-requests").json() == []

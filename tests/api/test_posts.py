@@ -110,12 +110,14 @@ class TestCreateReply:
         assert '<span class="mention" data-user="bert.jansen">@Bert.Jansen</span>' in post["body_html"]
         assert f"<code>@{member.username}</code>" in post["body_html"]
 
-    def test_events_after_a_reply(self, client_for, writer, group, thread, capture_events) -> None:
+    def test_events_after_a_reply(self, client_for, writer, member, group, thread, capture_events) -> None:
         capture_events.clear()
         post = reply(client_for(writer), thread["id"])
+        # The thread's author hears of the reply on her own topic (see test_notifications.py).
         assert kinds(capture_events) == [("post.created", f"thread:{thread['id']}"),
-                                         ("thread.activity", f"channel:{group['channel_id']}")]
-        created, activity = capture_events
+                                         ("thread.activity", f"channel:{group['channel_id']}"),
+                                         ("notification.created", f"user:{member.id}")]
+        created, activity, _ = capture_events
         assert created.payload["id"] == post["id"] and created.payload["body"] == "Bij ons drie maanden."
         # Every subscriber receives the same event: nothing in it depends on who wrote it.
         assert (created.payload["can_edit"], created.payload["can_delete"]) == (False, False)
@@ -233,7 +235,9 @@ class TestEditPost:
         assert edited.status_code == 200, edited.text
         assert edited.json()["body"] == f"Versie twee, @{member.username}"
         assert edited.json()["edited_at"] is not None and edited.json()["mentions"] == [member.username]
-        assert kinds(capture_events) == [("post.updated", f"thread:{thread['id']}")]
+        # Mentioned by the edit: she is told, as if the post had just been written.
+        assert kinds(capture_events) == [("post.updated", f"thread:{thread['id']}"),
+                                         ("notification.created", f"user:{member.id}")]
         assert capture_events[0].payload["can_edit"] is False
         by_moderator = client_for(moderator).patch(f"{API}/posts/{post['id']}", json={"body": "Versie drie"})
         assert by_moderator.status_code == 200 and by_moderator.json()["mentions"] == []

@@ -1,0 +1,86 @@
+"""The durable job queue: enqueue inside an action's transaction, claim with a lease, finish or retry.
+
+A job is written in the same transaction as the action that causes it (the outbox), so a rollback takes
+it away and a commit makes it certain. Workers claim one due job at a time with a lease: on PostgreSQL
+with FOR UPDATE SKIP LOCKED, so several workers never take the same job; on SQLite the single writer
+makes the claim's UPDATE atomic anyway. A worker that dies keeps its job only until the lease runs out.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import utcnow
+from app.models import Job
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any], *, run_at: datetime | None = None,
+            dedupe_key: str | None = None) -> None:
+    """Queue a job in the caller's transaction; a job with the same dedupe_key is queued only once."""
+    values = {"kind": kind, "payload": payload, "run_at": run_at or utcnow(), "dedupe_key": dedupe_key,
+              "attempts": 0, "created_at": utcnow()}
+    if dedupe_key is None:
+        session.add(Job(**values))
+        session.flush()
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def claim_due(session: Session, *, worker: str, now: datetime | None = None) -> ClaimedJob | None:
+    """Take the oldest due job that nobody holds; the caller commits right away."""
+    now = now or utcnow()
+    settings = get_settings()
+    due = (
+        select(Job.id)
+        .where(Job.done_at.is_(None), Job.failed_at.is_(None), Job.run_at <= now,
+               or_(Job.locked_until.is_(None), Job.locked_until < now))
+        .order_by(Job.run_at, Job.id).limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    row = session.execute(
+        update(Job).where(Job.id == due.scalar_subquery())
+        .values(locked_until=now + timedelta(seconds=settings.job_lease_seconds), locked_by=worker,
+                attempts=Job.attempts + 1)
+        .returning(Job.id, Job.kind, Job.payload, Job.attempts)
+    ).first()
+    return ClaimedJob(*row) if row else None
+
+
+def finish(session: Session, job_id: int, *, worker: str, note: str | None = None) -> None:
+    session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker)
+                    .values(done_at=utcnow(), locked_until=None, last_error=note))
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter, so a recovering SMTP server is not hit by every job at once."""
+    settings = get_settings()
+    delay = min(settings.job_retry_max_seconds, settings.job_retry_base_seconds * 2 ** max(0, attempts - 1))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def fail(session: Session, job: ClaimedJob, *, worker: str, error: str) -> None:
+    """Schedule another attempt, or give up after the last one (kept, with its error, for the operator)."""
+    now = utcnow()
+    values: dict[str, Any] = {"locked_until": None, "last_error": error[:2000]}
+    if job.attempts >= get_settings().job_max_attempts:
+        values["failed_at"] = now
+    else:
+        values["run_at"] = now + timedelta(seconds=retry_delay(job.attempts))
+    session.execute(update(Job).where(Job.id == job.id, Job.locked_by == worker).values(**values))

@@ -1,0 +1,490 @@
+"""Notifications: who hears of what, at which level; the list, unread counts and read state; immediate mail.
+
+The rules, in one place:
+- A group level (watching / tracking / normal / muted; a default per group kind) and a thread level
+  (chosen, or "watching" once she took part) decide who hears of a new thread or a reply. A chosen
+  thread level beats the group's; a muted group silences the threads in it she did not choose to follow.
+- A mention, a question to her portfolio and a reply to her (in her thread, or quoting her) reach her
+  at every level but muted.
+- Never about her own action, never two for one event (the strongest reason wins), never about what she
+  cannot read: recipients are filtered by read access when written, and the list and the unread count
+  hide what she can no longer read (she left a closed group, the thread was deleted).
+- While unread, further events on the same thing fold into one line ("3 new replies in …").
+- The notification, its live event and its mail are written in the action's transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, null, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import utcnow
+from app.errors import Forbidden, Invalid, NotFound
+from app.models import Group, Membership, Notification, Post, Thread, ThreadState, User, UserPortfolio
+from app.models.enums import (
+    DEFAULT_GROUP_LEVEL,
+    DigestFrequency,
+    NotificationKind,
+    NotificationLevel,
+    Visibility,
+)
+from app.pagination import clamp_limit, encode_cursor, keyset
+from app.realtime.events import record_event, user_topic
+from app.schemas.groups import GroupRef
+from app.schemas.notifications import (
+    LevelOut,
+    NotificationOut,
+    NotificationPage,
+    NotificationSettingsIn,
+    NotificationSettingsOut,
+    ThreadRef,
+    UnreadOut,
+    UnsubscribeOut,
+)
+from app.services.access import GroupAction, access_group, access_thread
+from app.services.accounts import STAFF_ROLES
+from app.services.mail import Mail, compose, read_unsubscribe_token, record_mail, unsubscribe_url
+from app.services.markdown import excerpt
+from app.services.views import user_summary_or_none
+
+Level = NotificationLevel
+Kind = NotificationKind
+
+# Kinds that may send an immediate mail, and the setting (and unsubscribe list) that governs each.
+_MAILED: dict[str, str] = {Kind.mention: "mentions", Kind.question: "mentions", Kind.reply: "replies"}
+
+
+def upsert(session: Session, model: type, values: list[dict[str, Any]], *, index_elements: list[str],
+           set_: dict[str, Any] | None = None, index_where: ColumnElement[bool] | None = None,
+           returning: Sequence[Any] = ()) -> list[Any]:
+    """INSERT … ON CONFLICT for both databases: do nothing, or update `set_` (which may use `excluded`)."""
+    if not values:
+        return []
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(model)
+    if set_ is None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=index_elements, index_where=index_where)
+    else:
+        stmt = stmt.on_conflict_do_update(index_elements=index_elements, index_where=index_where,
+                                          set_={k: v(stmt.excluded) if callable(v) else v for k, v in set_.items()})
+    if returning:
+        return list(session.execute(stmt.returning(*returning, sort_by_parameter_order=True), values))
+    session.execute(stmt, values)
+    return []
+
+
+def default_level(group: Group) -> Level:
+    return DEFAULT_GROUP_LEVEL.get(group.kind, Level.normal)
+
+
+def _group_level(group: Group, member: bool, chosen: str | None) -> Level:
+    if not member:
+        return Level.normal  # an open group she reads without joining: only what concerns her
+    return Level(chosen) if chosen else default_level(group)
+
+
+def _thread_level(group_level: Level, chosen: str | None, participated: bool) -> Level:
+    if chosen:
+        return Level(chosen)
+    if group_level == Level.muted:
+        return Level.muted
+    return Level.watching if participated else group_level
+
+
+# --- who hears of an event -------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    user: User
+    can_read: bool
+    group_level: Level
+    thread_level: Level
+
+
+def _candidates(session: Session, group: Group, thread: Thread | None, user_ids: Iterable[int]) -> list[_Candidate]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    thread_columns = (ThreadState.level, ThreadState.participated) if thread is not None else (null(), null())
+    stmt = (
+        select(User, Membership.id, Membership.notification_level, *thread_columns)
+        .outerjoin(Membership, (Membership.user_id == User.id) & (Membership.group_id == group.id))
+        .where(User.id.in_(ids), User.is_active.is_(True))
+    )
+    if thread is not None:
+        stmt = stmt.outerjoin(ThreadState, (ThreadState.user_id == User.id) & (ThreadState.thread_id == thread.id))
+    out = []
+    for user, membership_id, chosen_group, chosen_thread, participated in session.execute(stmt):
+        member = membership_id is not None
+        can_read = group.visibility == Visibility.open or member or user.role in STAFF_ROLES
+        glevel = _group_level(group, member, chosen_group)
+        out.append(_Candidate(user=user, can_read=can_read, group_level=glevel,
+                              thread_level=_thread_level(glevel, chosen_thread, bool(participated))))
+    return out
+
+
+def _members_at(session: Session, group: Group, levels: set[Level]) -> list[int]:
+    """Members of the group whose level (chosen, or the kind's default) is one of `levels`."""
+    chosen = Membership.notification_level.in_([level.value for level in levels])
+    condition = or_(chosen, Membership.notification_level.is_(None)) if default_level(group) in levels else chosen
+    return list(session.scalars(select(Membership.user_id).where(Membership.group_id == group.id, condition)))
+
+
+def _thread_watchers(session: Session, thread: Thread) -> list[int]:
+    return list(session.scalars(select(ThreadState.user_id).where(
+        ThreadState.thread_id == thread.id,
+        or_(ThreadState.level == Level.watching, and_(ThreadState.level.is_(None), ThreadState.participated)))))
+
+
+def portfolio_audience(session: Session, group: Group, *, portfolio_ids: Sequence[int], province: str | None,
+                       title: str | None, exclude: int | None = None) -> list[User]:
+    """The current holders of any of the portfolios (narrowed to a province and a title) who can read the group."""
+    if not portfolio_ids:
+        return []
+    stmt = select(User).where(User.is_active.is_(True), User.id.in_(
+        select(UserPortfolio.user_id).where(UserPortfolio.portfolio_id.in_(portfolio_ids))))
+    if province:
+        stmt = stmt.where(User.province == province)
+    if title:
+        stmt = stmt.where(User.title == title)
+    if exclude is not None:
+        stmt = stmt.where(User.id != exclude)
+    if group.visibility != Visibility.open:
+        stmt = stmt.where(or_(User.role.in_(STAFF_ROLES), User.id.in_(
+            select(Membership.user_id).where(Membership.group_id == group.id))))
+    return list(session.scalars(stmt.order_by(User.id)))
+
+
+@dataclass(frozen=True)
+class _Note:
+    user: User
+    kind: Kind
+    group_key: str
+
+
+def notify_new_thread(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
+                      mentioned: Iterable[int], askees: Iterable[int] = ()) -> None:
+    """A new thread: mentions, the question's portfolio holders, and members watching or tracking the group."""
+    mentioned, askees = set(mentioned), set(askees)
+    followers = set(_members_at(session, group, {Level.watching, Level.tracking}))
+    notes = []
+    for c in _candidates(session, group, thread, mentioned | askees | followers):
+        if c.user.id == actor.id or not c.can_read or c.thread_level == Level.muted:
+            continue
+        if c.user.id in mentioned:
+            notes.append(_Note(c.user, Kind.mention, f"post:{post.id}:mention"))
+        elif c.user.id in askees:
+            notes.append(_Note(c.user, Kind.question, f"thread:{thread.id}:new"))
+        elif c.thread_level in (Level.watching, Level.tracking):
+            notes.append(_Note(c.user, Kind.new_thread, f"thread:{thread.id}:new"))
+    _deliver(session, actor, notes, group=group, thread=thread, post=post)
+
+
+def notify_question_audience(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
+                             askees: Iterable[int]) -> None:
+    """A held-back question was approved: now its portfolio holders hear of it (once, as for a new thread)."""
+    notify_new_thread(session, actor, group=group, thread=thread, post=post, mentioned=(), askees=askees)
+
+
+def notify_reply(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
+                 quoted_author_id: int | None, mentioned: Iterable[int]) -> None:
+    """A reply: mentions, replies to her (her thread, her quoted post), and whoever watches the thread or group."""
+    mentioned = set(mentioned)
+    addressed = {u for u in (thread.author_id, quoted_author_id) if u}
+    watchers = set(_thread_watchers(session, thread)) | set(_members_at(session, group, {Level.watching}))
+    notes = []
+    for c in _candidates(session, group, thread, mentioned | addressed | watchers):
+        if c.user.id == actor.id or not c.can_read or c.thread_level == Level.muted:
+            continue
+        if c.user.id in mentioned:
+            notes.append(_Note(c.user, Kind.mention, f"post:{post.id}:mention"))
+        elif c.user.id in addressed or c.thread_level == Level.watching:
+            notes.append(_Note(c.user, Kind.reply, f"thread:{thread.id}:replies"))
+    _deliver(session, actor, notes, group=group, thread=thread, post=post, addressed=addressed)
+
+
+def notify_mentions_added(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
+                          mentioned: Iterable[int]) -> None:
+    """An edit that mentions someone new tells her, as if the post had just been written."""
+    notes = [_Note(c.user, Kind.mention, f"post:{post.id}:mention")
+             for c in _candidates(session, group, thread, mentioned)
+             if c.user.id != actor.id and c.can_read and c.thread_level != Level.muted]
+    _deliver(session, actor, notes, group=group, thread=thread, post=post)
+
+
+def notify_member(session: Session, actor: User | None, *, user_id: int, kind: Kind, group: Group,
+                  group_key: str, detail: str = "") -> None:
+    """One notification for one member about a group (her join request, a moderator's decision)."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or (actor is not None and actor.id == user_id):
+        return
+    _deliver(session, actor, [_Note(user, kind, group_key)], group=group, thread=None, post=None, detail=detail)
+
+
+def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group: Group, thread: Thread | None,
+             post: Post | None, detail: str = "", addressed: set[int] | None = None) -> None:
+    if not notes:
+        return
+    now = utcnow()
+    rows = [{"user_id": n.user.id, "kind": n.kind.value, "group_key": n.group_key, "group_id": group.id,
+             "thread_id": thread.id if thread else None, "post_id": post.id if post else None,
+             "actor_id": actor.id if actor else None, "count": 1, "detail": detail, "created_at": now,
+             "updated_at": now} for n in notes]
+    written = upsert(
+        session, Notification, rows, index_elements=["user_id", "group_key"],
+        index_where=Notification.read_at.is_(None),
+        set_={"count": Notification.count + 1, "post_id": lambda ex: ex.post_id, "actor_id": lambda ex: ex.actor_id,
+              "updated_at": lambda ex: ex.updated_at, "detail": lambda ex: ex.detail},
+        returning=(Notification.id, Notification.count),
+    )
+    ids = [row.id for row in written]
+    notifications = {n.id: n for n in session.scalars(select(Notification).where(Notification.id.in_(ids)))}
+    outs = {n.id: n for n in _notifications_out(session, list(notifications.values()))}
+    unread = unread_counts(session, [n.user.id for n in notes])
+    for note, row in zip(notes, written, strict=True):
+        record_event(session, type="notification.created", topic=user_topic(note.user.id),
+                     payload={"notification": outs[row.id].model_dump(mode="json"), "unread": unread[note.user.id]})
+        # A mail only when the line is new: more replies folding into an unread line do not mail again.
+        if row.count == 1 and thread is not None and post is not None:
+            direct = note.kind != Kind.reply or note.user.id in (addressed or set())
+            if direct:
+                _mail_immediately(session, note, actor=actor, group=group, thread=thread, post=post)
+
+
+def _mail_immediately(session: Session, note: _Note, *, actor: User | None, group: Group, thread: Thread,
+                      post: Post) -> None:
+    mail_list = _MAILED.get(note.kind)
+    user = note.user
+    if mail_list is None or not getattr(user, f"email_{mail_list}"):
+        return
+    url = f"{_base_url()}/threads/{thread.id}#post-{post.id}"
+    unsubscribe = unsubscribe_url(user.id, mail_list)
+    subject, text, html = compose(
+        "notification", language=user.language, kind=note.kind.value, actor=actor.display_name if actor else "Plein",
+        title=thread.title, group=group.name, excerpt=excerpt(post.body, 600), url=url, unsubscribe_url=unsubscribe)
+    record_mail(session, Mail(to=user.email, subject=subject, text=text, html=html, kind=note.kind.value,
+                              user_id=user.id, thread_id=thread.id, unsubscribe=mail_list))
+
+
+def _base_url() -> str:
+    return get_settings().base_url
+
+
+# --- reading the list -------------------------------------------------------------------------------
+
+
+def _visible() -> ColumnElement[bool]:
+    """The notification is about something its member may still read (correlated: works for many members)."""
+    n = Notification
+    # About a thread: she must be able to read the group. About the group itself (her join request): she must
+    # be able to see it, which a closed group allows everyone.
+    readable_group = or_(
+        n.group_id.is_(None),
+        exists().where(Group.id == n.group_id, or_(
+            Group.visibility == Visibility.open, and_(n.thread_id.is_(None), Group.visibility != Visibility.secret))),
+        exists().where(Membership.group_id == n.group_id, Membership.user_id == n.user_id),
+        exists().where(User.id == n.user_id, User.role.in_(STAFF_ROLES)),
+    )
+    live_thread = or_(n.thread_id.is_(None), exists().where(Thread.id == n.thread_id, Thread.deleted_at.is_(None)))
+    live_post = or_(n.post_id.is_(None), exists().where(Post.id == n.post_id, Post.deleted_at.is_(None)))
+    return and_(readable_group, live_thread, live_post)
+
+
+def unread_counts(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
+    ids = sorted(set(user_ids))
+    counts = dict.fromkeys(ids, 0)
+    if ids:
+        for user_id, count in session.execute(
+                select(Notification.user_id, func.count()).where(
+                    Notification.user_id.in_(ids), Notification.read_at.is_(None), _visible())
+                .group_by(Notification.user_id)):
+            counts[user_id] = count
+    return counts
+
+
+def _url(n: Notification, groups: dict[int, Group]) -> str:
+    if n.thread_id is not None:
+        return f"/threads/{n.thread_id}" + (f"#post-{n.post_id}" if n.post_id else "")
+    group = groups.get(n.group_id) if n.group_id else None
+    return f"/groups/{group.slug}" if group else "/"
+
+
+def _notifications_out(session: Session, notifications: Sequence[Notification]) -> list[NotificationOut]:
+    actor_ids = {n.actor_id for n in notifications if n.actor_id}
+    group_ids = {n.group_id for n in notifications if n.group_id}
+    thread_ids = {n.thread_id for n in notifications if n.thread_id}
+    actors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
+    groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_(group_ids)))} if group_ids else {}
+    threads = {thread_id: title for thread_id, title in session.execute(
+        select(Thread.id, Thread.title).where(Thread.id.in_(thread_ids)))} if thread_ids else {}
+    out = []
+    for n in notifications:
+        group = groups.get(n.group_id) if n.group_id else None
+        out.append(NotificationOut(
+            id=n.id, kind=Kind(n.kind), count=n.count,
+            actor=user_summary_or_none(actors.get(n.actor_id) if n.actor_id else None),
+            group=GroupRef(id=group.id, slug=group.slug, name=group.name) if group else None,
+            thread=ThreadRef(id=n.thread_id, title=threads[n.thread_id]) if n.thread_id in threads else None,
+            post_id=n.post_id, detail=n.detail, created_at=n.created_at, updated_at=n.updated_at,
+            read=n.read_at is not None, url=_url(n, groups),
+        ))
+    return out
+
+
+def list_notifications(session: Session, actor: User, *, unread_only: bool = False, cursor: str | None = None,
+                       limit: int | None = None) -> NotificationPage:
+    n = clamp_limit(limit)
+    stmt = select(Notification).where(Notification.user_id == actor.id, _visible())
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    stmt = keyset(stmt, (Notification.updated_at, Notification.id), cursor, descending=True, types=(datetime, int))
+    rows = list(session.scalars(stmt.limit(n + 1)))
+    page = rows[:n]
+    return NotificationPage(
+        items=_notifications_out(session, page), unread=unread_counts(session, [actor.id])[actor.id],
+        next_cursor=encode_cursor(page[-1].updated_at, page[-1].id) if len(rows) > n else None)
+
+
+def get_unread(session: Session, actor: User) -> UnreadOut:
+    return UnreadOut(unread=unread_counts(session, [actor.id])[actor.id])
+
+
+def _marked_read(session: Session, actor: User, *conditions: ColumnElement[bool]) -> UnreadOut:
+    changed = session.execute(
+        update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None), *conditions)
+        .values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    unread = get_unread(session, actor)
+    if changed:
+        # Her other tabs and devices lower their badge too.
+        record_event(session, type="notifications.read", topic=user_topic(actor.id), payload=unread)
+    return unread
+
+
+def mark_read(session: Session, actor: User, *, notification_id: int) -> UnreadOut:
+    found = session.scalar(select(Notification.id).where(Notification.id == notification_id,
+                                                         Notification.user_id == actor.id))
+    if found is None:
+        raise NotFound("Notification not found.")
+    return _marked_read(session, actor, Notification.id == notification_id)
+
+
+def mark_all_read(session: Session, actor: User, *, up_to_id: int | None = None) -> UnreadOut:
+    return _marked_read(session, actor, *([Notification.id <= up_to_id] if up_to_id else []))
+
+
+def mark_thread_read(session: Session, actor: User, *, thread_id: int, post_id: int) -> UnreadOut:
+    """She has read the thread up to `post_id`: remember it (for digests) and clear its notifications."""
+    access = access_thread(session, actor, thread_id, GroupAction.read)
+    post_thread = session.scalar(select(Post.thread_id).where(Post.id == post_id))
+    if post_thread != access.thread.id:
+        raise Invalid("The post is not in this thread.", field="post_id")
+    upsert(session, ThreadState, [{"user_id": actor.id, "thread_id": thread_id, "participated": False,
+                                   "last_read_post_id": post_id, "last_read_at": utcnow()}],
+           index_elements=["user_id", "thread_id"],
+           set_={"last_read_post_id": lambda ex: _greatest(session, ThreadState.last_read_post_id,
+                                                           ex.last_read_post_id),
+                 "last_read_at": lambda ex: ex.last_read_at})
+    return _marked_read(session, actor, Notification.thread_id == thread_id,
+                        or_(Notification.post_id.is_(None), Notification.post_id <= post_id))
+
+
+def _greatest(session: Session, current: Any, new: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.greatest(func.coalesce(current, 0), new)
+    return func.max(func.coalesce(current, 0), new)  # SQLite's two-argument max() is the scalar maximum
+
+
+def took_part(session: Session, actor: User, *, thread_id: int, post_id: int) -> None:
+    """She wrote in the thread: she follows it from now on (unless she chose otherwise) and has read her post."""
+    upsert(session, ThreadState, [{"user_id": actor.id, "thread_id": thread_id, "participated": True,
+                                   "last_read_post_id": post_id, "last_read_at": utcnow()}],
+           index_elements=["user_id", "thread_id"],
+           set_={"participated": True,
+                 "last_read_post_id": lambda ex: _greatest(session, ThreadState.last_read_post_id,
+                                                           ex.last_read_post_id),
+                 "last_read_at": lambda ex: ex.last_read_at})
+
+
+# --- levels and settings ----------------------------------------------------------------------------
+
+
+def get_group_level(session: Session, actor: User, *, group_id: int) -> LevelOut:
+    access = access_group(session, actor, group_id, GroupAction.view)
+    if access.membership is None:
+        raise Forbidden("Join this group to choose what you hear from it.")
+    chosen = Level(access.membership.notification_level) if access.membership.notification_level else None
+    default = default_level(access.group)
+    return LevelOut(level=chosen, default=default, effective=chosen or default)
+
+
+def set_group_level(session: Session, actor: User, *, group_id: int, level: Level | None) -> LevelOut:
+    access = access_group(session, actor, group_id, GroupAction.view)
+    if access.membership is None:
+        raise Forbidden("Join this group to choose what you hear from it.")
+    access.membership.notification_level = level.value if level else None
+    session.flush()
+    return get_group_level(session, actor, group_id=group_id)
+
+
+def get_thread_level(session: Session, actor: User, *, thread_id: int) -> LevelOut:
+    access = access_thread(session, actor, thread_id, GroupAction.read)
+    state = session.get(ThreadState, (actor.id, thread_id))
+    glevel = _group_level(access.group.group, access.group.is_member,
+                          access.group.membership.notification_level if access.group.membership else None)
+    default = _thread_level(glevel, None, bool(state and state.participated))
+    chosen = Level(state.level) if state and state.level else None
+    return LevelOut(level=chosen, default=default, effective=chosen or default)
+
+
+def set_thread_level(session: Session, actor: User, *, thread_id: int, level: Level | None) -> LevelOut:
+    access_thread(session, actor, thread_id, GroupAction.read)
+    upsert(session, ThreadState, [{"user_id": actor.id, "thread_id": thread_id, "participated": False,
+                                   "level": level.value if level else None}],
+           index_elements=["user_id", "thread_id"], set_={"level": level.value if level else None})
+    session.expire_all()
+    return get_thread_level(session, actor, thread_id=thread_id)
+
+
+def get_notification_settings(_session: Session, actor: User) -> NotificationSettingsOut:
+    return NotificationSettingsOut(email_mentions=actor.email_mentions, email_replies=actor.email_replies,
+                                   digest=DigestFrequency(actor.digest))
+
+
+def update_notification_settings(session: Session, actor: User, *, data: NotificationSettingsIn) -> \
+        NotificationSettingsOut:
+    if data.email_mentions is not None:
+        actor.email_mentions = data.email_mentions
+    if data.email_replies is not None:
+        actor.email_replies = data.email_replies
+    if data.digest is not None:
+        actor.digest = data.digest.value
+    session.flush()
+    return get_notification_settings(session, actor)
+
+
+def unsubscribe(session: Session, *, token: str, confirm: bool) -> UnsubscribeOut | None:
+    """A signed link from a mail switches that kind of mail off for her, without a login; None when the
+    link was not made by us. Only `confirm` (a POST) changes anything; doing it twice changes nothing more."""
+    found = read_unsubscribe_token(token)
+    user = session.get(User, found[0]) if found else None
+    if found is None or user is None:
+        return None
+    mail_list = found[1]
+    if confirm:
+        match mail_list:
+            case "mentions":
+                user.email_mentions = False
+            case "replies":
+                user.email_replies = False
+            case "digest":
+                user.digest = DigestFrequency.off.value
+        session.flush()
+    return UnsubscribeOut(email=user.email, language=user.language, mail_list=mail_list, done=confirm)

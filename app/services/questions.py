@@ -1,0 +1,94 @@
+"""Questions addressed to portfolios: who they reach, and the community manager's approval of large ones."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.errors import Conflict, Forbidden, NotFound
+from app.models import Group, Post, Thread, ThreadPortfolio, User
+from app.models.enums import AudienceStatus, Province, Title
+from app.schemas.notifications import AudienceIn, AudiencePreview
+from app.schemas.posts import AudienceOut
+from app.services import notifications
+from app.services.access import GroupAction, access_channel, access_thread
+from app.services.accounts import is_staff
+
+
+def audience_out(thread: Thread) -> AudienceOut | None:
+    if thread.audience_status is None:
+        return None
+    return AudienceOut(province=Province(thread.audience_province) if thread.audience_province else None,
+                       title=Title(thread.audience_title) if thread.audience_title else None,
+                       status=AudienceStatus(thread.audience_status), count=thread.audience_count or 0)
+
+
+def _needs_approval(actor: User, count: int) -> bool:
+    return count > get_settings().question_audience_approval_over and not is_staff(actor)
+
+
+def address_question(session: Session, actor: User, *, group: Group, thread: Thread, portfolio_ids: Sequence[int],
+                     province: Province | None, title: Title | None) -> list[int]:
+    """Record whom a new question reaches; returns who hears of it now (nobody while it waits for approval)."""
+    if not portfolio_ids:
+        return []
+    askees = notifications.portfolio_audience(session, group, portfolio_ids=portfolio_ids, province=province,
+                                              title=title, exclude=actor.id)
+    thread.audience_province = province.value if province else None
+    thread.audience_title = title.value if title else None
+    thread.audience_count = len(askees)
+    if _needs_approval(actor, len(askees)):
+        thread.audience_status = AudienceStatus.pending.value
+        return []
+    thread.audience_status = AudienceStatus.sent.value
+    return [user.id for user in askees]
+
+
+def preview_audience(session: Session, actor: User, *, data: AudienceIn) -> AudiencePreview:
+    """How many people a question would reach, shown in the composer before it is sent."""
+    access = access_channel(session, actor, data.channel_id, GroupAction.post)
+    found = notifications.portfolio_audience(session, access.group.group, portfolio_ids=data.portfolio_ids,
+                                             province=data.province, title=data.title, exclude=actor.id)
+    limit = get_settings().question_audience_approval_over
+    return AudiencePreview(count=len(found), needs_approval=_needs_approval(actor, len(found)), approval_over=limit)
+
+
+def _portfolio_ids(session: Session, thread: Thread) -> list[int]:
+    return list(session.scalars(select(ThreadPortfolio.portfolio_id).where(ThreadPortfolio.thread_id == thread.id)))
+
+
+def decide_audience(session: Session, actor: User, *, thread_id: int, approve: bool) -> AudienceOut:
+    """The community manager lets a large question go out (to the holders as they are now), or stops it."""
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins decide on large questions.")
+    access = access_thread(session, actor, thread_id, GroupAction.read)
+    thread = access.thread
+    if thread.audience_status != AudienceStatus.pending:
+        raise Conflict("This question is not waiting for approval.")
+    if not approve:
+        thread.audience_status = AudienceStatus.declined.value
+        session.flush()
+        return audience_out(thread)  # type: ignore[return-value]
+    asker = session.get(User, thread.author_id) if thread.author_id else None
+    askees = notifications.portfolio_audience(
+        session, access.group.group, portfolio_ids=_portfolio_ids(session, thread),
+        province=thread.audience_province, title=thread.audience_title, exclude=thread.author_id)
+    thread.audience_status = AudienceStatus.sent.value
+    thread.audience_count = len(askees)
+    opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
+    if opening is None:
+        raise NotFound("Thread not found.")
+    notifications.notify_question_audience(session, asker or actor, group=access.group.group, thread=thread,
+                                           post=opening, askees=[u.id for u in askees])
+    session.flush()
+    return audience_out(thread)  # type: ignore[return-value]
+
+
+def list_pending(session: Session, actor: User) -> list[int]:
+    """Ids of the questions waiting for approval, oldest first."""
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins decide on large questions.")
+    return list(session.scalars(select(Thread.id).where(
+        Thread.audience_status == AudienceStatus.pending, Thread.deleted_at.is_(None)).order_by(Thread.id)))

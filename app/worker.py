@@ -1,0 +1,116 @@
+"""The job runner: sends the mail outbox and runs digests (`plein worker`, or inside the embedded run).
+
+It claims one due job at a time (jobs.claim_due, with a lease), does it, and marks it done, or schedules
+a retry with backoff when it failed (SMTP down). Database work runs in threads so the event loop, which
+may be the web server's own in the embedded run, never waits on it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from datetime import datetime
+
+from app.config import Settings
+from app.db import Database, Dispatcher, unit_of_work
+from app.errors import Forbidden, NotFound
+from app.mailer import Transport, build_message
+from app.models import User
+from app.models.enums import DigestFrequency
+from app.services import digests, jobs
+from app.services.access import GroupAction, access_thread
+from app.services.mail import MAIL_JOB, Mail
+
+log = logging.getLogger("plein.worker")
+SCHEDULE_EVERY = 60.0
+
+
+class Worker:
+    def __init__(self, db: Database, settings: Settings, transport: Transport, *,
+                 dispatcher: Dispatcher | None = None, name: str | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.transport = transport
+        self.dispatcher = dispatcher
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self._scheduled_at: float | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("worker %s started", self.name)
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            try:
+                if self._scheduled_at is None or loop.time() - self._scheduled_at >= SCHEDULE_EVERY:
+                    await asyncio.to_thread(self.schedule)
+                    self._scheduled_at = loop.time()
+                done = await self.run_due()
+            except Exception:  # the database restarting must not end the worker; try again shortly
+                log.exception("worker loop failed")
+                done = 0
+            if done == 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.worker_poll_seconds)
+                except TimeoutError:
+                    pass
+        log.info("worker %s stopped", self.name)
+
+    def schedule(self) -> None:
+        with unit_of_work(self.db, None) as session:
+            digests.schedule_digests(session)
+
+    async def run_due(self, *, now: datetime | None = None, limit: int = 100) -> int:
+        """Do the jobs that are due now (at most `limit`); returns how many were tried."""
+        tried = 0
+        while tried < limit:
+            job = await asyncio.to_thread(self._claim, now)
+            if job is None:
+                break
+            tried += 1
+            await self._do(job)
+        return tried
+
+    def _claim(self, now: datetime | None) -> jobs.ClaimedJob | None:
+        with unit_of_work(self.db, None) as session:
+            return jobs.claim_due(session, worker=self.name, now=now)
+
+    async def _do(self, job: jobs.ClaimedJob) -> None:
+        note = None
+        try:
+            if job.kind == MAIL_JOB:
+                note = await self._send_mail(Mail.from_payload(job.payload))
+            elif job.kind == digests.DIGEST_JOB:
+                await asyncio.to_thread(digests.run_digests, self.db, slot=job.payload["slot"],
+                                        frequency=DigestFrequency(job.payload["frequency"]))
+            else:
+                raise ValueError(f"unknown job kind {job.kind!r}")
+        except Exception as exc:
+            log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc)
+            await asyncio.to_thread(self._finish, job, error=f"{type(exc).__name__}: {exc}")
+            return
+        await asyncio.to_thread(self._finish, job, note=note)
+
+    def _finish(self, job: jobs.ClaimedJob, *, error: str | None = None, note: str | None = None) -> None:
+        with unit_of_work(self.db, self.dispatcher) as session:
+            if error is None:
+                jobs.finish(session, job.id, worker=self.name, note=note)
+            else:
+                jobs.fail(session, job, worker=self.name, error=error)
+
+    async def _send_mail(self, mail: Mail) -> str | None:
+        if mail.thread_id is not None and mail.user_id is not None:
+            if not await asyncio.to_thread(self._may_still_read, mail.user_id, mail.thread_id):
+                return "not sent: she can no longer read the thread"
+        await self.transport.send(build_message(mail, self.settings))
+        return None
+
+    def _may_still_read(self, user_id: int, thread_id: int) -> bool:
+        with self.db.sessionmaker() as session:
+            user = session.get(User, user_id)
+            if user is None or not user.is_active:
+                return False
+            try:
+                access_thread(session, user, thread_id, GroupAction.read)
+            except (NotFound, Forbidden):
+                return False
+            return True

@@ -8,19 +8,15 @@ tests are skipped with the reason; with CI=true that is a failure instead.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.backends import BACKEND, create_postgres_database, drop_postgres_database, free_port, redis_test_url
+from tests.backends import BACKEND, free_port
+from tests.servers import committed_database, serving, site_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -48,7 +44,6 @@ class Site:
 
 
 def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
-    from app import migrate
     from app.db import Database, make_engine, unit_of_work
     from app.models import User
     from app.schemas.groups import GroupCreate
@@ -56,7 +51,6 @@ def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
     from app.services import groups
 
     engine = make_engine(database_url)
-    migrate.upgrade(engine)
     hashed = hash_password(PASSWORD)
     people = {"anna": ("Anna de Vries", "raadslid", "Alkmaar"), "bert": ("Bert Jansen", "wethouder", "Delft"),
               "carla": ("Carla Smit", "raadslid", "Utrecht"), "beheer": ("Beheer", None, None)}
@@ -79,44 +73,12 @@ def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("browser")
-    pg_name = None
-    env = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(48), "UPLOAD_DIR": str(tmp / "uploads"),
-           "PYTHONUNBUFFERED": "1", "ENVIRONMENT": "development"}
-    env.pop("REDIS_URL", None)
-    if BACKEND == "postgresql":
-        pg_name, database_url = create_postgres_database("plein_browser")
-        env.update(REDIS_URL=redis_test_url(), REDIS_PREFIX=f"plein-browser-{secrets.token_hex(4)}")
-    else:
-        database_url = f"sqlite:///{tmp / 'browser.db'}"
     port = free_port()
-    env.update(DATABASE_URL=database_url, BASE_URL=f"http://127.0.0.1:{port}")
-    log = (tmp / "server.log").open("wb")
-    process = None
-    try:
+    with committed_database(tmp, "plein_browser") as database_url:
         group_slug, closed_slug, emails = _arrange(database_url)
-        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the server did not start:\n" + (tmp / "server.log").read_text())
-            time.sleep(0.2)
-        yield Site(url=f"http://127.0.0.1:{port}", group_slug=group_slug, closed_slug=closed_slug, emails=emails)
-    finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
-        if pg_name:
-            drop_postgres_database(pg_name)
+        env = site_env(tmp, database_url, base_url=f"http://127.0.0.1:{port}")
+        with serving(env, tmp / "server.log", port=port):
+            yield Site(url=f"http://127.0.0.1:{port}", group_slug=group_slug, closed_slug=closed_slug, emails=emails)
 
 
 @pytest.fixture(scope="module")

@@ -157,3 +157,82 @@ def smtp_server(port: int | None = None) -> Iterator[tuple[SmtpSink, int]]:
         yield sink, port
     finally:
         controller.stop()
+
+
+class TcpProxy:
+    """A network link between a browser and the server that a test can cut: `cut()` drops every open
+    connection (websockets included) and refuses new ones until `restore()`, as when a phone loses signal."""
+
+    def __init__(self, target_port: int) -> None:
+        import threading
+
+        self.target_port = target_port
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._cut = False
+        self._transports: set[asyncio.Transport] = set()
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="tcp-proxy")
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", self.port))
+        self._started.set()
+        self._loop.run_forever()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._cut:
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        pair = {writer.transport, up_writer.transport}  # type: ignore[arg-type]
+        self._transports |= pair
+
+        async def pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    target.write(data)
+                    await target.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                target.transport.abort()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._transports -= pair
+
+    def __enter__(self) -> TcpProxy:
+        self._thread.start()
+        self._started.wait(10)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        async def shutdown() -> None:
+            self._server.close()
+            for transport in list(self._transports):
+                transport.abort()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+    def cut(self) -> None:
+        def _cut() -> None:
+            self._cut = True
+            for transport in list(self._transports):
+                transport.abort()
+
+        self._loop.call_soon_threadsafe(_cut)
+
+    def restore(self) -> None:
+        self._loop.call_soon_threadsafe(setattr, self, "_cut", False)

@@ -42,7 +42,7 @@ class UnreadOut(BaseModel):
 
 class ReadAllIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # Only what she has seen: notifications newer than this stay unread. Without it, everything.
+    # Only what she has seen: lines updated after this one (the top of her list) stay unread. Without it, all.
     up_to_id: Id | None = None
 
 

@@ -2,8 +2,8 @@
 
 The rules, in one place:
 - A group level (watching / tracking / normal / muted; a default per group kind) and a thread level
-  (chosen, or "watching" once she took part) decide who hears of a new thread or a reply. A chosen
-  thread level beats the group's; a muted group silences the threads in it she did not choose to follow.
+  (chosen, or "watching" once she took part) decide who hears of a new thread or a reply. A thread level
+  beats the group's: a muted group silences every thread in it she did not start, reply to or follow.
 - A mention, a question to her portfolio and a reply to her (in her thread, or quoting her) reach her
   at every level but muted.
 - Never about her own action, never two for one event (the strongest reason wins), never about what she
@@ -75,7 +75,7 @@ def upsert(session: Session, model: type, values: list[dict[str, Any]], *, index
         stmt = stmt.on_conflict_do_update(index_elements=index_elements, index_where=index_where,
                                           set_={k: v(stmt.excluded) if callable(v) else v for k, v in set_.items()})
     if returning:
-        return list(session.execute(stmt.returning(*returning, sort_by_parameter_order=True), values))
+        return list(session.execute(stmt.returning(*returning), values))
     session.execute(stmt, values)
     return []
 
@@ -91,10 +91,9 @@ def _group_level(group: Group, member: bool, chosen: str | None) -> Level:
 
 
 def _thread_level(group_level: Level, chosen: str | None, participated: bool) -> Level:
+    # Taking part is a choice too (as starting a topic is in Discourse): it beats the group's level, even muted.
     if chosen:
         return Level(chosen)
-    if group_level == Level.muted:
-        return Level.muted
     return Level.watching if participated else group_level
 
 
@@ -157,6 +156,9 @@ def portfolio_audience(session: Session, group: Group, *, portfolio_ids: Sequenc
         stmt = stmt.where(User.title == title)
     if exclude is not None:
         stmt = stmt.where(User.id != exclude)
+    # Who muted the group hears nothing from it, questions included: she is not reached, so not counted.
+    stmt = stmt.where(User.id.not_in(select(Membership.user_id).where(
+        Membership.group_id == group.id, Membership.notification_level == Level.muted)))
     if group.visibility != Visibility.open:
         stmt = stmt.where(or_(User.role.in_(STAFF_ROLES), User.id.in_(
             select(Membership.user_id).where(Membership.group_id == group.id))))
@@ -190,8 +192,11 @@ def notify_new_thread(session: Session, actor: User, *, group: Group, thread: Th
 
 def notify_question_audience(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
                              askees: Iterable[int]) -> None:
-    """A held-back question was approved: now its portfolio holders hear of it (once, as for a new thread)."""
-    notify_new_thread(session, actor, group=group, thread=thread, post=post, mentioned=(), askees=askees)
+    """A held-back question was approved: now its portfolio holders hear of it, and only they."""
+    notes = [_Note(c.user, Kind.question, f"thread:{thread.id}:question")
+             for c in _candidates(session, group, thread, askees)
+             if c.user.id != actor.id and c.can_read and c.thread_level != Level.muted]
+    _deliver(session, actor, notes, group=group, thread=thread, post=post)
 
 
 def notify_reply(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
@@ -243,13 +248,16 @@ def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group:
         index_where=Notification.read_at.is_(None),
         set_={"count": Notification.count + 1, "post_id": lambda ex: ex.post_id, "actor_id": lambda ex: ex.actor_id,
               "updated_at": lambda ex: ex.updated_at, "detail": lambda ex: ex.detail},
-        returning=(Notification.id, Notification.count),
+        returning=(Notification.id, Notification.user_id, Notification.count),
     )
+    # Paired by member, not by position: PostgreSQL hands back an upsert's rows in id order, not input order.
+    by_user = {row.user_id: row for row in written}
     ids = [row.id for row in written]
     notifications = {n.id: n for n in session.scalars(select(Notification).where(Notification.id.in_(ids)))}
     outs = {n.id: n for n in _notifications_out(session, list(notifications.values()))}
     unread = unread_counts(session, [n.user.id for n in notes])
-    for note, row in zip(notes, written, strict=True):
+    for note in notes:
+        row = by_user[note.user.id]
         record_event(session, type="notification.created", topic=user_topic(note.user.id),
                      payload={"notification": outs[row.id].model_dump(mode="json"), "unread": unread[note.user.id]})
         # A mail only when the line is new: more replies folding into an unread line do not mail again.
@@ -294,7 +302,9 @@ def _visible() -> ColumnElement[bool]:
         exists().where(User.id == n.user_id, User.role.in_(STAFF_ROLES)),
     )
     live_thread = or_(n.thread_id.is_(None), exists().where(Thread.id == n.thread_id, Thread.deleted_at.is_(None)))
-    live_post = or_(n.post_id.is_(None), exists().where(Post.id == n.post_id, Post.deleted_at.is_(None)))
+    # A mention is about one post; a folded reply line stays while its thread does (a later reply may be gone).
+    live_post = or_(n.post_id.is_(None), n.kind != Kind.mention,
+                    exists().where(Post.id == n.post_id, Post.deleted_at.is_(None)))
     return and_(readable_group, live_thread, live_post)
 
 
@@ -377,7 +387,12 @@ def mark_read(session: Session, actor: User, *, notification_id: int) -> UnreadO
 
 
 def mark_all_read(session: Session, actor: User, *, up_to_id: int | None = None) -> UnreadOut:
-    return _marked_read(session, actor, *([Notification.id <= up_to_id] if up_to_id else []))
+    """Everything, or what she saw: lines no newer than `up_to_id` (the top of her list when she looked).
+    A line that folded in another reply after that moved up and stays unread."""
+    if up_to_id is None:
+        return _marked_read(session, actor)
+    seen = select(Notification.updated_at).where(Notification.id == up_to_id, Notification.user_id == actor.id)
+    return _marked_read(session, actor, Notification.updated_at <= seen.scalar_subquery())
 
 
 def mark_thread_read(session: Session, actor: User, *, thread_id: int, post_id: int) -> UnreadOut:

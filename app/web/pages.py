@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.api.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
 from app.db import unit_of_work
 from app.errors import AppError, NotFound
-from app.models.enums import GroupKind
+from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, thread_topic
 from app.schemas.common import PathId
-from app.services import accounts, groups, notifications, posts
+from app.services import accounts, groups, notifications, posts, profiles
 from app.web import assets as static_assets
 from app.web import i18n
 from app.web.render import Viewer, assets, render
@@ -29,12 +29,13 @@ class LoginRequired(Exception):
     """A page that needs a member was asked for by a visitor: send her to the login page and back."""
 
 
-def _viewer(request: Request, auth: OptionalAuthDep) -> Viewer | None:
+def _viewer(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Viewer | None:
     if auth is None:
         return None
     user = auth.user
     viewer = Viewer(id=user.id, username=user.username, display_name=user.display_name, language=user.language,
-                    staff=accounts.is_staff(user), csrf_token=auth.csrf_token or "")
+                    staff=accounts.is_staff(user), csrf_token=auth.csrf_token or "",
+                    unread=notifications.get_unread(session, user).unread)
     request.state.viewer = viewer  # an error page later in this request speaks her language too
     return viewer
 
@@ -42,8 +43,8 @@ def _viewer(request: Request, auth: OptionalAuthDep) -> Viewer | None:
 MaybeViewer = Annotated[Viewer | None, Depends(_viewer)]
 
 
-def _member(request: Request, auth: OptionalAuthDep) -> Viewer:
-    viewer = _viewer(request, auth)
+def _member(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Viewer:
+    viewer = _viewer(request, auth, session)
     if viewer is None:
         raise LoginRequired()
     return viewer
@@ -110,9 +111,32 @@ def group_page(request: Request, slug: str, viewer: PageViewer, auth: OptionalAu
     may_post = group.can_post
     default_channel = selected or next((c for c in channels if c.is_default), channels[0] if channels else None)
     topics = ([channel_topic(selected.id)] if selected else [group_topic(group.id)]) if readable else []
+    level = notifications.get_group_level(session, auth.user, group_id=group.id) if group.my_role else None
     return render(request, "group.html", {
         "group": group, "channels": channels, "selected": selected, "threads": threads, "members": members,
         "may_post": may_post and default_channel is not None, "default_channel": default_channel, "topics": topics,
+        "level": level, "portfolios": profiles.list_portfolios(session) if may_post else [],
+        "provinces": [p.value for p in Province], "titles": [t.value for t in Title],
+    }, viewer=viewer)
+
+
+@router.get("/notifications")
+def notifications_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+                       cursor: str | None = None) -> Response:
+    assert auth is not None
+    found = notifications.list_notifications(session, auth.user, cursor=cursor, limit=50)
+    return render(request, "notifications.html", {
+        "notifications": found.model_dump(mode="json"), "next_cursor": found.next_cursor}, viewer=viewer)
+
+
+@router.get("/settings/notifications")
+def notification_settings_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep,
+                               session: SessionDep) -> Response:
+    assert auth is not None
+    mine = groups.list_groups(session, auth.user, mine=True)
+    levels = {g.id: notifications.get_group_level(session, auth.user, group_id=g.id) for g in mine}
+    return render(request, "settings_notifications.html", {
+        "settings": notifications.get_notification_settings(session, auth.user), "groups": mine, "levels": levels,
     }, viewer=viewer)
 
 
@@ -126,7 +150,8 @@ def thread_page(request: Request, thread_id: PathId, viewer: PageViewer, auth: O
     may_reply = group.can_post
     return render(request, "thread.html", {
         "thread": thread, "group": group, "replies": replies, "may_reply": may_reply,
-        "topics": [thread_topic(thread.id)],
+        "topics": [thread_topic(thread.id)], "level": notifications.get_thread_level(session, auth.user,
+                                                                                       thread_id=thread.id),
     }, viewer=viewer)
 
 
@@ -188,7 +213,8 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
         with unit_of_work(request.app.state.db, None) as session:
             resolved = accounts.resolve_session(session, token=token)
             if resolved is not None:
-                viewer = _viewer(request, Auth(user=resolved[0], session_id=resolved[1].id, csrf_token=None))
+                viewer = _viewer(request, Auth(user=resolved[0], session_id=resolved[1].id, csrf_token=None),
+                                 session)
     i18n.set_language(viewer.language if viewer else i18n.pick_language(None, request.headers.get("accept-language")))
     shown = i18n.gettext(PAGE_REASONS[message]) if message in PAGE_REASONS else (
         i18n.gettext("You may not do this here.") if status_code == 403 else message)

@@ -49,6 +49,7 @@ class Viewer:
     language: str
     staff: bool
     csrf_token: str
+    unread: int = 0  # her unread notifications, for the badge in the header
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, viewer: Viewer | None,

@@ -45,7 +45,7 @@ class Site:
 
 def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
     from app.db import Database, make_engine, unit_of_work
-    from app.models import User
+    from app.models import Portfolio, User, UserPortfolio
     from app.schemas.groups import GroupCreate
     from app.security import hash_password
     from app.services import groups
@@ -66,6 +66,12 @@ def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
                                                                             visibility="closed"))
         for key in ("anna", "bert"):
             groups.join_group(s, users[key], group_id=theme.id)
+        # Portfolios: Anna (Noord-Holland) and Carla (Utrecht) hold duurzaamheid.
+        green, care = Portfolio(slug="duurzaamheid", name="Duurzaamheid"), Portfolio(slug="zorg", name="Zorg")
+        s.add_all([green, care])
+        s.flush()
+        users["anna"].province, users["carla"].province = "noord-holland", "utrecht"
+        s.add_all([UserPortfolio(user_id=users[key].id, portfolio_id=green.id) for key in ("anna", "carla")])
     engine.dispose()
     return theme.slug, closed.slug, emails
 
@@ -99,18 +105,31 @@ def browser():  # type: ignore[no-untyped-def]
 class Member:
     """One person in her own browser context (cookies, storage), logged in."""
 
-    def __init__(self, browser, site: Site, who: str) -> None:  # type: ignore[no-untyped-def]
-        self.context = browser.new_context(base_url=site.url, locale="nl-NL", timezone_id="Europe/Amsterdam")
+    def __init__(self, browser, site: Site, who: str, url: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        url = url or site.url
+        self.context = browser.new_context(base_url=url, locale="nl-NL", timezone_id="Europe/Amsterdam")
         self.page = self.context.new_page()
         self.page.goto("/login")
         self.page.get_by_label("E-mailadres").first.fill(site.emails[who])
         self.page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
         self.page.get_by_role("button", name="Inloggen").click()
-        self.page.wait_for_url(f"{site.url}/")
+        self.page.wait_for_url(f"{url}/")
 
     def wait_live(self) -> None:
         """Until the page's websocket said hello (scripts are modules: they run after parsing)."""
         self.page.wait_for_function("() => document.body.dataset.live === 'open'")
+
+    def api(self, method: str, path: str, body: object = None) -> object:
+        """Call the API as this member from her page (her cookie and CSRF token); returns the JSON answer."""
+        status, data = self.page.evaluate("""async ([method, path, body]) => {
+            const csrf = (document.cookie.match(/(?:^|; )plein_csrf=([^;]+)/) || [])[1] || "";
+            const response = await fetch(path, {method, credentials: "same-origin", headers: {
+                "Content-Type": "application/json", "X-CSRF-Token": decodeURIComponent(csrf)},
+                body: body === null ? undefined : JSON.stringify(body)});
+            return [response.status, response.status === 204 ? null : await response.json()];
+        }""", [method, path, body])
+        assert status < 300, (status, data)
+        return data
 
     def screenshot(self, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -124,8 +143,8 @@ class Member:
 def member_in(browser, site):  # type: ignore[no-untyped-def]
     opened: list[Member] = []
 
-    def _open(who: str) -> Member:
-        member = Member(browser, site, who)
+    def _open(who: str, url: str | None = None) -> Member:
+        member = Member(browser, site, who, url)
         opened.append(member)
         return member
 

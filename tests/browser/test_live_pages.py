@@ -5,6 +5,8 @@ import time
 
 from playwright.sync_api import expect
 
+from tests.servers import TcpProxy
+
 
 def test_a_question_and_its_reply_appear_live(member_in, site) -> None:  # type: ignore[no-untyped-def]
     anna, bert = member_in("anna"), member_in("bert")
@@ -47,3 +49,44 @@ def test_a_question_and_its_reply_appear_live(member_in, site) -> None:  # type:
     anna.screenshot("thread-desktop")
     anna.page.set_viewport_size({"width": 360, "height": 740})
     anna.screenshot("thread-phone")
+
+
+def test_after_the_network_drops_missed_posts_appear_once(member_in, site) -> None:  # type: ignore[no-untyped-def]
+    link = TcpProxy(int(site.url.rsplit(":", 1)[1]))
+    with link:
+        _network_drop(member_in, site, link)
+
+
+def _network_drop(member_in, site, link: TcpProxy) -> None:  # type: ignore[no-untyped-def]
+    anna, bert = member_in("anna", link.url), member_in("bert")
+    channel = bert.api("GET", f"/api/v1/groups/{_group_id(bert, site.group_slug)}/channels")[0]  # type: ignore[index]
+    thread = bert.api("POST", f"/api/v1/channels/{channel['id']}/threads",
+                      {"title": "Deelauto's in de wijk", "body": "Ervaringen?"})
+    anna.page.goto(f"/threads/{thread['id']}")  # type: ignore[index]
+    anna.wait_live()
+
+    link.cut()
+    anna.context.set_offline(True)
+    anna.page.wait_for_function("() => document.body.dataset.live === 'lost'", timeout=15000)
+    expect(anna.page.locator("#live-status")).to_have_text("Verbinding verbroken. Opnieuw verbinden…")
+    missed = [bert.api("POST", f"/api/v1/threads/{thread['id']}/replies", {"body": f"Gemist bericht {i}"})  # type: ignore[index]
+              for i in range(3)]
+    anna.context.set_offline(False)
+    link.restore()
+    anna.wait_live()
+    expect(anna.page.locator("#live-status")).to_have_text("Weer verbonden.")
+    for i in range(3):
+        expect(anna.page.locator("article.post", has_text=f"Gemist bericht {i}")).to_have_count(1, timeout=5000)
+    bert.api("POST", f"/api/v1/threads/{thread['id']}/replies", {"body": "Na het herstel"})  # type: ignore[index]
+    expect(anna.page.locator("article.post", has_text="Na het herstel")).to_have_count(1, timeout=2000)
+    anna.page.wait_for_timeout(500)
+    for i in range(3):
+        expect(anna.page.locator("article.post", has_text=f"Gemist bericht {i}")).to_have_count(1)
+    expect(anna.page.locator("#reply-count")).to_have_text("4 reacties")
+    assert len(missed) == 3
+
+
+def _group_id(member, slug: str) -> int:  # type: ignore[no-untyped-def]
+    found = member.api("GET", f"/api/v1/groups?q={slug}")
+    items = found["items"] if isinstance(found, dict) else found  # type: ignore[index]
+    return next(g["id"] for g in items if g["slug"] == slug)

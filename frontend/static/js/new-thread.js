@@ -6,9 +6,48 @@ import { t } from "./page.js";
 const form = document.getElementById("thread-form");
 const composer = setupComposer(form);
 const motionFields = form.querySelector(".motion-fields");
+const questionFields = form.querySelector(".question-fields");
+const audience = form.querySelector(".audience");
+
+function askedPortfolios() {
+  return [...form.querySelectorAll("input[name=portfolio_ids]:checked")].map((box) => Number(box.value));
+}
+
+function audienceChoice() {
+  return {
+    portfolio_ids: askedPortfolios(),
+    province: form.elements.audience_province?.value || null,
+    title: form.elements.audience_title?.value || null,
+  };
+}
+
+// Before sending, she sees how many people her question will reach (and whether it needs approval).
+let previewRun = 0;
+async function previewAudience() {
+  if (!audience) return;
+  const choice = audienceChoice();
+  if (!choice.portfolio_ids.length) {
+    audience.textContent = "";
+    return;
+  }
+  const run = ++previewRun;
+  try {
+    const found = await api("POST", "/api/v1/questions/audience", { channel_id: Number(form.dataset.channelId), ...choice });
+    if (run !== previewRun) return;
+    audience.textContent = found.count === 1 ? t("Your question reaches 1 member.")
+      : t("Your question reaches %(count)s members.", { count: found.count });
+    if (found.needs_approval) audience.textContent += " " + t("The community manager approves a question to more than %(limit)s members before it goes out.", { limit: found.approval_over });
+  } catch (error) {
+    audience.textContent = error.message;
+  }
+}
 
 form.addEventListener("change", (event) => {
-  if (event.target.name === "kind") motionFields.hidden = event.target.value !== "motion";
+  if (event.target.name === "kind") {
+    motionFields.hidden = event.target.value !== "motion";
+    if (questionFields) questionFields.hidden = event.target.value !== "question";
+  }
+  if (["portfolio_ids", "audience_province", "audience_title"].includes(event.target.name)) previewAudience();
 });
 
 form.addEventListener("submit", async (event) => {
@@ -19,6 +58,14 @@ form.addEventListener("submit", async (event) => {
   if (!data.title) {
     showError(form, { message: t("Give your thread a title."), field: "title" });
     return;
+  }
+  if (kind === "question" && questionFields) {
+    const choice = audienceChoice();
+    if (choice.portfolio_ids.length) {
+      data.portfolio_ids = choice.portfolio_ids;
+      data.audience_province = choice.province;
+      data.audience_title = choice.title;
+    }
   }
   if (kind === "motion") {
     data.motion = {

@@ -58,3 +58,19 @@ export function onEvent(type, handler) {
     if (e.detail.event === type) handler(e.detail.payload, e.detail);
   });
 }
+
+// The unread badge in the header follows her notifications live, in every open page.
+const badge = document.getElementById("unread-badge");
+const notificationsLink = document.getElementById("notifications-link");
+
+export function setUnread(count) {
+  if (!badge) return;
+  badge.dataset.count = String(count);
+  badge.textContent = String(count);
+  badge.hidden = count === 0;
+  notificationsLink.setAttribute("aria-label", count
+    ? t("Notifications, %(count)s unread", { count }) : notificationsLink.dataset.label);
+}
+
+onEvent("notification.created", (payload) => setUnread(payload.unread));
+onEvent("notifications.read", (payload) => setUnread(payload.unread));

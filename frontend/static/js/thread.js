@@ -2,7 +2,7 @@
 // and everything others do appears live.
 import { api, showError } from "./api.js";
 import { setupComposer } from "./composer.js";
-import { onEvent, t, timeElement, viewerId } from "./page.js";
+import { onEvent, setUnread, t, timeElement, viewerId } from "./page.js";
 
 const REACTIONS = ["👍", "❤️", "🎉", "😄", "🤔", "👀", "🙏"];
 const list = document.getElementById("reply-list");
@@ -263,3 +263,26 @@ async function showHistory(postId) {
   }));
   dialog.showModal();
 }
+
+// Reading the thread marks it read (for her digest) and clears its notifications; new replies that arrive
+// while she looks at the page count as read too, once the page is visible.
+let readUpTo = 0;
+let reading = null;
+
+function newestPostId() {
+  const ids = [...document.querySelectorAll("article.post[data-post-id]")].map((a) => Number(a.dataset.postId));
+  return Math.max(0, ...ids.filter((id) => id > 0));
+}
+
+function markRead() {
+  const newest = newestPostId();
+  if (document.visibilityState !== "visible" || newest <= readUpTo || reading) return;
+  reading = api("POST", `/api/v1/threads/${threadId}/read`, { post_id: newest })
+    .then((answer) => { readUpTo = newest; setUnread(answer.unread); })
+    .catch(() => null)
+    .finally(() => { reading = null; });
+}
+
+markRead();
+document.addEventListener("visibilitychange", markRead);
+onEvent("post.created", () => setTimeout(markRead, 0));

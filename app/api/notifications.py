@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import CurrentUser, SessionDep
+from app.pagination import Page
 from app.schemas.common import PathId
 from app.schemas.notifications import (
     AudienceDecisionIn,
@@ -19,8 +20,8 @@ from app.schemas.notifications import (
     ThreadReadIn,
     UnreadOut,
 )
-from app.schemas.posts import AudienceOut
-from app.services import notifications, questions
+from app.schemas.posts import AudienceOut, ThreadOut
+from app.services import notifications, posts, questions
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Limit = Annotated[int | None, Query(ge=1, le=100)]
@@ -87,9 +88,10 @@ def preview_audience(body: AudienceIn, actor: CurrentUser, session: SessionDep) 
     return questions.preview_audience(session, actor, data=body)
 
 
-@router.get("/questions/pending", response_model=list[int])
-def pending_questions(actor: CurrentUser, session: SessionDep) -> list[int]:
-    return questions.list_pending(session, actor)
+@router.get("/questions/pending", response_model=Page[ThreadOut])
+def pending_questions(actor: CurrentUser, session: SessionDep, cursor: str | None = None,
+                      limit: Limit = None) -> Page[ThreadOut]:
+    return posts.list_pending_questions(session, actor, cursor=cursor, limit=limit)
 
 
 @router.post("/threads/{thread_id}/audience", response_model=AudienceOut)

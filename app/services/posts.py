@@ -26,7 +26,7 @@ from app.models import (
     ThreadPortfolio,
     User,
 )
-from app.models.enums import REACTIONS, NotificationKind, ThreadKind
+from app.models.enums import REACTIONS, AudienceStatus, NotificationKind, ThreadKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.realtime.events import channel_topic, group_topic, record_event, thread_topic
 from app.schemas.posts import (
@@ -344,6 +344,14 @@ def list_my_activity(session: Session, actor: User, *, cursor: str | None = None
     in_my_groups = Thread.group_id.in_(
         select(Membership.group_id).where(Membership.user_id == actor.id).scalar_subquery())
     return _list_threads(session, [in_my_groups], kind=None, cursor=cursor, limit=limit)
+
+
+def list_pending_questions(session: Session, actor: User, *, cursor: str | None = None,
+                           limit: int | None = None) -> Page[ThreadOut]:
+    """Questions to portfolios waiting for the community manager, most recent first."""
+    questions.check_decider(actor)
+    return _list_threads(session, [Thread.audience_status == AudienceStatus.pending], kind=None, cursor=cursor,
+                         limit=limit)
 
 
 def update_thread(session: Session, actor: User, *, thread_id: int, data: ThreadUpdate) -> ThreadDetail:

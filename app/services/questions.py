@@ -59,10 +59,14 @@ def _portfolio_ids(session: Session, thread: Thread) -> list[int]:
     return list(session.scalars(select(ThreadPortfolio.portfolio_id).where(ThreadPortfolio.thread_id == thread.id)))
 
 
-def decide_audience(session: Session, actor: User, *, thread_id: int, approve: bool) -> AudienceOut:
-    """The community manager lets a large question go out (to the holders as they are now), or stops it."""
+def check_decider(actor: User) -> None:
     if not is_staff(actor):
         raise Forbidden("Only the community manager and admins decide on large questions.")
+
+
+def decide_audience(session: Session, actor: User, *, thread_id: int, approve: bool) -> AudienceOut:
+    """The community manager lets a large question go out (to the holders as they are now), or stops it."""
+    check_decider(actor)
     access = access_thread(session, actor, thread_id, GroupAction.read)
     thread = access.thread
     if thread.audience_status != AudienceStatus.pending:
@@ -84,11 +88,3 @@ def decide_audience(session: Session, actor: User, *, thread_id: int, approve: b
                                            post=opening, askees=[u.id for u in askees])
     session.flush()
     return audience_out(thread)  # type: ignore[return-value]
-
-
-def list_pending(session: Session, actor: User) -> list[int]:
-    """Ids of the questions waiting for approval, oldest first."""
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins decide on large questions.")
-    return list(session.scalars(select(Thread.id).where(
-        Thread.audience_status == AudienceStatus.pending, Thread.deleted_at.is_(None)).order_by(Thread.id)))

@@ -65,6 +65,7 @@ def safe_next(target: str | None) -> str:
 
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+HOME_UNREAD = 5  # unread notifications shown on the home page
 
 
 @router.get("/login")
@@ -81,7 +82,9 @@ def home(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: S
     mine = groups.list_groups(session, auth.user, mine=True)
     activity = posts.list_my_activity(session, auth.user, cursor=cursor, limit=25)
     topics = [group_topic(g.id) for g in mine][:40]
-    return render(request, "home.html", {"groups": mine, "activity": activity, "topics": topics}, viewer=viewer)
+    unread = notifications.list_notifications(session, auth.user, unread_only=True, limit=HOME_UNREAD)
+    return render(request, "home.html", {"groups": mine, "activity": activity, "topics": topics,
+                                         "unread": unread.model_dump(mode="json")}, viewer=viewer)
 
 
 @router.get("/groups")
@@ -138,6 +141,33 @@ def notification_settings_page(request: Request, viewer: PageViewer, auth: Optio
     return render(request, "settings_notifications.html", {
         "settings": notifications.get_notification_settings(session, auth.user), "groups": mine, "levels": levels,
     }, viewer=viewer)
+
+
+@router.get("/members/{username}")
+def profile_page(request: Request, username: str, viewer: PageViewer, auth: OptionalAuthDep,
+                 session: SessionDep) -> Response:
+    assert auth is not None
+    profile = profiles.get_profile_by_username(session, auth.user, username=username)
+    return render(request, "profile.html", {"profile": profile}, viewer=viewer)
+
+
+@router.get("/settings/profile")
+def profile_settings_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep,
+                          session: SessionDep) -> Response:
+    assert auth is not None
+    return render(request, "settings_profile.html", {
+        "me": profiles.me_out(auth.user), "portfolios": profiles.list_portfolios(session),
+        "provinces": [p.value for p in Province], "titles": [t.value for t in Title],
+    }, viewer=viewer)
+
+
+@router.get("/manage/questions")
+def pending_questions_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+                           cursor: str | None = None) -> Response:
+    """The community manager's list of questions to portfolios that wait for her approval."""
+    assert auth is not None
+    pending = posts.list_pending_questions(session, auth.user, cursor=cursor)
+    return render(request, "pending_questions.html", {"pending": pending}, viewer=viewer)
 
 
 @router.get("/threads/{thread_id}")
@@ -202,6 +232,7 @@ PAGE_REASONS = {message: message for message in (
     N_("Join this group to post in it."),
     N_("Only the group's moderators can do this."),
     N_("Only the group's admins can do this."),
+    N_("Only the community manager and admins decide on large questions."),
 )}
 
 

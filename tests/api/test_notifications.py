@@ -755,7 +755,7 @@ class TestQuestions:
         assert_error(me.get(f"{API}/questions/pending"), 403, "forbidden")
         assert_error(me.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}), 403, "forbidden")
         staff = client_for(manager)
-        assert staff.get(f"{API}/questions/pending").json() == [thread["id"]]
+        assert [t["id"] for t in staff.get(f"{API}/questions/pending").json()["items"]] == [thread["id"]]
 
         decided = staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True})
         assert decided.status_code == 200, decided.text
@@ -768,7 +768,7 @@ class TestQuestions:
             if lines:
                 assert lines[0]["actor"]["id"] == member.id  # from the asker, not the manager
         assert sorted(m.user_id for m in mails) == sorted(u.id for k, u in holders.items() if k != "none")
-        assert staff.get(f"{API}/questions/pending").json() == []
+        assert staff.get(f"{API}/questions/pending").json()["items"] == []
         assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}), 409, "conflict")
         assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": False}), 409, "conflict")
 
@@ -783,7 +783,7 @@ class TestQuestions:
         assert of_type(capture_events, "notification.created") == [] and len(mails) == 0
         for user in holders.values():
             assert notes(client_for(user)) == []
-        assert staff.get(f"{API}/questions/pending").json() == []
+        assert staff.get(f"{API}/questions/pending").json()["items"] == []
         assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}), 409, "conflict")
         assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": "ja"}),
                      422, "invalid", "approve")

@@ -50,6 +50,7 @@ def test_pages_of_a_member(member_in, site, thread_id) -> None:  # type: ignore[
     for name, path in (("home", "/"), ("directory", "/groups"), ("group", f"/groups/{site.group_slug}"),
                        ("closed-group", f"/groups/{site.closed_slug}"), ("thread", f"/threads/{thread_id}"),
                        ("notifications", "/notifications"), ("settings-notifications", "/settings/notifications"),
+                       ("settings-profile", "/settings/profile"), ("profile", "/members/bert"),
                        ("not-found", "/groups/bestaat-niet")):
         anna.page.goto(path)
         check(anna, name)
@@ -58,6 +59,12 @@ def test_pages_of_a_member(member_in, site, thread_id) -> None:  # type: ignore[
     anna.page.get_by_text("Nieuw onderwerp in #").click()
     anna.page.get_by_label("Vraag", exact=True).check()
     check(anna, "composer-question")
+
+
+def test_pages_of_the_community_manager(member_in, site) -> None:  # type: ignore[no-untyped-def]
+    boss = member_in("beheer")
+    boss.page.goto("/manage/questions")
+    check(boss, "pending-questions")
 
 
 def test_pages_of_a_visitor(browser, site) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,10 @@ def test_a_mention_lights_the_badge_live_and_a_muted_group_is_silent(member_in, 
     start_thread(bert, site.group_slug, "Zonnepanelen op scholen", "@anna, hoe deed Alkmaar dit?")
     expect(badge).to_have_text("1", timeout=1000)
     expect(anna.page.get_by_role("link", name="Meldingen, 1 ongelezen")).to_be_visible()
+    # Her home page lists it among her unread notifications, live too.
+    expect(anna.page.locator("#home-notifications .notification")).to_have_text(
+        re.compile("Bert Jansen noemde je in Zonnepanelen op scholen"))
+    expect(anna.page.locator("#no-unread")).to_be_hidden()
 
     anna.page.get_by_role("link", name=re.compile("^Meldingen")).click()
     item = anna.page.locator(".notification").first

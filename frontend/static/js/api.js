@@ -1,4 +1,6 @@
 // The one way pages talk to the API: JSON in and out, CSRF header from the cookie, errors as messages.
+import { language, t } from "./i18n.js";
+
 export function csrfToken() {
   const match = document.cookie.match(/(?:^|; )plein_csrf=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
@@ -26,7 +28,35 @@ export async function api(method, path, body) {
   return data;
 }
 
+// The API explains bad input in English; a Dutch page names the field in Dutch instead.
 export function showError(form, error) {
-  form.querySelector(".form-error").textContent = error.message;
-  if (error.field) form.querySelector(`[name="${error.field}"]`)?.focus();
+  const name = error.field ? error.field.split(".").pop() : null;
+  const input = name ? form.querySelector(`[name="${name}"]`) : null;
+  const label = input?.labels?.[0]?.textContent.trim() || input?.closest("fieldset")?.querySelector("legend")?.textContent.trim();
+  let message = error.message;
+  if (error.code === "invalid" && label && language !== "en") message = t("Please check “%(field)s”.", { field: label });
+  else if (error.status === 0 || !message) message = t("Something went wrong. Try again.");
+  form.querySelector(".form-error").textContent = message;
+  input?.focus();
+}
+
+// fetch() cannot report upload progress; XMLHttpRequest can. Resolves with the JSON answer.
+export function uploadFile(method, path, file, onProgress, failedMessage) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(method, path);
+    request.setRequestHeader("X-CSRF-Token", csrfToken());
+    request.setRequestHeader("Accept", "application/json");
+    request.upload.addEventListener("progress", (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+    request.addEventListener("load", () => {
+      let data = {};
+      try { data = JSON.parse(request.responseText || "{}"); } catch { data = {}; }
+      if (request.status >= 200 && request.status < 300) resolve(data);
+      else reject(new ApiError(request.status, data.error || { message: request.statusText }));
+    });
+    request.addEventListener("error", () => reject(new ApiError(0, { message: failedMessage })));
+    const body = new FormData();
+    body.append("file", file);
+    request.send(body);
+  });
 }

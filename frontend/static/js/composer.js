@@ -1,25 +1,6 @@
 // The composer: markdown preview, uploads with progress, quoting. Pages call setupComposer(form).
-import { api, ApiError, csrfToken } from "./api.js";
+import { api, uploadFile } from "./api.js";
 import { t } from "./page.js";
-
-// fetch() cannot report upload progress; XMLHttpRequest can.
-function upload(file, onProgress) {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    request.open("POST", "/api/v1/attachments");
-    request.setRequestHeader("X-CSRF-Token", csrfToken());
-    request.upload.addEventListener("progress", (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
-    request.addEventListener("load", () => {
-      const data = JSON.parse(request.responseText || "{}");
-      if (request.status === 201) resolve(data);
-      else reject(new ApiError(request.status, data.error || { message: request.statusText }));
-    });
-    request.addEventListener("error", () => reject(new ApiError(0, { message: t("The upload failed.") })));
-    const body = new FormData();
-    body.append("file", file);
-    request.send(body);
-  });
-}
 
 export function setupComposer(form) {
   const body = form.elements.body;
@@ -54,7 +35,8 @@ export function setupComposer(form) {
       item.append(label, " ", progress);
       uploads.append(item);
       try {
-        const attachment = await upload(file, (fraction) => { progress.value = fraction; });
+        const attachment = await uploadFile("POST", "/api/v1/attachments", file, (fraction) => { progress.value = fraction; },
+          t("The upload failed."));
         attachmentIds.push(attachment.id);
         progress.replaceWith(t("uploaded"));
       } catch (error) {

@@ -1,4 +1,5 @@
 import { api, showError } from "./api.js";
+import { t } from "./i18n.js";
 
 const form = document.getElementById("invite-form");
 const status = document.getElementById("invite-status");
@@ -10,7 +11,8 @@ try {
   status.textContent = "";
   form.hidden = false;
 } catch (error) {
-  status.textContent = error.message;
+  status.textContent = error.status === 404 || error.status === 410
+    ? t("This invitation link does not work (any more). Ask the community manager for a new one.") : error.message;
 }
 
 form.addEventListener("submit", async (event) => {

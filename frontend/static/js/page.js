@@ -2,15 +2,11 @@
 import { api } from "./api.js";
 import { LiveConnection } from "./live.js";
 
-const data = JSON.parse(document.getElementById("plein-page").textContent);
-export const language = data.language;
-export const viewerId = data.viewer;
+import { language, t } from "./i18n.js";
 
-// Translate a string of the scripts; the server put the translations for this member's language in the page.
-export function t(message, values = {}) {
-  const text = data.strings[message] || message;
-  return text.replace(/%\((\w+)\)[sd]/g, (_, name) => String(values[name] ?? ""));
-}
+export { language, t };
+const data = JSON.parse(document.getElementById("plein-page").textContent);
+export const viewerId = data.viewer;
 
 const relative = new Intl.RelativeTimeFormat(language, { numeric: "auto" });
 const STEPS = [[60, "second"], [60, "minute"], [24, "hour"], [7, "day"], [4.35, "week"], [12, "month"], [Infinity, "year"]];

@@ -1,4 +1,5 @@
 import { api, showError } from "./api.js";
+import { t } from "./i18n.js";
 
 const form = document.getElementById("reset-form");
 form.addEventListener("submit", async (event) => {
@@ -10,6 +11,10 @@ form.addEventListener("submit", async (event) => {
     form.hidden = true;
     document.getElementById("reset-done").hidden = false;
   } catch (error) {
-    showError(form, error);
+    if (error.status === 404 || error.status === 410) {
+      showError(form, { message: t("This link does not work (any more). Ask for a new one on the login page.") });
+    } else {
+      showError(form, error);
+    }
   }
 });

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.api import admin, auth, groups, health, notifications, threads, users
 from app.api.errors import install as install_error_handlers
-from app.api.limits import BodySizeLimit
+from app.api.limits import BodySizeLimit, RefuseNul
 from app.config import Settings, get_settings
 from app.db import Database, check_connection, make_engine
 from app.effects import Dispatcher
@@ -91,5 +91,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(BodySizeLimit, default=settings.max_request_bytes, overrides={
         "/api/v1/attachments": upload_limit, "/api/v1/me/avatar": settings.avatar_max_bytes + 64 * 1024,
     })
+    app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     return app

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -187,3 +188,21 @@ class Outbox:
 @pytest.fixture
 def mails(session) -> Outbox:  # type: ignore[no-untyped-def]
     return Outbox(session)
+
+
+_portfolio_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_portfolio(session):  # type: ignore[no-untyped-def]
+    """make_portfolio("Zorg") → a Portfolio with a unique slug (the suite's PostgreSQL database is shared)."""
+    from app.models import Portfolio
+
+    def _make(name: str = "Portefeuille") -> Portfolio:
+        n = next(_portfolio_numbers)
+        found = Portfolio(slug=f"{name.lower().replace(' ', '-')}-{n}-{os.getpid()}", name=f"{name} {n}")
+        session.add(found)
+        session.commit()
+        return found
+
+    return _make

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.limits import BodyTooLarge
+from app.api.limits import BodyTooLarge, HasNul
 from app.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,8 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if isinstance(exc.__cause__, BodyTooLarge):
             return exc.__cause__.response()
+        if isinstance(exc.__cause__, HasNul):
+            return error_response(422, "invalid", "body: text may not contain the NUL character.", "body")
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
         return respond(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))

@@ -75,3 +75,79 @@ class BodySizeLimit:
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+class HasNul(Exception):
+    """A request carried the NUL character, which PostgreSQL cannot store in text (SQLite would)."""
+
+
+def _escaped_nul(data: bytes) -> bool:
+    """Does this JSON text hold the escape for NUL (\\u0000), not an escaped backslash followed by "u0000"?"""
+    start = 0
+    while (at := data.find(b"u0000", start)) != -1:
+        slashes = 0
+        while at - slashes - 1 >= 0 and data[at - slashes - 1] == 0x5C:
+            slashes += 1
+        if slashes % 2 == 1:
+            return True
+        start = at + 1
+    return False
+
+
+class RefuseNul:
+    """Refuse NUL in the path (404: it names nothing), the query or a JSON body (422), on every database alike."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"]:
+            await _refuse(send, scope, 404, "not_found", "Not found.", None)
+            return
+        if b"%00" in scope.get("query_string", b"") or b"\x00" in scope.get("query_string", b""):
+            await _refuse(send, scope, 422, "invalid", "query: text may not contain the NUL character.", "query")
+            return
+        headers = dict(scope.get("headers", []))
+        if scope["type"] != "http" or not headers.get(b"content-type", b"").startswith(b"application/json"):
+            await self.app(scope, receive, send)
+            return
+        tail = b""
+        started = False
+
+        async def checking_receive() -> Message:
+            nonlocal tail
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = tail + message.get("body", b"")
+                if _escaped_nul(chunk):
+                    raise HasNul()
+                tail = chunk[-16:]
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, checking_receive, tracking_send)
+        except HasNul:
+            if not started:
+                await _refuse(send, scope, 422, "invalid", "body: text may not contain the NUL character.", "body")
+
+
+async def _refuse(send: Send, scope: Scope, status: int, code: str, message: str, field: str | None) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    error: dict[str, str] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    body = json.dumps({"error": error}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -19,7 +19,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, null, or_, select, update
+from pydantic import TypeAdapter
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -100,9 +115,24 @@ def _thread_level(group_level: Level, chosen: str | None, participated: bool) ->
 # --- who hears of an event -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Person:
+    """What delivering needs of a recipient; read as plain columns, since a busy group has hundreds."""
+
+    id: int
+    email: str
+    language: str
+    role: str
+    email_mentions: bool
+    email_replies: bool
+
+
+_PERSON_COLUMNS = (User.id, User.email, User.language, User.role, User.email_mentions, User.email_replies)
+
+
 @dataclass
 class _Candidate:
-    user: User
+    user: _Person
     can_read: bool
     group_level: Level
     thread_level: Level
@@ -114,18 +144,20 @@ def _candidates(session: Session, group: Group, thread: Thread | None, user_ids:
         return []
     thread_columns = (ThreadState.level, ThreadState.participated) if thread is not None else (null(), null())
     stmt = (
-        select(User, Membership.id, Membership.notification_level, *thread_columns)
+        select(*_PERSON_COLUMNS, Membership.id, Membership.notification_level, *thread_columns)
         .outerjoin(Membership, (Membership.user_id == User.id) & (Membership.group_id == group.id))
         .where(User.id.in_(ids), User.is_active.is_(True))
     )
     if thread is not None:
         stmt = stmt.outerjoin(ThreadState, (ThreadState.user_id == User.id) & (ThreadState.thread_id == thread.id))
     out = []
-    for user, membership_id, chosen_group, chosen_thread, participated in session.execute(stmt):
+    for row in session.execute(stmt):
+        person = _Person(*row[:len(_PERSON_COLUMNS)])
+        membership_id, chosen_group, chosen_thread, participated = row[len(_PERSON_COLUMNS):]
         member = membership_id is not None
-        can_read = group.visibility == Visibility.open or member or user.role in STAFF_ROLES
+        can_read = group.visibility == Visibility.open or member or person.role in STAFF_ROLES
         glevel = _group_level(group, member, chosen_group)
-        out.append(_Candidate(user=user, can_read=can_read, group_level=glevel,
+        out.append(_Candidate(user=person, can_read=can_read, group_level=glevel,
                               thread_level=_thread_level(glevel, chosen_thread, bool(participated))))
     return out
 
@@ -165,9 +197,14 @@ def portfolio_audience(session: Session, group: Group, *, portfolio_ids: Sequenc
     return list(session.scalars(stmt.order_by(User.id)))
 
 
+def _reachable(candidate: _Candidate, actor: User) -> bool:
+    """Never about her own action, never about what she cannot read, nothing from what she muted."""
+    return candidate.user.id != actor.id and candidate.can_read and candidate.thread_level != Level.muted
+
+
 @dataclass(frozen=True)
 class _Note:
-    user: User
+    user: _Person
     kind: Kind
     group_key: str
 
@@ -179,7 +216,7 @@ def notify_new_thread(session: Session, actor: User, *, group: Group, thread: Th
     followers = set(_members_at(session, group, {Level.watching, Level.tracking}))
     notes = []
     for c in _candidates(session, group, thread, mentioned | askees | followers):
-        if c.user.id == actor.id or not c.can_read or c.thread_level == Level.muted:
+        if not _reachable(c, actor):
             continue
         if c.user.id in mentioned:
             notes.append(_Note(c.user, Kind.mention, f"post:{post.id}:mention"))
@@ -193,10 +230,8 @@ def notify_new_thread(session: Session, actor: User, *, group: Group, thread: Th
 def notify_question_audience(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
                              askees: Iterable[int]) -> None:
     """A held-back question was approved: now its portfolio holders hear of it, and only they."""
-    notes = [_Note(c.user, Kind.question, f"thread:{thread.id}:question")
-             for c in _candidates(session, group, thread, askees)
-             if c.user.id != actor.id and c.can_read and c.thread_level != Level.muted]
-    _deliver(session, actor, notes, group=group, thread=thread, post=post)
+    _notify_each(session, actor, askees, Kind.question, f"thread:{thread.id}:question", group=group, thread=thread,
+                 post=post)
 
 
 def notify_reply(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
@@ -207,7 +242,7 @@ def notify_reply(session: Session, actor: User, *, group: Group, thread: Thread,
     watchers = set(_thread_watchers(session, thread)) | set(_members_at(session, group, {Level.watching}))
     notes = []
     for c in _candidates(session, group, thread, mentioned | addressed | watchers):
-        if c.user.id == actor.id or not c.can_read or c.thread_level == Level.muted:
+        if not _reachable(c, actor):
             continue
         if c.user.id in mentioned:
             notes.append(_Note(c.user, Kind.mention, f"post:{post.id}:mention"))
@@ -219,19 +254,25 @@ def notify_reply(session: Session, actor: User, *, group: Group, thread: Thread,
 def notify_mentions_added(session: Session, actor: User, *, group: Group, thread: Thread, post: Post,
                           mentioned: Iterable[int]) -> None:
     """An edit that mentions someone new tells her, as if the post had just been written."""
-    notes = [_Note(c.user, Kind.mention, f"post:{post.id}:mention")
-             for c in _candidates(session, group, thread, mentioned)
-             if c.user.id != actor.id and c.can_read and c.thread_level != Level.muted]
+    _notify_each(session, actor, mentioned, Kind.mention, f"post:{post.id}:mention", group=group, thread=thread,
+                 post=post)
+
+
+def _notify_each(session: Session, actor: User, user_ids: Iterable[int], kind: Kind, group_key: str, *,
+                 group: Group, thread: Thread, post: Post) -> None:
+    notes = [_Note(c.user, kind, group_key) for c in _candidates(session, group, thread, user_ids)
+             if _reachable(c, actor)]
     _deliver(session, actor, notes, group=group, thread=thread, post=post)
 
 
 def notify_member(session: Session, actor: User | None, *, user_id: int, kind: Kind, group: Group,
                   group_key: str, detail: str = "") -> None:
     """One notification for one member about a group (her join request, a moderator's decision)."""
-    user = session.get(User, user_id)
-    if user is None or not user.is_active or (actor is not None and actor.id == user_id):
+    row = session.execute(select(*_PERSON_COLUMNS).where(User.id == user_id, User.is_active.is_(True))).first()
+    if row is None or (actor is not None and actor.id == user_id):
         return
-    _deliver(session, actor, [_Note(user, kind, group_key)], group=group, thread=None, post=None, detail=detail)
+    _deliver(session, actor, [_Note(_Person(*row), kind, group_key)], group=group, thread=None, post=None,
+             detail=detail)
 
 
 def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group: Group, thread: Thread | None,
@@ -239,32 +280,63 @@ def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group:
     if not notes:
         return
     now = utcnow()
-    rows = [{"user_id": n.user.id, "kind": n.kind.value, "group_key": n.group_key, "group_id": group.id,
-             "thread_id": thread.id if thread else None, "post_id": post.id if post else None,
-             "actor_id": actor.id if actor else None, "count": 1, "detail": detail, "created_at": now,
-             "updated_at": now} for n in notes]
-    written = upsert(
-        session, Notification, rows, index_elements=["user_id", "group_key"],
-        index_where=Notification.read_at.is_(None),
-        set_={"count": Notification.count + 1, "post_id": lambda ex: ex.post_id, "actor_id": lambda ex: ex.actor_id,
-              "updated_at": lambda ex: ex.updated_at, "detail": lambda ex: ex.detail},
-        returning=(Notification.id, Notification.user_id, Notification.count),
-    )
+    same = {"group_id": group.id, "thread_id": thread.id if thread else None, "post_id": post.id if post else None,
+            "actor_id": actor.id if actor else None, "count": 1, "detail": detail, "created_at": now,
+            "updated_at": now}
+    written = _write_lines(session, notes, same)
     # Paired by member, not by position: PostgreSQL hands back an upsert's rows in id order, not input order.
     by_user = {row.user_id: row for row in written}
-    ids = [row.id for row in written]
-    notifications = {n.id: n for n in session.scalars(select(Notification).where(Notification.id.in_(ids)))}
-    outs = {n.id: n for n in _notifications_out(session, list(notifications.values()))}
     unread = unread_counts(session, [n.user.id for n in notes])
+    # Every line of one event says the same but for its id, kind, count and age: serialise it once per kind.
+    shown: dict[Kind, dict[str, Any]] = {}
     for note in notes:
         row = by_user[note.user.id]
+        if note.kind not in shown:
+            shown[note.kind] = NotificationOut(
+                id=row.id, kind=note.kind, count=1, actor=user_summary_or_none(actor),
+                group=GroupRef(id=group.id, slug=group.slug, name=group.name),
+                thread=ThreadRef(id=thread.id, title=thread.title) if thread else None,
+                post_id=post.id if post else None, detail=detail, created_at=now, updated_at=now, read=False,
+                url=_line_url(thread.id if thread else None, post.id if post else None, group.slug),
+            ).model_dump(mode="json")
+        line = {**shown[note.kind], "id": row.id, "count": row.count}
+        if row.count > 1:  # folded into a line that was already there: it keeps its first moment
+            line["created_at"] = _JSON_TIME.dump_python(row.created_at, mode="json")
         record_event(session, type="notification.created", topic=user_topic(note.user.id),
-                     payload={"notification": outs[row.id].model_dump(mode="json"), "unread": unread[note.user.id]})
+                     payload={"notification": line, "unread": unread[note.user.id]})
         # A mail only when the line is new: more replies folding into an unread line do not mail again.
         if row.count == 1 and thread is not None and post is not None:
             direct = note.kind != Kind.reply or note.user.id in (addressed or set())
             if direct:
                 _mail_immediately(session, note, actor=actor, group=group, thread=thread, post=post)
+
+
+_JSON_TIME: TypeAdapter[datetime] = TypeAdapter(datetime)
+_FOLD = {"count": Notification.count + 1, "post_id": lambda ex: ex.post_id, "actor_id": lambda ex: ex.actor_id,
+         "updated_at": lambda ex: ex.updated_at, "detail": lambda ex: ex.detail}
+_WRITTEN = (Notification.id, Notification.user_id, Notification.count, Notification.created_at)
+
+
+def _write_lines(session: Session, notes: list[_Note], same: dict[str, Any]) -> list[Any]:
+    """Insert one line per note, or fold it into her unread line about the same thing; one statement."""
+    if session.get_bind().dialect.name != "postgresql":
+        rows = [{"user_id": n.user.id, "kind": n.kind.value, "group_key": n.group_key, **same} for n in notes]
+        return upsert(session, Notification, rows, index_elements=["user_id", "group_key"],
+                      index_where=Notification.read_at.is_(None), set_=_FOLD, returning=_WRITTEN)
+    # PostgreSQL: three arrays instead of a VALUES row per member. psycopg re-parses a statement's text on
+    # every call once it is too long to cache, and for a thousand recipients that parse was most of the time.
+    varying = func.unnest(
+        cast([n.user.id for n in notes], ARRAY(Integer)), cast([n.kind.value for n in notes], ARRAY(String)),
+        cast([n.group_key for n in notes], ARRAY(String)),
+    ).table_valued("user_id", "kind", "group_key").render_derived()
+    columns = ["user_id", "kind", "group_key", *same]
+    source = select(varying.c.user_id, varying.c.kind, varying.c.group_key,
+                    *[literal(value, Notification.__table__.c[name].type).label(name) for name, value in same.items()])
+    stmt = pg_insert(Notification).from_select(columns, source)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "group_key"],
+                                      index_where=Notification.read_at.is_(None),
+                                      set_={k: v(stmt.excluded) if callable(v) else v for k, v in _FOLD.items()})
+    return list(session.execute(stmt.returning(*_WRITTEN)))
 
 
 def _mail_immediately(session: Session, note: _Note, *, actor: User | None, group: Group, thread: Thread,
@@ -320,11 +392,10 @@ def unread_counts(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
     return counts
 
 
-def _url(n: Notification, groups: dict[int, Group]) -> str:
-    if n.thread_id is not None:
-        return f"/threads/{n.thread_id}" + (f"#post-{n.post_id}" if n.post_id else "")
-    group = groups.get(n.group_id) if n.group_id else None
-    return f"/groups/{group.slug}" if group else "/"
+def _line_url(thread_id: int | None, post_id: int | None, group_slug: str | None) -> str:
+    if thread_id is not None:
+        return f"/threads/{thread_id}" + (f"#post-{post_id}" if post_id else "")
+    return f"/groups/{group_slug}" if group_slug else "/"
 
 
 def _notifications_out(session: Session, notifications: Sequence[Notification]) -> list[NotificationOut]:
@@ -344,7 +415,7 @@ def _notifications_out(session: Session, notifications: Sequence[Notification]) 
             group=GroupRef(id=group.id, slug=group.slug, name=group.name) if group else None,
             thread=ThreadRef(id=n.thread_id, title=threads[n.thread_id]) if n.thread_id in threads else None,
             post_id=n.post_id, detail=n.detail, created_at=n.created_at, updated_at=n.updated_at,
-            read=n.read_at is not None, url=_url(n, groups),
+            read=n.read_at is not None, url=_line_url(n.thread_id, n.post_id, group.slug if group else None),
         ))
     return out
 

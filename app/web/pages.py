@@ -211,7 +211,7 @@ def _unsubscribe(request: Request, session: SessionDep, token: str, *, confirm: 
     found = notifications.unsubscribe(session, token=token, confirm=confirm)
     if found is None:
         i18n.set_language(i18n.pick_language(None, request.headers.get("accept-language")))
-        return render(request, "error.html", {"status_code": 404, "message": i18n.gettext(
+        return render(request, "error.html", {"status_code": 404, "message": "", "detail": i18n.gettext(
             "This unsubscribe link is not valid. Change your mail settings after logging in.")},
             viewer=None, status_code=404)
     return render(request, "unsubscribe.html", {"unsubscribe": found}, viewer=None, language=found.language)

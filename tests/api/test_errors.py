@@ -120,3 +120,26 @@ class TestUnknownRoute:
         response = anon.put("/api/v1/auth/login", json={})
         assert response.status_code == 405
         assert response.json() == {"error": {"code": "method_not_allowed", "message": "Method Not Allowed"}}
+
+
+class TestNulCharacter:
+    """PostgreSQL cannot store NUL in text; it is refused at the edge, the same on every backend."""
+
+    def test_in_a_json_body(self, client_for, member, make_group) -> None:  # type: ignore[no-untyped-def]
+        group = make_group(members=(member,))
+        client = client_for(member)
+        url = f"/api/v1/channels/{group['channel_id']}/threads"
+        response = client.post(url, json={"title": "Nul\u0000byte", "body": "Tekst"})
+        assert response.status_code == 422
+        assert response.json()["error"] == {"code": "invalid", "field": "body",
+                                            "message": "body: text may not contain the NUL character."}
+        # The six characters \\u0000 written as text (an escaped backslash) are fine.
+        fine = client.post(url, json={"title": "Over \\u0000 in JSON", "body": "Een backslash: \\u0000"})
+        assert fine.status_code == 201, fine.text
+        assert fine.json()["title"] == "Over \\u0000 in JSON"
+
+    def test_in_the_query_and_the_path(self, client_for, member) -> None:  # type: ignore[no-untyped-def]
+        client = client_for(member)
+        assert client.get("/api/v1/groups?q=a%00b").status_code == 422
+        assert client.get("/api/v1/groups?q=a%00b").json()["error"]["field"] == "query"
+        assert client.get("/api/v1/groups/by-slug/a%00b").status_code == 404

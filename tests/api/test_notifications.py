@@ -2,8 +2,6 @@
 questions to portfolios (with the community manager's approval), mail settings and moderation notices."""
 from __future__ import annotations
 
-import itertools
-import random
 from typing import Any
 
 import pytest
@@ -12,9 +10,6 @@ from app.config import get_settings
 from app.models import Portfolio, UserPortfolio
 from app.services import groups as group_service
 from tests.api.helpers import API, assert_error
-
-_portfolios = itertools.count(1)
-
 
 # --- helpers ---------------------------------------------------------------------------------------
 
@@ -110,12 +105,8 @@ def plain(make_group, member, writer, other):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def portfolio(session) -> Portfolio:  # type: ignore[no-untyped-def]
-    n = next(_portfolios)
-    found = Portfolio(slug=f"wonen-{n}-{random.randrange(10**9)}", name=f"Wonen {n}")
-    session.add(found)
-    session.commit()
-    return found
+def portfolio(make_portfolio) -> Portfolio:  # type: ignore[no-untyped-def]
+    return make_portfolio("Wonen")
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ from app.models import Portfolio, Thread
 from app.services import groups as group_service
 from tests.api.helpers import API, assert_error, kinds
 
-_portfolios = itertools.count(1)
-
 
 def thread_body(**fields):  # type: ignore[no-untyped-def]
     return {"title": "Bomen in de Dorpsstraat", "body": "Wie heeft hier ervaring mee?"} | fields
@@ -26,12 +24,8 @@ def motion_body(**motion):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def portfolio(session) -> Portfolio:  # type: ignore[no-untyped-def]
-    n = next(_portfolios)
-    found = Portfolio(slug=f"zorg-{n}-{random.randrange(10**9)}", name=f"Zorg {n}")
-    session.add(found)
-    session.commit()
-    return found
+def portfolio(make_portfolio) -> Portfolio:  # type: ignore[no-untyped-def]
+    return make_portfolio("Zorg")
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    ColumnElement,
     DateTime,
     Engine,
     MetaData,
@@ -19,6 +20,8 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -137,6 +140,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def upsert(session: Session, model: type, values: list[dict[str, Any]], *, index_elements: list[str],
+           set_: dict[str, Any] | None = None, index_where: ColumnElement[bool] | None = None,
+           returning: Sequence[Any] = ()) -> list[Any]:
+    """INSERT … ON CONFLICT for both databases: do nothing, or update `set_` (which may use `excluded`)."""
+    if not values:
+        return []
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(model)
+    if set_ is None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=index_elements, index_where=index_where)
+    else:
+        stmt = stmt.on_conflict_do_update(index_elements=index_elements, index_where=index_where,
+                                          set_={k: v(stmt.excluded) if callable(v) else v for k, v in set_.items()})
+    if returning:
+        return list(session.execute(stmt.returning(*returning), values))
+    session.execute(stmt, values)
+    return []
 
 
 def check_connection(engine: Engine) -> None:

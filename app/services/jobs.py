@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import utcnow
+from app.db import upsert, utcnow
 from app.models import Job
 
 
@@ -31,8 +29,7 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any], *, run_at: dat
         session.add(Job(**values))
         session.flush()
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    upsert(session, Job, [values], index_elements=["dedupe_key"])
 
 
 @dataclass(frozen=True)

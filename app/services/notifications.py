@@ -36,11 +36,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import utcnow
+from app.db import upsert, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import Group, Membership, Notification, Post, Thread, ThreadState, User, UserPortfolio
 from app.models.enums import (
@@ -74,25 +73,6 @@ Kind = NotificationKind
 
 # Kinds that may send an immediate mail, and the setting (and unsubscribe list) that governs each.
 _MAILED: dict[str, str] = {Kind.mention: "mentions", Kind.question: "mentions", Kind.reply: "replies"}
-
-
-def upsert(session: Session, model: type, values: list[dict[str, Any]], *, index_elements: list[str],
-           set_: dict[str, Any] | None = None, index_where: ColumnElement[bool] | None = None,
-           returning: Sequence[Any] = ()) -> list[Any]:
-    """INSERT … ON CONFLICT for both databases: do nothing, or update `set_` (which may use `excluded`)."""
-    if not values:
-        return []
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(model)
-    if set_ is None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=index_elements, index_where=index_where)
-    else:
-        stmt = stmt.on_conflict_do_update(index_elements=index_elements, index_where=index_where,
-                                          set_={k: v(stmt.excluded) if callable(v) else v for k, v in set_.items()})
-    if returning:
-        return list(session.execute(stmt.returning(*returning), values))
-    session.execute(stmt, values)
-    return []
 
 
 def default_level(group: Group) -> Level:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=12, ge=1)
     digest_hour: int = Field(default=7, ge=0, le=23)  # local time (Europe/Amsterdam); weekly ones on Monday
 
+    # A new member's first posts wait for a moderator (0: none do).
+    premoderate_first_posts: int = Field(default=0, ge=0, le=100)
+
     # A question to more people than this waits for the community manager before anyone is notified.
     question_audience_approval_over: int = Field(default=50, ge=1)
 

@@ -1,6 +1,7 @@
 """All models, imported so that Base.metadata knows every table (Alembic reads it)."""
 from app.models.auth import ApiToken, AuthSession, Invite, PasswordReset
 from app.models.groups import Channel, Group, GroupInvitation, JoinRequest, Membership
+from app.models.moderation import AuditEntry, Flag, ModerationItem, WatchedWord
 from app.models.notifications import Job, Notification, ThreadState
 from app.models.posts import (
     Attachment,
@@ -16,8 +17,8 @@ from app.models.posts import (
 from app.models.users import Portfolio, User, UserPortfolio
 
 __all__ = [
-    "ApiToken", "Attachment", "AuthSession", "Channel", "Group", "GroupInvitation", "IdempotencyKey", "Invite",
-    "Job", "JoinRequest", "Membership", "Mention", "MotionCoSubmitter", "Notification", "PasswordReset",
-    "Portfolio", "Post", "PostRevision", "Reaction", "Thread", "ThreadPortfolio", "ThreadState", "User",
-    "UserPortfolio",
+    "ApiToken", "Attachment", "AuditEntry", "AuthSession", "Channel", "Flag", "Group", "GroupInvitation",
+    "IdempotencyKey", "Invite", "Job", "JoinRequest", "Membership", "Mention", "ModerationItem", "MotionCoSubmitter",
+    "Notification", "PasswordReset", "Portfolio", "Post", "PostRevision", "Reaction", "Thread", "ThreadPortfolio",
+    "ThreadState", "User", "UserPortfolio", "WatchedWord",
 ]

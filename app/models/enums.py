@@ -104,6 +104,7 @@ class NotificationKind(StrEnum):
     question = "question"          # a question addressed to a portfolio she holds
     join_request = "join_request"  # her request to join a group was decided
     moderation = "moderation"      # her post was removed by a moderator
+    post_approved = "post_approved"  # her held post was approved: others see it now
     article = "article"            # a new interview or article was published
 
 

@@ -30,6 +30,8 @@ class Group(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every post waits for a moderator before others see it.
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Membership(Base):

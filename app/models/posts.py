@@ -37,6 +37,8 @@ class Thread(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its opening post waits for a moderator: only the author and the group's moderators see the thread.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="SET NULL", use_alter=True)
     )
@@ -88,6 +90,8 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Waits for a moderator: only the author and the group's moderators see it; it counts nowhere yet.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostRevision(Base):

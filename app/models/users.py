@@ -42,6 +42,8 @@ class User(Base):
     email_replies: Mapped[bool] = mapped_column(Boolean, default=True)
     digest: Mapped[str] = mapped_column(String(10), default="weekly")
     digest_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A moderator silenced her: she reads but cannot post until then.
+    silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Loaded when a profile is shown, not with every author next to a post.
     portfolios: Mapped[list[Portfolio]] = relationship(secondary="user_portfolios", order_by=Portfolio.name)

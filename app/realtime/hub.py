@@ -20,7 +20,7 @@ from app.models.enums import Visibility
 from app.realtime.bus import EventBus
 from app.realtime.events import Event, event_id_key, user_topic
 from app.services.access import TopicGrant
-from app.services.accounts import STAFF_ROLES
+from app.services.roles import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from app.api.deps import SESSION_COOKIE, bearer_token
 from app.db import unit_of_work
 from app.errors import NotFound
 from app.realtime.hub import CLOSE_ORIGIN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, Connection, Hub
-from app.services import accounts
+from app.services import accounts, roles
 from app.services.access import TopicGrant, access_topic, member_group_ids
 
 router = APIRouter()
@@ -57,7 +57,7 @@ def _authenticate(websocket: WebSocket) -> Viewer | None:
             user, session_id = (by_cookie[0], by_cookie[1].id) if by_cookie else (None, None)
         if user is None:
             return None
-        return Viewer(user_id=user.id, session_id=session_id, token_id=token_id, staff=accounts.is_staff(user),
+        return Viewer(user_id=user.id, session_id=session_id, token_id=token_id, staff=roles.is_staff(user),
                       memberships=member_group_ids(session, user))
 
 

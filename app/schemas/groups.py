@@ -33,6 +33,7 @@ class GroupUpdate(BaseModel):
     visibility: Visibility | None = None
     parent_id: Id | None = None
     archived: bool | None = None
+    premoderated: bool | None = None  # every post waits for a moderator
 
 
 class GroupRef(BaseModel):
@@ -53,6 +54,7 @@ class GroupOut(BaseModel):
     member_count: int
     created_at: datetime
     archived: bool
+    premoderated: bool = False
     my_role: GroupRole | None = None
     my_request: RequestStatus | None = None
     my_invitation_id: int | None = None

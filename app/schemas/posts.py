@@ -134,6 +134,7 @@ class PostOut(BaseModel):
     attachments: list[AttachmentOut]
     mentions: list[str]
     is_answer: bool
+    held: bool = False  # waits for a moderator: only its author and the moderators see it
     can_edit: bool
     can_delete: bool
 
@@ -169,6 +170,7 @@ class ThreadOut(BaseModel):
     motion: MotionOut | None
     portfolios: list[PortfolioOut]
     audience: AudienceOut | None = None
+    held: bool = False
     excerpt: str
 
 

@@ -16,7 +16,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
 from app.models.enums import GroupRole, Visibility
 from app.schemas.common import MAX_ID
-from app.services.accounts import is_staff
+from app.services.roles import is_staff
 
 
 class GroupAction(StrEnum):
@@ -147,6 +147,8 @@ def access_thread(session: Session, actor: User, thread_id: int, action: GroupAc
     _check_channel(channel, access, action, missing="Thread not found.")
     if thread.deleted_at is not None and not access.allows(GroupAction.moderate):
         raise NotFound("Thread not found.")
+    if thread.held_at is not None and thread.author_id != actor.id and not access.allows(GroupAction.moderate):
+        raise NotFound("Thread not found.")  # waits for a moderator: it does not exist for others yet
     return ThreadAccess(thread=thread, channel=channel, group=access)
 
 
@@ -170,6 +172,8 @@ def access_post(session: Session, actor: User, post_id: int, action: PostAction)
     access = PostAccess(post=post, thread=thread_access.thread, channel=thread_access.channel,
                         group=thread_access.group)
     moderator = access.group.allows(GroupAction.moderate)
+    if post.held_at is not None and post.author_id != actor.id and not moderator:
+        raise NotFound("Post not found.")
     if post.deleted_at is not None and action != PostAction.read:
         raise NotFound("Post not found.")
     if action in (PostAction.edit, PostAction.delete):

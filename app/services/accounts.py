@@ -21,15 +21,12 @@ from app.security import (
     token_hash,
     verify_password,
 )
+from app.services import audit
 from app.services.mail import Mail, compose, record_mail
+from app.services.roles import is_staff
 
-STAFF_ROLES = {SiteRole.admin.value, SiteRole.community_manager.value}
 # Writing the session's last_seen_at on every request would turn reads into writes.
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
-
-
-def is_staff(user: User) -> bool:
-    return user.role in STAFF_ROLES
 
 
 def normalise_email(email: str) -> str:
@@ -334,6 +331,18 @@ def update_user_admin(
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("Member not found.")
+    before = {"role": user.role, "is_active": user.is_active}
+    _apply_admin_change(session, actor, user, role=role, is_active=is_active)
+    after = {"role": user.role, "is_active": user.is_active}
+    if after != before:
+        audit.record(session, actor, "account.updated", target_type="user", target_id=user.id,
+                     before={k: v for k, v in before.items() if after[k] != v},
+                     after={k: v for k, v in after.items() if before[k] != v})
+    return user
+
+
+def _apply_admin_change(session: Session, actor: User, user: User, *, role: SiteRole | None,
+                        is_active: bool | None) -> None:
     if role is not None and role.value != user.role:
         if actor.role != SiteRole.admin:
             raise Forbidden("Only admins change site roles.", field="role")
@@ -359,4 +368,3 @@ def update_user_admin(
                 update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                 .values(revoked_at=utcnow())
             )
-    return user

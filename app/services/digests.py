@@ -55,6 +55,7 @@ def build_digest(session: Session, user: User, *, since: datetime, until: dateti
         .join(Post, Post.thread_id == Thread.id)
         .outerjoin(ThreadState, (ThreadState.thread_id == Thread.id) & (ThreadState.user_id == user.id))
         .where(Thread.group_id.in_(my_groups), Thread.deleted_at.is_(None), Post.deleted_at.is_(None),
+               Thread.held_at.is_(None), Post.held_at.is_(None),
                Post.created_at > since, Post.created_at <= until,
                or_(Post.author_id.is_(None), Post.author_id != user.id),
                Post.id > func.coalesce(ThreadState.last_read_post_id, 0),

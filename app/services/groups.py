@@ -25,7 +25,7 @@ from app.schemas.groups import (
     JoinRequestOut,
     MemberOut,
 )
-from app.services import notifications
+from app.services import audit, notifications
 from app.services.access import (
     GroupAccess,
     GroupAction,
@@ -34,7 +34,7 @@ from app.services.access import (
     check,
     group_access,
 )
-from app.services.accounts import is_staff
+from app.services.roles import is_staff
 from app.services.text import fold, slugify
 from app.services.views import user_summary, user_summary_or_none
 
@@ -69,6 +69,7 @@ def group_out(access: GroupAccess, *, ancestors: list[GroupRef] | None = None,
         id=group.id, slug=group.slug, name=group.name, description=group.description, kind=group.kind,
         visibility=group.visibility, parent_id=group.parent_id if ancestors else None, ancestors=ancestors,
         member_count=group.member_count, created_at=group.created_at, archived=group.archived_at is not None,
+        premoderated=group.premoderated,
         my_role=access.role, my_request=request_status, my_invitation_id=invitation_id,
         can_read=access.allows(GroupAction.read),
         can_post=access.allows(GroupAction.post) and group.archived_at is None,
@@ -213,9 +214,16 @@ def create_group(session: Session, actor: User, *, data: GroupCreate) -> GroupOu
     return get_group(session, actor, group_id=group.id)
 
 
+def _settings(group: Group) -> dict[str, object]:
+    """A group's settings as the audit log records them."""
+    return {"name": group.name, "slug": group.slug, "description": group.description, "visibility": group.visibility,
+            "parent_id": group.parent_id, "archived": group.archived_at is not None, "premoderated": group.premoderated}
+
+
 def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpdate) -> GroupOut:
     access = access_group(session, actor, group_id, GroupAction.administer)
     group = access.group
+    before = _settings(group)
     fields = data.model_fields_set
     if {"parent_id", "archived"} & fields and not access.staff:
         raise Forbidden("Only the community manager and admins move or archive groups.")
@@ -235,7 +243,14 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
         group.parent_id = data.parent_id
     if data.archived is not None:
         group.archived_at = (group.archived_at or utcnow()) if data.archived else None
+    if data.premoderated is not None:
+        group.premoderated = data.premoderated
     session.flush()
+    after = _settings(group)
+    if after != before:
+        audit.record(session, actor, "group.updated", target_type="group", target_id=group.id, group_id=group.id,
+                     before={k: v for k, v in before.items() if after[k] != v},
+                     after={k: v for k, v in after.items() if before[k] != v})
     # Every member receives the event, so it carries only what all of them may see: no secret parent.
     neutral = group_out(GroupAccess(group=group, membership=None, staff=False),
                         ancestors=_visible_ancestors(session, group, _seen_by_everyone))
@@ -331,6 +346,9 @@ def remove_member(session: Session, actor: User, *, group_id: int, user_id: int)
     if membership.role == GroupRole.admin and _other_admins(session, group_id, user_id) == 0 \
             and access.group.member_count > 1:
         raise Conflict("The group needs another admin first.", field="user_id")
+    if user_id != actor.id:
+        audit.record(session, actor, "member.removed", target_type="user", target_id=user_id, group_id=group_id,
+                     before={"role": membership.role}, after={"role": None})
     session.delete(membership)
     session.flush()
     _recount(session, access.group)
@@ -351,6 +369,9 @@ def set_member_role(session: Session, actor: User, *, group_id: int, user_id: in
     demoting_last_admin = membership.role == GroupRole.admin and role != GroupRole.admin
     if demoting_last_admin and _other_admins(session, group_id, user_id) == 0:
         raise Conflict("The group needs another admin first.", field="role")
+    if membership.role != role.value:
+        audit.record(session, actor, "member.role_changed", target_type="user", target_id=user_id, group_id=group_id,
+                     before={"role": membership.role}, after={"role": role.value})
     membership.role = role.value
     record_event(session, type="membership.changed", topic=group_topic(group_id),
                  payload={"group_id": group_id, "user_id": user_id, "role": role.value})
@@ -403,6 +424,8 @@ def decide_join_request(session: Session, actor: User, *, request_id: int, appro
     request.status = (RequestStatus.approved if approve else RequestStatus.declined).value
     request.decided_at = utcnow()
     request.decided_by_id = actor.id
+    audit.record(session, actor, f"join_request.{request.status}", target_type="user", target_id=request.user_id,
+                 group_id=request.group_id, before={"status": "pending"}, after={"status": request.status})
     already = session.scalar(
         select(Membership.id).where(Membership.group_id == request.group_id, Membership.user_id == request.user_id)
     )

@@ -63,9 +63,9 @@ from app.schemas.notifications import (
     UnsubscribeOut,
 )
 from app.services.access import GroupAction, access_group, access_thread
-from app.services.accounts import STAFF_ROLES
 from app.services.mail import Mail, compose, read_unsubscribe_token, record_mail, unsubscribe_url
 from app.services.markdown import excerpt
+from app.services.roles import STAFF_ROLES
 from app.services.views import user_summary_or_none
 
 Level = NotificationLevel

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,7 @@ from app.schemas.posts import (
     ThreadUpdate,
 )
 from app.schemas.users import PortfolioOut
-from app.services import notifications, questions
+from app.services import audit, notifications, questions, screening
 from app.services.access import (
     GroupAccess,
     GroupAction,
@@ -53,6 +53,7 @@ from app.services.access import (
     access_group,
     access_post,
     access_thread,
+    group_access,
 )
 from app.services.attachments import attachment_out, claim_attachments
 from app.services.idempotency import claim_idempotency_key, fingerprint, remember_idempotency_key
@@ -129,7 +130,7 @@ def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thr
             reactions=[] if deleted else related.reactions.get(post.id, []),
             attachments=[] if deleted else [attachment_out(a) for a in related.attachments.get(post.id, [])],
             mentions=sorted(related.mentions.get(post.id, [])),
-            is_answer=thread.answer_post_id == post.id,
+            is_answer=thread.answer_post_id == post.id, held=post.held_at is not None,
             can_edit=not deleted and (moderator or (own and access.is_member)),
             can_delete=not deleted and (moderator or own),
         ))
@@ -182,7 +183,7 @@ def _threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]
             id=thread.id, group_id=thread.group_id, channel_id=thread.channel_id, kind=thread.kind,
             title=thread.title, author=user_summary_or_none(users.get(thread.author_id) if thread.author_id else None),
             created_at=thread.created_at, last_activity_at=thread.last_activity_at, reply_count=thread.reply_count,
-            deleted=deleted, answer_post_id=thread.answer_post_id, motion=motion,
+            deleted=deleted, answer_post_id=thread.answer_post_id, motion=motion, held=thread.held_at is not None,
             portfolios=portfolios.get(thread.id, []), audience=questions.audience_out(thread),
             excerpt="" if deleted or opening is None or opening.deleted_at else excerpt(opening.body),
         ))
@@ -274,10 +275,11 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
     portfolio_ids = _check_portfolios(session, data.portfolio_ids)
     if (data.audience_province or data.audience_title) and not portfolio_ids:
         raise Invalid("Choose the portfolios first; province and title only narrow them.", field="portfolio_ids")
+    hold = screening.check_new_post(session, actor, group=access.group.group, text=f"{data.title}\n{data.body}")
     now = utcnow()
     thread = Thread(
         group_id=access.channel.group_id, channel_id=access.channel.id, author_id=actor.id, kind=data.kind.value,
-        title=data.title, created_at=now, last_activity_at=now,
+        title=data.title, created_at=now, last_activity_at=now, held_at=now if hold else None,
     )
     if data.motion is not None:
         thread.motion_municipality = data.motion.municipality
@@ -290,7 +292,7 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
         _set_co_submitters(session, thread, data.motion.co_submitter_ids, actor.id)
     _set_portfolios(session, thread, portfolio_ids)
     post = Post(thread_id=thread.id, author_id=actor.id, is_opening=True, body=data.body,
-                body_html=render_markdown(data.body), created_at=now)
+                body_html=render_markdown(data.body), created_at=now, held_at=thread.held_at)
     session.add(post)
     session.flush()
     claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
@@ -299,13 +301,23 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
                                         portfolio_ids=portfolio_ids, province=data.audience_province,
                                         title=data.audience_title)
     remember_idempotency_key(session, actor, idempotency_key, thread.id)
+    notifications.took_part(session, actor, thread_id=thread.id, post_id=post.id)
+    if hold:
+        screening.hold_for_review(session, post=post, group=access.group.group, hold=hold)
+    else:
+        _thread_goes_live(session, actor, group=access.group.group, thread=thread, opening=post,
+                          mentioned=mentioned, askees=askees)
+    return _thread_detail(session, actor, thread, access.group)
+
+
+def _thread_goes_live(session: Session, author: User, *, group: Group, thread: Thread, opening: Post,
+                      mentioned: Iterable[int], askees: Iterable[int]) -> None:
+    """Others see the thread from now on: tell the open pages, notify who should hear of it."""
     summary = _threads_out(session, [thread])[0]
     for topic in (channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.created", topic=topic, payload=summary)
-    notifications.took_part(session, actor, thread_id=thread.id, post_id=post.id)
-    notifications.notify_new_thread(session, actor, group=access.group.group, thread=thread, post=post,
+    notifications.notify_new_thread(session, author, group=group, thread=thread, post=opening,
                                     mentioned=mentioned, askees=askees)
-    return _thread_detail(session, actor, thread, access.group)
 
 
 def get_thread(session: Session, actor: User, *, thread_id: int) -> ThreadDetail:
@@ -313,10 +325,12 @@ def get_thread(session: Session, actor: User, *, thread_id: int) -> ThreadDetail
     return _thread_detail(session, actor, access.thread, access.group)
 
 
-def _list_threads(session: Session, where: list, *, kind: ThreadKind | None, cursor: str | None,
+def _list_threads(session: Session, actor: User, where: list, *, kind: ThreadKind | None, cursor: str | None,
                   limit: int | None) -> Page[ThreadOut]:
     n = clamp_limit(limit)
-    stmt = select(Thread).where(*where, Thread.deleted_at.is_(None))
+    # A thread waiting for a moderator is listed for its author only (moderators find it in the queue).
+    stmt = select(Thread).where(*where, Thread.deleted_at.is_(None),
+                                or_(Thread.held_at.is_(None), Thread.author_id == actor.id))
     if kind is not None:
         stmt = stmt.where(Thread.kind == kind.value)
     stmt = keyset(stmt, (Thread.last_activity_at, Thread.id), cursor, descending=True, types=(datetime, int))
@@ -329,13 +343,13 @@ def _list_threads(session: Session, where: list, *, kind: ThreadKind | None, cur
 def list_channel_threads(session: Session, actor: User, *, channel_id: int, kind: ThreadKind | None = None,
                          cursor: str | None = None, limit: int | None = None) -> Page[ThreadOut]:
     access_channel(session, actor, channel_id, GroupAction.read)
-    return _list_threads(session, [Thread.channel_id == channel_id], kind=kind, cursor=cursor, limit=limit)
+    return _list_threads(session, actor, [Thread.channel_id == channel_id], kind=kind, cursor=cursor, limit=limit)
 
 
 def list_group_threads(session: Session, actor: User, *, group_id: int, kind: ThreadKind | None = None,
                        cursor: str | None = None, limit: int | None = None) -> Page[ThreadOut]:
     access_group(session, actor, group_id, GroupAction.read)
-    return _list_threads(session, [Thread.group_id == group_id], kind=kind, cursor=cursor, limit=limit)
+    return _list_threads(session, actor, [Thread.group_id == group_id], kind=kind, cursor=cursor, limit=limit)
 
 
 def list_my_activity(session: Session, actor: User, *, cursor: str | None = None,
@@ -343,15 +357,15 @@ def list_my_activity(session: Session, actor: User, *, cursor: str | None = None
     """The threads of the actor's own groups, most recently active first: her home page."""
     in_my_groups = Thread.group_id.in_(
         select(Membership.group_id).where(Membership.user_id == actor.id).scalar_subquery())
-    return _list_threads(session, [in_my_groups], kind=None, cursor=cursor, limit=limit)
+    return _list_threads(session, actor, [in_my_groups], kind=None, cursor=cursor, limit=limit)
 
 
 def list_pending_questions(session: Session, actor: User, *, cursor: str | None = None,
                            limit: int | None = None) -> Page[ThreadOut]:
     """Questions to portfolios waiting for the community manager, most recent first."""
     questions.check_decider(actor)
-    return _list_threads(session, [Thread.audience_status == AudienceStatus.pending], kind=None, cursor=cursor,
-                         limit=limit)
+    return _list_threads(session, actor, [Thread.audience_status == AudienceStatus.pending], kind=None,
+                         cursor=cursor, limit=limit)
 
 
 def update_thread(session: Session, actor: User, *, thread_id: int, data: ThreadUpdate) -> ThreadDetail:
@@ -446,27 +460,59 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
         quoted = session.get(Post, data.quote_post_id)
         if quoted is None or quoted.thread_id != thread.id or quoted.deleted_at is not None:
             raise Invalid("You can only quote a post in this thread.", field="quote_post_id")
+    hold = screening.check_new_post(session, actor, group=access.group.group, text=data.body)
     now = utcnow()
     post = Post(thread_id=thread.id, author_id=actor.id, body=data.body, body_html=render_markdown(data.body),
-                quote_post_id=data.quote_post_id, created_at=now)
+                quote_post_id=data.quote_post_id, created_at=now, held_at=now if hold else None)
     session.add(post)
     session.flush()
     attached = claim_attachments(session, actor, post_id=post.id, attachment_ids=data.attachment_ids)
     mentioned = _store_mentions(session, post, new=True)
-    thread.reply_count += 1
-    thread.last_activity_at = now
     remember_idempotency_key(session, actor, idempotency_key, post.id)
+    notifications.took_part(session, actor, thread_id=thread.id, post_id=post.id)
     related = _new_post_related(session, actor, post, quoted=quoted, attachments=attached,
                                 mentions=list(mentioned.values()))
+    if hold:
+        screening.hold_for_review(session, post=post, group=access.group.group, hold=hold)
+        return _posts_out(session, actor, [post], thread, access.group, related)[0]
     mine = _posts_out(session, actor, [post], thread, access.group, related)[0]
-    record_event(session, type="post.created", topic=thread_topic(thread.id), payload=_neutral(mine))
+    _reply_goes_live(session, actor, group=access.group.group, thread=thread, post=post, shown=mine,
+                     quoted_author_id=quoted.author_id if quoted else None, mentioned=mentioned)
+    return mine
+
+
+def _reply_goes_live(session: Session, author: User, *, group: Group, thread: Thread, post: Post, shown: PostOut,
+                     quoted_author_id: int | None, mentioned: Iterable[int]) -> None:
+    """The reply counts from now on: the open pages, the thread's activity, who should hear of it."""
+    record_event(session, type="post.created", topic=thread_topic(thread.id), payload=_neutral(shown))
+    now = utcnow()
+    thread.reply_count += 1
+    thread.last_activity_at = now
     record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={
         "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),
         "post_id": post.id})
-    notifications.took_part(session, actor, thread_id=thread.id, post_id=post.id)
-    notifications.notify_reply(session, actor, group=access.group.group, thread=thread, post=post,
-                               quoted_author_id=quoted.author_id if quoted else None, mentioned=mentioned)
-    return mine
+    notifications.notify_reply(session, author, group=group, thread=thread, post=post,
+                               quoted_author_id=quoted_author_id, mentioned=mentioned)
+
+
+def publish_held(session: Session, moderator: User, *, post: Post) -> None:
+    """A moderator approved a held post: it goes live as if it had just been posted, under its author's name."""
+    thread = session.get(Thread, post.thread_id)
+    assert thread is not None
+    author = session.get(User, post.author_id) if post.author_id else None
+    access = group_access(session, author or moderator, session.get(Group, thread.group_id))  # type: ignore[arg-type]
+    mentioned = list(session.scalars(select(Mention.user_id).where(Mention.post_id == post.id)))
+    post.held_at = None
+    if post.is_opening:
+        thread.held_at = None
+        askees = questions.current_askees(session, access.group, thread) if thread.audience_status == "sent" else []
+        _thread_goes_live(session, author or moderator, group=access.group, thread=thread, opening=post,
+                          mentioned=mentioned, askees=askees)
+        return
+    quoted = session.get(Post, post.quote_post_id) if post.quote_post_id else None
+    shown = _posts_out(session, author or moderator, [post], thread, access)[0]
+    _reply_goes_live(session, author or moderator, group=access.group, thread=thread, post=post, shown=shown,
+                     quoted_author_id=quoted.author_id if quoted else None, mentioned=mentioned)
 
 
 def preview(_session: Session, _actor: User, *, data: PreviewIn) -> PreviewOut:
@@ -478,8 +524,10 @@ def list_replies(session: Session, actor: User, *, thread_id: int, cursor: str |
                  limit: int | None = None) -> Page[PostOut]:
     access = access_thread(session, actor, thread_id, GroupAction.read)
     n = clamp_limit(limit)
-    stmt = keyset(select(Post).where(Post.thread_id == thread_id, Post.is_opening.is_(False)),
-                  (Post.id,), cursor, descending=False, types=(int,))
+    visible = select(Post).where(Post.thread_id == thread_id, Post.is_opening.is_(False))
+    if not access.group.allows(GroupAction.moderate):
+        visible = visible.where(or_(Post.held_at.is_(None), Post.author_id == actor.id))
+    stmt = keyset(visible, (Post.id,), cursor, descending=False, types=(int,))
     posts = list(session.scalars(stmt.limit(n + 1)))
     page = posts[:n]
     return Page(items=_posts_out(session, actor, page, access.thread, access.group),
@@ -517,7 +565,8 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
         return
     post, thread = access.post, access.thread
     post.deleted_at, post.deleted_by_id = utcnow(), actor.id
-    thread.reply_count = max(0, thread.reply_count - 1)
+    if post.held_at is None:  # a held reply was never counted
+        thread.reply_count = max(0, thread.reply_count - 1)
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
     record_event(session, type="post.deleted", topic=thread_topic(thread.id),
@@ -531,6 +580,9 @@ def _tell_author_of_removal(session: Session, actor: User, *, author_id: int | N
     """A moderator removed someone else's post: she hears it, with the reason (her own deletions are silent)."""
     if author_id is None or author_id == actor.id:
         return
+    target, target_id = key.split(":")[:2]
+    audit.record(session, actor, f"{target}.removed", target_type=target, target_id=int(target_id),
+                 group_id=group.id, after={"reason": reason})
     detail = f"{what}\n{reason}".strip()
     notifications.notify_member(session, actor, user_id=author_id, kind=NotificationKind.moderation, group=group,
                                 group_key=key, detail=detail)

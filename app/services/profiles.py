@@ -22,8 +22,8 @@ from app.schemas.users import (
     ProfileUpdate,
     UserSummary,
 )
-from app.services.accounts import is_staff
 from app.services.attachments import storage
+from app.services.roles import is_staff
 from app.services.text import fold, slugify
 from app.services.views import user_summary
 

@@ -14,7 +14,7 @@ from app.schemas.notifications import AudienceIn, AudiencePreview
 from app.schemas.posts import AudienceOut
 from app.services import notifications
 from app.services.access import GroupAction, access_channel, access_thread
-from app.services.accounts import is_staff
+from app.services.roles import is_staff
 
 
 def audience_out(thread: Thread) -> AudienceOut | None:
@@ -64,6 +64,13 @@ def check_decider(actor: User) -> None:
         raise Forbidden("Only the community manager and admins decide on large questions.")
 
 
+def current_askees(session: Session, group: Group, thread: Thread) -> list[int]:
+    """The holders a question reaches now (it was held for review, or waited for approval)."""
+    return [u.id for u in notifications.portfolio_audience(
+        session, group, portfolio_ids=_portfolio_ids(session, thread), province=thread.audience_province,
+        title=thread.audience_title, exclude=thread.author_id)]
+
+
 def decide_audience(session: Session, actor: User, *, thread_id: int, approve: bool) -> AudienceOut:
     """The community manager lets a large question go out (to the holders as they are now), or stops it."""
     check_decider(actor)
@@ -76,15 +83,13 @@ def decide_audience(session: Session, actor: User, *, thread_id: int, approve: b
         session.flush()
         return audience_out(thread)  # type: ignore[return-value]
     asker = session.get(User, thread.author_id) if thread.author_id else None
-    askees = notifications.portfolio_audience(
-        session, access.group.group, portfolio_ids=_portfolio_ids(session, thread),
-        province=thread.audience_province, title=thread.audience_title, exclude=thread.author_id)
+    askees = current_askees(session, access.group.group, thread)
     thread.audience_status = AudienceStatus.sent.value
     thread.audience_count = len(askees)
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     if opening is None:
         raise NotFound("Thread not found.")
     notifications.notify_question_audience(session, asker or actor, group=access.group.group, thread=thread,
-                                           post=opening, askees=[u.id for u in askees])
+                                           post=opening, askees=askees)
     session.flush()
     return audience_out(thread)  # type: ignore[return-value]

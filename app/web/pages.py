@@ -17,7 +17,7 @@ from app.errors import AppError, NotFound
 from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, thread_topic
 from app.schemas.common import PathId
-from app.services import accounts, groups, notifications, posts, profiles
+from app.services import accounts, groups, notifications, posts, profiles, roles
 from app.web import assets as static_assets
 from app.web import i18n
 from app.web.render import Viewer, assets, render
@@ -34,7 +34,7 @@ def _viewer(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Vie
         return None
     user = auth.user
     viewer = Viewer(id=user.id, username=user.username, display_name=user.display_name, language=user.language,
-                    staff=accounts.is_staff(user), csrf_token=auth.csrf_token or "",
+                    staff=roles.is_staff(user), csrf_token=auth.csrf_token or "",
                     unread=notifications.get_unread(session, user).unread)
     request.state.viewer = viewer  # an error page later in this request speaks her language too
     return viewer

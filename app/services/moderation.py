@@ -1,0 +1,309 @@
+"""The moderation queue and what moderators do: flags, approve / reject / edit-and-approve / dismiss,
+silencing and suspending members, the site's watched words. Every decision is in the audit log.
+
+Who may act: the community manager and admins everywhere; a group's moderators and admins in their own
+groups. A member who moderates nothing gets 403 for the queue.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, NotFound
+from app.models import Flag, Group, Membership, ModerationItem, Post, PostRevision, Thread, User, WatchedWord
+from app.models.enums import GroupRole, NotificationKind
+from app.pagination import Page, clamp_limit, encode_cursor, keyset
+from app.schemas.groups import GroupRef
+from app.schemas.moderation import (
+    FlagIn,
+    FlagOut,
+    FlagReason,
+    QueueCount,
+    QueueItemOut,
+    QueueReason,
+    WatchedWordIn,
+    WatchedWordOut,
+)
+from app.services import audit, notifications, posts
+from app.services.access import GroupAction, PostAction, access_post, group_access
+from app.services.accounts import update_user_admin
+from app.services.markdown import render_markdown
+from app.services.roles import is_staff
+from app.services.screening import open_item, tell_moderators
+from app.services.text import fold
+from app.services.views import user_summary_or_none
+
+PENDING = "pending"
+
+
+def _moderated_groups(session: Session, actor: User) -> list[int] | None:
+    """The groups whose queue she works; None: all of them (staff)."""
+    if is_staff(actor):
+        return None
+    return list(session.scalars(select(Membership.group_id).where(
+        Membership.user_id == actor.id, Membership.role.in_([GroupRole.moderator, GroupRole.admin]))))
+
+
+def _require_moderator(session: Session, actor: User) -> list[int] | None:
+    groups = _moderated_groups(session, actor)
+    if groups is not None and not groups:
+        raise Forbidden("Only moderators see the moderation queue.")
+    return groups
+
+
+# --- flags -----------------------------------------------------------------------------------------
+
+
+def flag_post(session: Session, actor: User, *, post_id: int, data: FlagIn) -> FlagOut:
+    access = access_post(session, actor, post_id, PostAction.read)
+    post = access.post
+    if post.deleted_at is not None:
+        raise NotFound("Post not found.")
+    if post.author_id == actor.id:
+        raise Conflict("You cannot flag your own post; edit or delete it instead.")
+    flag = Flag(post_id=post.id, user_id=actor.id, reason=data.reason.value, text=data.text, created_at=utcnow())
+    try:
+        with session.begin_nested():
+            session.add(flag)
+    except IntegrityError:
+        raise Conflict("You already flagged this post.") from None
+    open_item(session, post=post, group=access.group.group, reasons=[QueueReason.flag.value], findings=[],
+              held=False)
+    return FlagOut(id=flag.id, post_id=post.id, reason=FlagReason(flag.reason), text=flag.text,
+                   by=user_summary_or_none(actor), created_at=flag.created_at)
+
+
+# --- the queue -------------------------------------------------------------------------------------
+
+
+def list_queue(session: Session, actor: User, *, group_id: int | None = None, reason: QueueReason | None = None,
+               older_than_hours: int | None = None, cursor: str | None = None,
+               limit: int | None = None) -> Page[QueueItemOut]:
+    """Open items, oldest first, of the groups she moderates."""
+    groups = _require_moderator(session, actor)
+    n = clamp_limit(limit)
+    stmt = select(ModerationItem).where(ModerationItem.status == PENDING)
+    if groups is not None:
+        stmt = stmt.where(ModerationItem.group_id.in_(groups))
+    if group_id is not None:
+        stmt = stmt.where(ModerationItem.group_id == group_id)
+    if older_than_hours is not None:
+        stmt = stmt.where(ModerationItem.created_at <= utcnow() - timedelta(hours=older_than_hours))
+    if reason is not None:
+        # JSON lists differ between the databases; the reasons are few and short, so match the text.
+        stmt = stmt.where(cast(ModerationItem.reasons, Text).contains(f'"{reason.value}"'))
+    stmt = keyset(stmt, (ModerationItem.created_at, ModerationItem.id), cursor, descending=False,
+                  types=(datetime, int))
+    rows = list(session.scalars(stmt.limit(n + 1)))
+    page = rows[:n]
+    return Page(items=_items_out(session, page),
+                next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > n else None)
+
+
+def count_queue(session: Session, actor: User) -> QueueCount:
+    groups = _require_moderator(session, actor)
+    stmt = select(func.count()).select_from(ModerationItem).where(ModerationItem.status == PENDING)
+    if groups is not None:
+        stmt = stmt.where(ModerationItem.group_id.in_(groups))
+    return QueueCount(pending=session.scalar(stmt) or 0)
+
+
+def _items_out(session: Session, items: list[ModerationItem]) -> list[QueueItemOut]:
+    if not items:
+        return []
+    post_ids = [i.post_id for i in items]
+    posts_ = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+    threads = {t.id: t for t in session.scalars(select(Thread).where(Thread.id.in_({p.thread_id for p in
+                                                                                      posts_.values()})))}
+    groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_({i.group_id for i in items})))}
+    flags: dict[int, list[Flag]] = {}
+    for flag in session.scalars(select(Flag).where(Flag.post_id.in_(post_ids), Flag.handled_at.is_(None))
+                                .order_by(Flag.id)):
+        flags.setdefault(flag.post_id, []).append(flag)
+    people = {i.author_id for i in items if i.author_id} | {f.user_id for fs in flags.values() for f in fs}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(people)))} if people else {}
+    removals = dict(session.execute(
+        select(ModerationItem.author_id, func.count()).where(
+            ModerationItem.author_id.in_({i.author_id for i in items if i.author_id}),
+            ModerationItem.status == "rejected").group_by(ModerationItem.author_id)).all())
+    out = []
+    for item in items:
+        post = posts_[item.post_id]
+        thread = threads[post.thread_id]
+        group = groups[item.group_id]
+        out.append(QueueItemOut(
+            id=item.id, status=item.status, reasons=[QueueReason(r) for r in item.reasons], findings=item.findings,
+            held=item.held, group=GroupRef(id=group.id, slug=group.slug, name=group.name), thread_id=thread.id,
+            thread_title=thread.title, post_id=post.id, is_opening=post.is_opening, body=post.body,
+            body_html=post.body_html, author=user_summary_or_none(users.get(item.author_id) if item.author_id
+                                                                   else None),
+            author_removals=removals.get(item.author_id, 0) if item.author_id else 0,
+            flags=[FlagOut(id=f.id, post_id=f.post_id, reason=FlagReason(f.reason), text=f.text,
+                           by=user_summary_or_none(users.get(f.user_id)), created_at=f.created_at)
+                   for f in flags.get(post.id, [])],
+            created_at=item.created_at,
+        ))
+    return out
+
+
+def _open_item(session: Session, actor: User, item_id: int) -> tuple[ModerationItem, Post, Group]:
+    item = session.get(ModerationItem, item_id)
+    if item is None:
+        raise NotFound("Queue item not found.")
+    group = session.get(Group, item.group_id)
+    assert group is not None
+    if not group_access(session, actor, group).allows(GroupAction.moderate):
+        if _moderated_groups(session, actor):
+            raise Forbidden("You moderate other groups, not this one.")
+        raise NotFound("Queue item not found.")
+    if item.status != PENDING:
+        raise Conflict(f"This item was already {item.status}.")
+    post = session.get(Post, item.post_id)
+    assert post is not None
+    return item, post, group
+
+
+def _close(session: Session, actor: User, item: ModerationItem, status: str, reason: str = "") -> None:
+    now = utcnow()
+    item.status, item.decided_at, item.decided_by_id, item.decision_reason = status, now, actor.id, reason
+    session.execute(update(Flag).where(Flag.post_id == item.post_id, Flag.handled_at.is_(None)).values(handled_at=now))
+    session.flush()
+    tell_moderators(session, group_id=item.group_id)
+
+
+def _post_state(post: Post) -> dict[str, object]:
+    return {"body": post.body, "held": post.held_at is not None, "deleted": post.deleted_at is not None}
+
+
+def approve(session: Session, actor: User, *, item_id: int, body: str | None = None) -> QueueItemOut:
+    """Let the post be seen (a held one goes live now), optionally after editing it."""
+    item, post, group = _open_item(session, actor, item_id)
+    before = _post_state(post)
+    if body is not None and body != post.body:
+        session.add(PostRevision(post_id=post.id, body=post.body, editor_id=actor.id))
+        post.body, post.body_html, post.edited_at = body, render_markdown(body), utcnow()
+    was_held = post.held_at is not None
+    if was_held:
+        posts.publish_held(session, actor, post=post)
+        if post.author_id:
+            notifications.notify_member(session, actor, user_id=post.author_id, kind=NotificationKind.post_approved,
+                                        group=group, group_key=f"post:{post.id}:approved",
+                                        detail=_title(session, post))
+    _close(session, actor, item, "approved")
+    audit.record(session, actor, "post.approved" if body is None else "post.edited_and_approved",
+                 target_type="post", target_id=post.id, group_id=group.id, before=before, after=_post_state(post))
+    return _items_out(session, [item])[0]
+
+
+def reject(session: Session, actor: User, *, item_id: int, reason: str) -> QueueItemOut:
+    """Remove the post; its author is told why."""
+    item, post, group = _open_item(session, actor, item_id)
+    before = _post_state(post)
+    if post.held_at is not None:
+        # Never seen by others: remove it quietly (no events), and tell the author.
+        post.deleted_at, post.deleted_by_id = utcnow(), actor.id
+        thread = session.get(Thread, post.thread_id)
+        if post.is_opening and thread is not None:
+            thread.deleted_at = post.deleted_at
+        if post.author_id and post.author_id != actor.id:
+            notifications.notify_member(session, actor, user_id=post.author_id, kind=NotificationKind.moderation,
+                                        group=group, group_key=f"post:{post.id}:removed",
+                                        detail=f"{_title(session, post)}\n{reason}".strip())
+    else:
+        posts.delete_post(session, actor, post_id=post.id, reason=reason)
+    _close(session, actor, item, "rejected", reason)
+    audit.record(session, actor, "post.rejected", target_type="post", target_id=post.id, group_id=group.id,
+                 before=before, after=_post_state(post) | {"reason": reason})
+    return _items_out(session, [item])[0]
+
+
+def dismiss(session: Session, actor: User, *, item_id: int) -> QueueItemOut:
+    """The flags were unfounded: the post stays as it is."""
+    item, post, group = _open_item(session, actor, item_id)
+    if item.held:
+        raise Conflict("A held post is approved or rejected, not dismissed.")
+    _close(session, actor, item, "dismissed")
+    audit.record(session, actor, "flags.dismissed", target_type="post", target_id=post.id, group_id=group.id)
+    return _items_out(session, [item])[0]
+
+
+def _title(session: Session, post: Post) -> str:
+    return session.scalar(select(Thread.title).where(Thread.id == post.thread_id)) or ""
+
+
+# --- members ---------------------------------------------------------------------------------------
+
+
+def _require_staff(actor: User) -> None:
+    if not is_staff(actor):
+        raise Forbidden("Only the community manager and admins silence or suspend members.")
+
+
+def silence(session: Session, actor: User, *, user_id: int, days: int, reason: str) -> datetime:
+    _require_staff(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Member not found.")
+    if user.id == actor.id or is_staff(user):
+        raise Conflict("Staff accounts are not silenced.")
+    before = user.silenced_until
+    user.silenced_until = utcnow() + timedelta(days=days)
+    audit.record(session, actor, "member.silenced", target_type="user", target_id=user.id,
+                 before={"silenced_until": before.isoformat() if before else None},
+                 after={"silenced_until": user.silenced_until.isoformat(), "reason": reason})
+    return user.silenced_until
+
+
+def unsilence(session: Session, actor: User, *, user_id: int) -> None:
+    _require_staff(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Member not found.")
+    before = user.silenced_until
+    user.silenced_until = None
+    audit.record(session, actor, "member.unsilenced", target_type="user", target_id=user.id,
+                 before={"silenced_until": before.isoformat() if before else None}, after={"silenced_until": None})
+
+
+def suspend(session: Session, actor: User, *, user_id: int, reason: str) -> None:
+    """Deactivate the account (signed out everywhere), with the reason in the audit log."""
+    _require_staff(actor)
+    update_user_admin(session, actor, user_id=user_id, role=None, is_active=False)
+    audit.record(session, actor, "member.suspended", target_type="user", target_id=user_id,
+                 before={"is_active": True}, after={"is_active": False, "reason": reason})
+
+
+# --- watched words ---------------------------------------------------------------------------------
+
+
+def list_watched_words(session: Session, actor: User) -> list[WatchedWordOut]:
+    _require_staff(actor)
+    return [WatchedWordOut(id=w.id, word=w.word, action=w.action, created_at=w.created_at)
+            for w in session.scalars(select(WatchedWord).order_by(WatchedWord.word))]
+
+
+def add_watched_word(session: Session, actor: User, *, data: WatchedWordIn) -> WatchedWordOut:
+    _require_staff(actor)
+    word = fold(data.word)
+    if session.scalar(select(WatchedWord.id).where(WatchedWord.word == word)) is not None:
+        raise Conflict("This word is on the list already.", field="word")
+    found = WatchedWord(word=word, action=data.action, created_by_id=actor.id, created_at=utcnow())
+    session.add(found)
+    session.flush()
+    audit.record(session, actor, "watched_word.added", target_type="watched_word", target_id=found.id,
+                 after={"word": word, "action": data.action})
+    return WatchedWordOut(id=found.id, word=found.word, action=found.action, created_at=found.created_at)
+
+
+def remove_watched_word(session: Session, actor: User, *, word_id: int) -> None:
+    _require_staff(actor)
+    found = session.get(WatchedWord, word_id)
+    if found is None:
+        raise NotFound("Watched word not found.")
+    audit.record(session, actor, "watched_word.removed", target_type="watched_word", target_id=found.id,
+                 before={"word": found.word, "action": found.action})
+    session.delete(found)

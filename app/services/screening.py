@@ -1,0 +1,172 @@
+"""Screening a post before anyone sees it: the site's watched words, and a citizen's personal data.
+
+Councillors handle casework; a post must not leak a citizen's BSN, phone number or bank account. Those
+are found with maintained libraries (python-stdnum for the BSN 11-proof and the IBAN check digits,
+phonenumbers for Dutch phone numbers) and hold the post for review. Watched words match whole words,
+case- and accent-insensitively ("Fryslân" finds "fryslan").
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import phonenumbers
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from stdnum import iban
+from stdnum.nl import bsn
+
+from app.config import get_settings
+from app.db import utcnow
+from app.errors import Forbidden, Invalid
+from app.models import Group, Membership, ModerationItem, Post, User, WatchedWord
+from app.models.enums import GroupRole
+from app.realtime.events import record_event, user_topic
+from app.services.roles import STAFF_ROLES, is_staff
+from app.services.text import fold
+
+# Nine digits, written plain or in the usual groups (1234.56.782, 123 456 782).
+_BSN_CANDIDATE = re.compile(r"(?<![\d.,-])(\d{4}[. ]?\d{2}[. ]?\d{3}|\d{3}[. ]\d{3}[. ]\d{3})(?![\d,-]|\.\d)")
+# Two letters, two check digits, then 11–30 letters or digits, in groups of four or not.
+_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str   # "bsn" | "phone" | "iban" | "watched_word"
+    text: str   # what was found, for the moderator
+
+
+def find_personal_data(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for match in _BSN_CANDIDATE.finditer(text):
+        if bsn.is_valid(match.group(1)):
+            found.append(Finding("bsn", match.group(1)))
+    for match in _IBAN_CANDIDATE.finditer(text):
+        if iban.is_valid(match.group(0)):
+            found.append(Finding("iban", match.group(0)))
+    bsn_spans = {f.text for f in found if f.kind == "bsn"}
+    for match in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+        if match.raw_string not in bsn_spans:
+            found.append(Finding("phone", match.raw_string))
+    return found
+
+
+def _word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    folded = sorted({fold(w).strip() for w in words if w.strip()}, key=len, reverse=True)
+    if not folded:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in folded) + r")(?!\w)")
+
+
+@dataclass(frozen=True)
+class WordList:
+    """The site's watched words, each to block the post or to hold it for review."""
+
+    block: tuple[str, ...] = ()
+    hold: tuple[str, ...] = ()
+    _block_re: re.Pattern[str] | None = field(init=False, default=None, compare=False)
+    _hold_re: re.Pattern[str] | None = field(init=False, default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_block_re", _word_pattern(self.block))
+        object.__setattr__(self, "_hold_re", _word_pattern(self.hold))
+
+    def matches(self, text: str) -> tuple[list[str], list[str]]:
+        """(blocking words found, holding words found), as the list spells them."""
+        folded = fold(text)
+        found = []
+        for pattern in (self._block_re, self._hold_re):
+            found.append(sorted({m.group(1) for m in pattern.finditer(folded)}) if pattern else [])
+        return found[0], found[1]
+
+
+@dataclass(frozen=True)
+class Screening:
+    blocked: list[str]
+    held_words: list[str]
+    personal_data: list[Finding]
+
+    @property
+    def hold(self) -> bool:
+        return bool(self.held_words or self.personal_data)
+
+
+def screen(text: str, words: WordList) -> Screening:
+    blocked, held = words.matches(text)
+    return Screening(blocked=blocked, held_words=held, personal_data=find_personal_data(text))
+
+
+# --- the rules applied to a new post ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why a new post waits for a moderator, and what the rules found."""
+
+    reasons: list[str]
+    findings: list[str]
+
+
+def word_list(session: Session) -> WordList:
+    rows = list(session.execute(select(WatchedWord.word, WatchedWord.action)))
+    return WordList(block=tuple(w for w, a in rows if a == "block"), hold=tuple(w for w, a in rows if a == "hold"))
+
+
+def check_new_post(session: Session, actor: User, *, group: Group, text: str) -> Hold | None:
+    """Refuse a silenced member or a blocked word (the post is not written); else say whether it is held."""
+    now = utcnow()
+    if actor.silenced_until is not None and actor.silenced_until > now:
+        raise Forbidden(f"A moderator silenced you until {actor.silenced_until:%Y-%m-%d %H:%M} UTC.")
+    found = screen(text, word_list(session))
+    if found.blocked:
+        raise Invalid(f"Your post contains words that are not allowed here: {', '.join(found.blocked)}.",
+                      field="body")
+    reasons: list[str] = []
+    findings: list[str] = []
+    if found.held_words:
+        reasons.append("watched_word")
+        findings += [f"watched_word: {w}" for w in found.held_words]
+    if found.personal_data:
+        reasons.append("personal_data")
+        findings += [f"{f.kind}: {f.text}" for f in found.personal_data]
+    if group.premoderated and not is_staff(actor):
+        reasons.append("premoderation")
+    first_posts = get_settings().premoderate_first_posts
+    if first_posts and not is_staff(actor):
+        published = session.scalar(select(func.count()).select_from(Post).where(
+            Post.author_id == actor.id, Post.held_at.is_(None), Post.deleted_at.is_(None))) or 0
+        if published < first_posts:
+            reasons.append("new_member")
+    return Hold(reasons=reasons, findings=findings) if reasons else None
+
+
+def hold_for_review(session: Session, *, post: Post, group: Group, hold: Hold) -> None:
+    open_item(session, post=post, group=group, reasons=hold.reasons, findings=hold.findings, held=True)
+
+
+def open_item(session: Session, *, post: Post, group: Group, reasons: list[str], findings: list[str],
+              held: bool) -> ModerationItem:
+    """Put the post in the queue, or add reasons to its open item (one per post)."""
+    item = session.scalar(select(ModerationItem).where(ModerationItem.post_id == post.id,
+                                                       ModerationItem.status == "pending"))
+    if item is None:
+        item = ModerationItem(post_id=post.id, group_id=group.id, author_id=post.author_id, reasons=list(reasons),
+                              findings=list(findings), held=held, created_at=utcnow())
+        session.add(item)
+    else:
+        item.reasons = sorted(set(item.reasons) | set(reasons))
+        item.findings = item.findings + [f for f in findings if f not in item.findings]
+    session.flush()
+    tell_moderators(session, group_id=group.id)
+    return item
+
+
+def tell_moderators(session: Session, *, group_id: int) -> None:
+    """The queue changed: the group's moderators and the staff refresh their counts (on their own topics)."""
+    moderators = set(session.scalars(select(Membership.user_id).where(
+        Membership.group_id == group_id, Membership.role.in_([GroupRole.moderator, GroupRole.admin]))))
+    moderators |= set(session.scalars(select(User.id).where(User.role.in_(STAFF_ROLES), User.is_active.is_(True))))
+    for user_id in sorted(moderators):
+        record_event(session, type="moderation.changed", topic=user_topic(user_id), payload={"group_id": group_id})

@@ -112,6 +112,14 @@ def count_queue(session: Session, actor: User) -> QueueCount:
     return QueueCount(pending=session.scalar(stmt) or 0)
 
 
+def queue_size(session: Session, actor: User) -> int | None:
+    """Her queue's open items, for the header; None when she moderates nothing."""
+    groups = _moderated_groups(session, actor)
+    if groups is not None and not groups:
+        return None
+    return count_queue(session, actor).pending
+
+
 def _items_out(session: Session, items: list[ModerationItem]) -> list[QueueItemOut]:
     if not items:
         return []

@@ -17,7 +17,8 @@ from app.errors import AppError, NotFound
 from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, thread_topic
 from app.schemas.common import PathId
-from app.services import accounts, groups, notifications, posts, profiles, roles
+from app.schemas.moderation import QueueReason
+from app.services import accounts, audit, groups, moderation, notifications, posts, profiles, roles
 from app.web import assets as static_assets
 from app.web import i18n
 from app.web.render import Viewer, assets, render
@@ -35,7 +36,8 @@ def _viewer(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Vie
     user = auth.user
     viewer = Viewer(id=user.id, username=user.username, display_name=user.display_name, language=user.language,
                     staff=roles.is_staff(user), csrf_token=auth.csrf_token or "",
-                    unread=notifications.get_unread(session, user).unread)
+                    unread=notifications.get_unread(session, user).unread,
+                    queue=moderation.queue_size(session, user))
     request.state.viewer = viewer  # an error page later in this request speaks her language too
     return viewer
 
@@ -161,6 +163,25 @@ def profile_settings_page(request: Request, viewer: PageViewer, auth: OptionalAu
     }, viewer=viewer)
 
 
+@router.get("/moderation")
+def moderation_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+                    reason: QueueReason | None = None, cursor: str | None = None) -> Response:
+    assert auth is not None
+    queue = moderation.list_queue(session, auth.user, reason=reason, cursor=cursor)
+    words = moderation.list_watched_words(session, auth.user) if viewer.staff else []
+    return render(request, "moderation.html", {"queue": queue, "reason": reason.value if reason else "",
+                                               "reasons": [r.value for r in QueueReason], "words": words},
+                  viewer=viewer)
+
+
+@router.get("/manage/audit")
+def audit_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+               action: Annotated[str | None, Query(max_length=40)] = None, cursor: str | None = None) -> Response:
+    assert auth is not None
+    entries = audit.list_entries(session, auth.user, action=action or None, cursor=cursor)
+    return render(request, "audit.html", {"entries": entries, "action": action or ""}, viewer=viewer)
+
+
 @router.get("/manage/questions")
 def pending_questions_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
                            cursor: str | None = None) -> Response:
@@ -233,6 +254,8 @@ PAGE_REASONS = {message: message for message in (
     N_("Only the group's moderators can do this."),
     N_("Only the group's admins can do this."),
     N_("Only the community manager and admins decide on large questions."),
+    N_("Only moderators see the moderation queue."),
+    N_("Only the community manager and admins read the audit log."),
 )}
 
 

@@ -50,6 +50,7 @@ class Viewer:
     staff: bool
     csrf_token: str
     unread: int = 0  # her unread notifications, for the badge in the header
+    queue: int | None = None  # open moderation items, when she moderates something
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, viewer: Viewer | None,

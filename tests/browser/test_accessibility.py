@@ -63,8 +63,10 @@ def test_pages_of_a_member(member_in, site, thread_id) -> None:  # type: ignore[
 
 def test_pages_of_the_community_manager(member_in, site) -> None:  # type: ignore[no-untyped-def]
     boss = member_in("beheer")
-    boss.page.goto("/manage/questions")
-    check(boss, "pending-questions")
+    for name, path in (("pending-questions", "/manage/questions"), ("moderation", "/moderation"),
+                       ("audit", "/manage/audit")):
+        boss.page.goto(path)
+        check(boss, name)
 
 
 def test_pages_of_a_visitor(browser, site) -> None:  # type: ignore[no-untyped-def]

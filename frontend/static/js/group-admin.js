@@ -49,3 +49,16 @@ async function decide(requestId, action) {
 
 onEvent("join_request.created", () => load());
 load();
+
+// Pre-moderation: from now on every post in the group waits for a moderator.
+const premoderated = document.getElementById("premoderated");
+premoderated?.addEventListener("change", async () => {
+  const saved = document.getElementById("premoderated-saved");
+  try {
+    await api("PATCH", `/api/v1/groups/${groupId}`, { premoderated: premoderated.checked });
+    saved.textContent = t("Saved.");
+  } catch (error) {
+    premoderated.checked = !premoderated.checked;
+    saved.textContent = error.message;
+  }
+});

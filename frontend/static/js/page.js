@@ -70,3 +70,14 @@ export function setUnread(count) {
 
 onEvent("notification.created", (payload) => setUnread(payload.unread));
 onEvent("notifications.read", (payload) => setUnread(payload.unread));
+
+// A moderator's header shows how many posts wait in her queue, kept current live.
+const queueBadge = document.getElementById("queue-badge");
+if (queueBadge) {
+  onEvent("moderation.changed", () => {
+    api("GET", "/api/v1/moderation/count").then(({ pending }) => {
+      queueBadge.textContent = String(pending);
+      queueBadge.hidden = pending === 0;
+    }).catch(() => null);
+  });
+}

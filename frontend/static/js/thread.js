@@ -86,6 +86,13 @@ function renderPost(post) {
   const own = post.author && post.author.id === viewerId;
   if (!(post.can_edit || own)) article.querySelector(".edit-button")?.remove();
   if (!(post.can_delete || own)) article.querySelector(".delete-button")?.remove();
+  if (own) article.querySelector(".flag-button")?.remove();
+  if (post.held) {
+    const badge = document.createElement("span");
+    badge.className = "badge held";
+    badge.textContent = t("Waiting for a moderator");
+    header.append(" ", badge);
+  }
   if (post.edited_at) markEdited(article);
   return article;
 }
@@ -192,6 +199,8 @@ document.addEventListener("click", async (event) => {
       startEdit(article, postId);
     } else if (button.classList.contains("history-button")) {
       await showHistory(postId);
+    } else if (button.classList.contains("flag-button")) {
+      openFlagDialog(postId);
     }
   } catch (error) {
     window.alert(error.message);
@@ -286,3 +295,31 @@ function markRead() {
 markRead();
 document.addEventListener("visibilitychange", markRead);
 onEvent("post.created", () => setTimeout(markRead, 0));
+
+// Reporting a post to the moderators.
+const flagDialog = document.getElementById("flag-dialog");
+const flagForm = document.getElementById("flag-form");
+let flaggedPost = null;
+
+function openFlagDialog(postId) {
+  flaggedPost = postId;
+  flagForm.reset();
+  flagForm.querySelector(".form-error").textContent = "";
+  flagForm.querySelector(".form-done").textContent = "";
+  flagForm.querySelector("button[type=submit]").hidden = false;
+  flagDialog.showModal();
+}
+
+document.getElementById("flag-cancel").addEventListener("click", () => flagDialog.close());
+flagForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("POST", `/api/v1/posts/${flaggedPost}/flags`, {
+      reason: flagForm.elements.reason.value, text: flagForm.elements.text.value,
+    });
+    flagForm.querySelector(".form-done").textContent = t("Thank you. A moderator will look at it.");
+    flagForm.querySelector("button[type=submit]").hidden = true;
+  } catch (error) {
+    showError(flagForm, error);
+  }
+});

@@ -12,6 +12,7 @@ from app.schemas.groups import (
     ChannelCreate,
     ChannelOut,
     ChannelUpdate,
+    DuplicatePair,
     GroupCreate,
     GroupOut,
     GroupUpdate,
@@ -22,8 +23,9 @@ from app.schemas.groups import (
     JoinRequestOut,
     MemberOut,
     MemberUpdate,
+    SimilarGroup,
 )
-from app.services import groups
+from app.services import duplicates, groups
 
 router = APIRouter(prefix="/api/v1", tags=["groups"])
 Limit = Annotated[int | None, Query(ge=1, le=100)]
@@ -35,6 +37,19 @@ def list_groups(
     q: Annotated[str | None, Query(max_length=100)] = None, mine: bool = False, include_archived: bool = False,
 ) -> list[GroupOut]:
     return groups.list_groups(session, actor, kind=kind, q=q, mine=mine, include_archived=include_archived)
+
+
+@router.get("/groups/similar", response_model=list[SimilarGroup])
+def similar_groups(actor: CurrentUser, session: SessionDep, name: Annotated[str, Query(min_length=1, max_length=120)],
+                   description: Annotated[str, Query(max_length=2000)] = "") -> list[SimilarGroup]:
+    """Existing groups like the one about to be created."""
+    return duplicates.similar_groups(session, actor, name=name, description=description)
+
+
+@router.get("/groups/duplicates", response_model=list[DuplicatePair])
+def duplicate_groups(actor: CurrentUser, session: SessionDep) -> list[DuplicatePair]:
+    """For the community manager: pairs of groups that look like one."""
+    return duplicates.duplicate_pairs(session, actor)
 
 
 @router.post("/groups", response_model=GroupOut, status_code=status.HTTP_201_CREATED)

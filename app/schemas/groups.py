@@ -133,3 +133,20 @@ class ChannelOut(BaseModel):
     is_default: bool
     created_at: datetime
     archived_at: datetime | None
+
+
+class SimilarGroup(BaseModel):
+    id: int
+    slug: str
+    name: str
+    kind: GroupKind
+    member_count: int
+    score: int  # 0–100
+
+
+class DuplicatePair(BaseModel):
+    first: SimilarGroup
+    second: SimilarGroup
+    name_similarity: int
+    shared_members: int
+    score: int

@@ -18,7 +18,7 @@ from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, thread_topic
 from app.schemas.common import PathId
 from app.schemas.moderation import QueueReason
-from app.services import accounts, audit, groups, moderation, notifications, posts, profiles, roles
+from app.services import accounts, audit, duplicates, groups, moderation, notifications, posts, profiles, roles
 from app.web import assets as static_assets
 from app.web import i18n
 from app.web.render import Viewer, assets, render
@@ -182,6 +182,13 @@ def audit_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, sess
     return render(request, "audit.html", {"entries": entries, "action": action or ""}, viewer=viewer)
 
 
+@router.get("/manage/duplicates")
+def duplicates_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep) -> Response:
+    assert auth is not None
+    return render(request, "duplicates.html", {"pairs": duplicates.duplicate_pairs(session, auth.user)},
+                  viewer=viewer)
+
+
 @router.get("/manage/questions")
 def pending_questions_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
                            cursor: str | None = None) -> Response:
@@ -256,6 +263,7 @@ PAGE_REASONS = {message: message for message in (
     N_("Only the community manager and admins decide on large questions."),
     N_("Only moderators see the moderation queue."),
     N_("Only the community manager and admins read the audit log."),
+    N_("Only the community manager and admins see possible duplicates."),
 )}
 
 

@@ -64,7 +64,8 @@ def test_pages_of_a_member(member_in, site, thread_id) -> None:  # type: ignore[
 def test_pages_of_the_community_manager(member_in, site) -> None:  # type: ignore[no-untyped-def]
     boss = member_in("beheer")
     for name, path in (("pending-questions", "/manage/questions"), ("moderation", "/moderation"),
-                       ("audit", "/manage/audit")):
+                       ("audit", "/manage/audit"), ("duplicates", "/manage/duplicates"),
+                       ("directory-staff", "/groups")):
         boss.page.goto(path)
         check(boss, name)
 

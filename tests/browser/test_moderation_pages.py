@@ -84,3 +84,20 @@ def test_a_watched_word_holds_a_reply_until_approved(member_in, site) -> None:  
     item.get_by_role("button", name="Goedkeuren").click()
     expect(item).to_have_count(0)
     expect(bert.page.locator("article.post", has_text="Zie het Geheim Dossier")).to_have_count(1, timeout=2000)
+
+
+def test_creating_a_group_shows_the_ones_like_it(member_in, site) -> None:  # type: ignore[no-untyped-def]
+    boss = member_in("beheer")
+    boss.page.goto("/groups")
+    boss.page.get_by_text("Nieuwe groep").click()
+    boss.page.get_by_label("Naam", exact=True).fill("Werkgroep duurzaamheid")
+    similar = boss.page.locator("#similar-groups")
+    expect(similar).to_be_visible(timeout=2000)
+    expect(similar.get_by_role("link", name="Duurzaamheid")).to_be_visible()
+    boss.screenshot("new-group-desktop")
+    boss.page.get_by_label("Naam", exact=True).fill("Gehandicaptenbeleid")
+    expect(similar).to_be_hidden(timeout=2000)
+    boss.page.get_by_role("button", name="Groep aanmaken").click()
+    boss.page.wait_for_url("**/groups/gehandicaptenbeleid")
+    boss.page.goto("/manage/duplicates")
+    expect(boss.page.locator("h1")).to_have_text("Mogelijke dubbele groepen")

@@ -1,0 +1,56 @@
+"""Duplicate groups: suggestions while creating one, and the community manager's list of likely pairs."""
+from __future__ import annotations
+
+from tests.api.helpers import API, assert_error
+
+
+def names(response) -> list[str]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.text
+    return [g["name"] for g in response.json()]
+
+
+class TestSimilarGroups:
+    def test_anonymous_and_bad_input(self, anon, client_for, member) -> None:  # type: ignore[no-untyped-def]
+        assert_error(anon.get(f"{API}/groups/similar?name=zorg"), 401, "unauthenticated")
+        assert_error(client_for(member).get(f"{API}/groups/similar"), 422, "invalid", "name")
+        assert_error(client_for(member).get(f"{API}/groups/similar?name=" + "x" * 121), 422, "invalid", "name")
+
+    def test_stop_words_case_and_accents_do_not_matter(self, client_for, manager, make_group) -> None:  # type: ignore[no-untyped-def]
+        make_group("Duurzaamheid en klimaat")
+        make_group("Fryslân")
+        make_group("Wonen")
+        staff = client_for(manager)
+        assert names(staff.get(f"{API}/groups/similar", params={"name": "Werkgroep klimaat & DUURZAAMHEID"})) == [
+            "Duurzaamheid en klimaat"]
+        assert names(staff.get(f"{API}/groups/similar", params={"name": "fryslan"})) == ["Fryslân"]
+        assert names(staff.get(f"{API}/groups/similar", params={"name": "Zorg en welzijn"})) == []
+        assert names(staff.get(f"{API}/groups/similar", params={"name": "de groep"})) == []  # only stop words
+
+    def test_a_secret_group_is_suggested_only_to_who_may_know_it(self, client_for, member, manager,
+                                                                  make_group) -> None:  # type: ignore[no-untyped-def]
+        make_group("Integriteitszaken", visibility="secret")
+        assert names(client_for(member).get(f"{API}/groups/similar", params={"name": "integriteitszaken"})) == []
+        assert names(client_for(manager).get(f"{API}/groups/similar", params={"name": "integriteitszaken"})) == [
+            "Integriteitszaken"]
+
+
+class TestDuplicatePairs:
+    def test_only_staff(self, client_for, member) -> None:  # type: ignore[no-untyped-def]
+        assert_error(client_for(member).get(f"{API}/groups/duplicates"), 403, "forbidden")
+
+    def test_pairs_by_name_and_by_shared_members(self, client_for, manager, make_user, make_group) -> None:  # type: ignore[no-untyped-def]
+        people = [make_user() for _ in range(4)]
+        make_group("WMO en zorg", members=tuple(people[:1]))
+        make_group("Werkgroep Zorg & WMO", members=tuple(people[1:2]))
+        make_group("Fietspaden", members=tuple(people))
+        make_group("Verkeer in de stad", members=tuple(people))
+        make_group("Cultuur", members=tuple(people[:1]))
+        pairs = client_for(manager).get(f"{API}/groups/duplicates").json()
+        found = {frozenset((p["first"]["name"], p["second"]["name"])): p for p in pairs}
+        by_name = found[frozenset(("WMO en zorg", "Werkgroep Zorg & WMO"))]
+        assert by_name["name_similarity"] == 100 and by_name["score"] >= 75
+        by_members = found[frozenset(("Fietspaden", "Verkeer in de stad"))]
+        # The manager made every group and so is in each: staff do not count as members in common.
+        assert by_members["shared_members"] == 4 and by_members["score"] >= 75
+        assert frozenset(("Cultuur", "Fietspaden")) not in found
+        assert [p["score"] for p in pairs] == sorted((p["score"] for p in pairs), reverse=True)

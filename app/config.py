@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     # A new member's first posts wait for a moderator (0: none do).
     premoderate_first_posts: int = Field(default=0, ge=0, le=100)
 
+    # Community health: a question is unanswered after this many hours without a reply; a member drifts away
+    # when she posted in the last `active` weeks but not in the last `silent` weeks; a group is quiet after
+    # this many days without activity.
+    unanswered_after_hours: int = Field(default=48, ge=1)
+    drifting_silent_weeks: int = Field(default=6, ge=1)
+    drifting_active_weeks: int = Field(default=26, ge=2)
+    quiet_group_days: int = Field(default=90, ge=1)
+
     # A question to more people than this waits for the community manager before anyone is notified.
     question_audience_approval_over: int = Field(default=50, ge=1)
 

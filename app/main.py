@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
-from app.api import admin, auth, groups, health, moderation, notifications, threads, users
+from app.api import admin, auth, community, groups, health, moderation, notifications, threads, users
 from app.api.errors import install as install_error_handlers
 from app.api.limits import BodySizeLimit, RefuseNul
 from app.config import Settings, get_settings
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
     )
     install_error_handlers(app, (pages.wants_page, pages.error_page))
-    for module in (health, auth, admin, users, groups, threads, notifications, moderation, ws):
+    for module in (health, auth, admin, users, groups, threads, notifications, moderation, community, ws):
         app.include_router(module.router)
     pages.install(app)
     upload_limit = settings.attachment_max_bytes + 64 * 1024

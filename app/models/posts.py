@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +26,13 @@ class Thread(Base):
         Index("ix_threads_channel_activity", "channel_id", "last_activity_at", "id"),
         Index("ix_threads_group_activity", "group_id", "last_activity_at", "id"),
         Index("ix_threads_kind_created", "kind", "created_at", "id"),
+        Index("ix_threads_created", "created_at"),
+        # The community manager's unanswered questions: few rows, found without reading the answered ones.
+        Index("ix_threads_unanswered", "created_at", "id",
+              sqlite_where=text("kind = 'question' AND reply_count = 0 AND answer_post_id IS NULL "
+                                "AND deleted_at IS NULL AND held_at IS NULL"),
+              postgresql_where=text("kind = 'question' AND reply_count = 0 AND answer_post_id IS NULL "
+                                    "AND deleted_at IS NULL AND held_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -44,6 +44,8 @@ class User(Base):
     digest_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A moderator silenced her: she reads but cannot post until then.
     silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When she last posted: the community manager sees who drifts away (kept by the post services).
+    last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     # Loaded when a profile is shown, not with every author next to a post.
     portfolios: Mapped[list[Portfolio]] = relationship(secondary="user_portfolios", order_by=Portfolio.name)

@@ -149,7 +149,7 @@ def _new_post_related(session: Session, actor: User, post: Post, *, quoted: Post
                     attachments={post.id: attachments}, mentions={post.id: mentions})
 
 
-def _threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]:
+def threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]:
     ids = [t.id for t in threads]
     if not ids:
         return []
@@ -193,7 +193,7 @@ def _threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]
 def _thread_detail(session: Session, actor: User, thread: Thread, access: GroupAccess) -> ThreadDetail:
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     assert opening is not None
-    summary = _threads_out(session, [thread])[0]
+    summary = threads_out(session, [thread])[0]
     post_out = _posts_out(session, actor, [opening], thread, access)[0]
     return ThreadDetail(**summary.model_dump(), opening_post=post_out, can_edit=post_out.can_edit)
 
@@ -277,6 +277,7 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
         raise Invalid("Choose the portfolios first; province and title only narrow them.", field="portfolio_ids")
     hold = screening.check_new_post(session, actor, group=access.group.group, text=f"{data.title}\n{data.body}")
     now = utcnow()
+    actor.last_posted_at = now
     thread = Thread(
         group_id=access.channel.group_id, channel_id=access.channel.id, author_id=actor.id, kind=data.kind.value,
         title=data.title, created_at=now, last_activity_at=now, held_at=now if hold else None,
@@ -313,7 +314,7 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
 def _thread_goes_live(session: Session, author: User, *, group: Group, thread: Thread, opening: Post,
                       mentioned: Iterable[int], askees: Iterable[int]) -> None:
     """Others see the thread from now on: tell the open pages, notify who should hear of it."""
-    summary = _threads_out(session, [thread])[0]
+    summary = threads_out(session, [thread])[0]
     for topic in (channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.created", topic=topic, payload=summary)
     notifications.notify_new_thread(session, author, group=group, thread=thread, post=opening,
@@ -337,7 +338,7 @@ def _list_threads(session: Session, actor: User, where: list, *, kind: ThreadKin
     threads = list(session.scalars(stmt.limit(n + 1)))
     page = threads[:n]
     next_cursor = encode_cursor(page[-1].last_activity_at, page[-1].id) if len(threads) > n else None
-    return Page(items=_threads_out(session, page), next_cursor=next_cursor)
+    return Page(items=threads_out(session, page), next_cursor=next_cursor)
 
 
 def list_channel_threads(session: Session, actor: User, *, channel_id: int, kind: ThreadKind | None = None,
@@ -397,7 +398,7 @@ def update_thread(session: Session, actor: User, *, thread_id: int, data: Thread
             raise Invalid("Only a question can be addressed to portfolios.", field="portfolio_ids")
         _set_portfolios(session, thread, _check_portfolios(session, data.portfolio_ids))
     session.flush()
-    summary = _threads_out(session, [thread])[0]
+    summary = threads_out(session, [thread])[0]
     for topic in (thread_topic(thread.id), channel_topic(thread.channel_id)):
         record_event(session, type="thread.updated", topic=topic, payload=summary)
     return _thread_detail(session, actor, thread, access.group)
@@ -462,6 +463,7 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
             raise Invalid("You can only quote a post in this thread.", field="quote_post_id")
     hold = screening.check_new_post(session, actor, group=access.group.group, text=data.body)
     now = utcnow()
+    actor.last_posted_at = now
     post = Post(thread_id=thread.id, author_id=actor.id, body=data.body, body_html=render_markdown(data.body),
                 quote_post_id=data.quote_post_id, created_at=now, held_at=now if hold else None)
     session.add(post)

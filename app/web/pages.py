@@ -18,7 +18,18 @@ from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, thread_topic
 from app.schemas.common import PathId
 from app.schemas.moderation import QueueReason
-from app.services import accounts, audit, duplicates, groups, moderation, notifications, posts, profiles, roles
+from app.services import (
+    accounts,
+    audit,
+    community,
+    duplicates,
+    groups,
+    moderation,
+    notifications,
+    posts,
+    profiles,
+    roles,
+)
 from app.web import assets as static_assets
 from app.web import i18n
 from app.web.render import Viewer, assets, render
@@ -189,6 +200,16 @@ def duplicates_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep,
                   viewer=viewer)
 
 
+@router.get("/manage/community")
+def community_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep) -> Response:
+    assert auth is not None
+    return render(request, "community.html", {
+        "unanswered": community.unanswered_questions(session, auth.user, limit=20),
+        "drifting": community.drifting_members(session, auth.user, limit=20),
+        "activity": community.group_activity(session, auth.user),
+    }, viewer=viewer)
+
+
 @router.get("/manage/questions")
 def pending_questions_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
                            cursor: str | None = None) -> Response:
@@ -264,6 +285,7 @@ PAGE_REASONS = {message: message for message in (
     N_("Only moderators see the moderation queue."),
     N_("Only the community manager and admins read the audit log."),
     N_("Only the community manager and admins see possible duplicates."),
+    N_("Only the community manager and admins see the community's health."),
 )}
 
 

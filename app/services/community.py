@@ -83,8 +83,9 @@ def group_activity(session: Session, actor: User) -> list[GroupActivity]:
     _require_staff(actor)
     now = utcnow()
     quiet_before = now - timedelta(days=get_settings().quiet_group_days)
-    # One index probe per group (ix_threads_group_activity), not a scan of every thread.
-    last = (select(func.max(Thread.last_activity_at)).where(Thread.group_id == Group.id, Thread.deleted_at.is_(None))
+    # One index probe per group (ix_threads_group_activity), not a scan of every thread; so no other condition
+    # (a deleted thread's last reply still was activity).
+    last = (select(func.max(Thread.last_activity_at)).where(Thread.group_id == Group.id)
             .correlate(Group).scalar_subquery())
     rows = session.execute(select(Group, last).where(Group.archived_at.is_(None))).all()
     recent = dict(session.execute(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound
-from app.models import Flag, Group, Membership, ModerationItem, Post, PostRevision, Thread, User, WatchedWord
+from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
 from app.models.enums import GroupRole, NotificationKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.groups import GroupRef
@@ -31,7 +31,6 @@ from app.schemas.moderation import (
 from app.services import audit, notifications, posts
 from app.services.access import GroupAction, PostAction, access_post, group_access
 from app.services.accounts import update_user_admin
-from app.services.markdown import render_markdown
 from app.services.roles import is_staff
 from app.services.screening import open_item, tell_moderators
 from app.services.text import fold
@@ -192,8 +191,10 @@ def approve(session: Session, actor: User, *, item_id: int, body: str | None = N
     item, post, group = _open_item(session, actor, item_id)
     before = _post_state(post)
     if body is not None and body != post.body:
-        session.add(PostRevision(post_id=post.id, body=post.body, editor_id=actor.id))
-        post.body, post.body_html, post.edited_at = body, render_markdown(body), utcnow()
+        thread = session.get(Thread, post.thread_id)
+        assert thread is not None
+        posts.edit_body(session, actor, post=post, thread=thread, group=group_access(session, actor, group),
+                        body=body)
     was_held = post.held_at is not None
     if was_held:
         posts.publish_held(session, actor, post=post)
@@ -280,9 +281,11 @@ def unsilence(session: Session, actor: User, *, user_id: int) -> None:
 def suspend(session: Session, actor: User, *, user_id: int, reason: str) -> None:
     """Deactivate the account (signed out everywhere), with the reason in the audit log."""
     _require_staff(actor)
+    user = session.get(User, user_id)
+    was_active = user.is_active if user is not None else None
     update_user_admin(session, actor, user_id=user_id, role=None, is_active=False)
     audit.record(session, actor, "member.suspended", target_type="user", target_id=user_id,
-                 before={"is_active": True}, after={"is_active": False, "reason": reason})
+                 before={"is_active": was_active}, after={"is_active": False, "reason": reason})
 
 
 # --- watched words ---------------------------------------------------------------------------------

@@ -416,6 +416,7 @@ def delete_thread(session: Session, actor: User, *, thread_id: int, reason: str 
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     if opening is not None and opening.deleted_at is None:
         opening.deleted_at, opening.deleted_by_id = now, actor.id
+        screening.withdraw(session, post_id=opening.id)
     payload = {"thread_id": thread.id, "channel_id": thread.channel_id, "group_id": thread.group_id}
     for topic in (thread_topic(thread.id), channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.deleted", topic=topic, payload=payload)
@@ -452,6 +453,8 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
         raise NotFound("Thread not found.")
     if access.channel.archived_at is not None:
         raise Conflict("This channel is archived; nothing new can be posted in it.")
+    if thread.held_at is not None:
+        raise Conflict("This thread waits for a moderator; replies are possible once it is approved.")
     request = fingerprint(f"reply:{thread_id}", data.model_dump_json())
     earlier = claim_idempotency_key(session, actor, idempotency_key, request, "post")
     if earlier is not None:
@@ -546,18 +549,27 @@ def update_post(session: Session, actor: User, *, post_id: int, body: str) -> Po
     post = access.post
     if body == post.body:
         return _posts_out(session, actor, [post], access.thread, access.group)[0]
-    session.add(PostRevision(post_id=post.id, body=post.body, editor_id=actor.id))
+    screening.check_edit(session, actor, post=post, group=access.group.group, text=body)
+    edit_body(session, actor, post=post, thread=access.thread, group=access.group, body=body)
+    return _posts_out(session, actor, [post], access.thread, access.group)[0]
+
+
+def edit_body(session: Session, editor: User, *, post: Post, thread: Thread, group: GroupAccess, body: str) -> None:
+    """Change a post's text (its author, or a moderator): revision, mentions, and — if others see it — the
+    live update and the newly mentioned. A held post changes quietly: nobody else sees it yet."""
+    session.add(PostRevision(post_id=post.id, body=post.body, editor_id=editor.id))
     before = set(session.scalars(select(Mention.user_id).where(Mention.post_id == post.id)))
     post.body = body
     post.body_html = render_markdown(body)
     post.edited_at = utcnow()
     session.flush()
     added = set(_store_mentions(session, post, new=False)) - before
-    mine = _posts_out(session, actor, [post], access.thread, access.group)[0]
-    record_event(session, type="post.updated", topic=thread_topic(post.thread_id), payload=_neutral(mine))
-    notifications.notify_mentions_added(session, actor, group=access.group.group, thread=access.thread, post=post,
+    if post.held_at is not None:
+        return
+    shown = _posts_out(session, editor, [post], thread, group)[0]
+    record_event(session, type="post.updated", topic=thread_topic(post.thread_id), payload=_neutral(shown))
+    notifications.notify_mentions_added(session, editor, group=group.group, thread=thread, post=post,
                                         mentioned=added)
-    return mine
 
 
 def delete_post(session: Session, actor: User, *, post_id: int, reason: str = "") -> None:
@@ -567,6 +579,7 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
         return
     post, thread = access.post, access.thread
     post.deleted_at, post.deleted_by_id = utcnow(), actor.id
+    screening.withdraw(session, post_id=post.id)
     if post.held_at is None:  # a held reply was never counted
         thread.reply_count = max(0, thread.reply_count - 1)
     if thread.answer_post_id == post.id:

@@ -26,10 +26,12 @@ from app.realtime.events import record_event, user_topic
 from app.services.roles import STAFF_ROLES, is_staff
 from app.services.text import fold
 
-# Nine digits, written plain or in the usual groups (1234.56.782, 123 456 782).
-_BSN_CANDIDATE = re.compile(r"(?<![\d.,-])(\d{4}[. ]?\d{2}[. ]?\d{3}|\d{3}[. ]\d{3}[. ]\d{3})(?![\d,-]|\.\d)")
-# Two letters, two check digits, then 11–30 letters or digits, in groups of four or not.
-_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", re.IGNORECASE)
+# Nine digits, written plain or in the usual groups (1234.56.782, 123 456 782). Not part of a longer number
+# or an amount ("€ 111.222.333" and "123456782,50" are money): no digit, no separator-and-digit around it.
+_BSN_CANDIDATE = re.compile(r"(?<![\d.,-])(\d{4}[. ]?\d{2}[. ]?\d{3}|\d{3} \d{3} \d{3})(?!\d|[.,-]\d)")
+# Two letters, two check digits, then letters and digits, in groups separated by single spaces or not. The
+# candidate may run on into the next words ("… 00 van mevrouw"); the check digits decide where it ends.
+_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]*(?: [A-Z0-9]+)*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,12 @@ def find_personal_data(text: str) -> list[Finding]:
         if bsn.is_valid(match.group(1)):
             found.append(Finding("bsn", match.group(1)))
     for match in _IBAN_CANDIDATE.finditer(text):
-        if iban.is_valid(match.group(0)):
-            found.append(Finding("iban", match.group(0)))
+        words = match.group(0).split(" ")
+        for n in range(len(words), 0, -1):  # the longest run of words that is a valid IBAN
+            candidate = " ".join(words[:n])
+            if 15 <= len(candidate.replace(" ", "")) <= 34 and iban.is_valid(candidate):
+                found.append(Finding("iban", candidate))
+                break
     bsn_spans = {f.text for f in found if f.kind == "bsn"}
     for match in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
         if match.raw_string not in bsn_spans:
@@ -140,6 +146,31 @@ def check_new_post(session: Session, actor: User, *, group: Group, text: str) ->
         if published < first_posts:
             reasons.append("new_member")
     return Hold(reasons=reasons, findings=findings) if reasons else None
+
+
+def check_edit(session: Session, actor: User, *, post: Post, group: Group, text: str) -> None:
+    """An edit is screened too: a blocked word or a citizen's personal data is refused (others see the post
+    already, so it cannot wait); a watched word puts the post before a moderator."""
+    found = screen(text, word_list(session))
+    if found.blocked:
+        raise Invalid(f"Your post contains words that are not allowed here: {', '.join(found.blocked)}.",
+                      field="body")
+    if found.personal_data and post.held_at is None:
+        kinds = ", ".join(sorted({f.kind for f in found.personal_data}))
+        raise Invalid(f"This looks like a citizen's personal data ({kinds}); leave it out.", field="body")
+    if found.held_words and post.held_at is None:
+        open_item(session, post=post, group=group, reasons=["watched_word"],
+                  findings=[f"watched_word: {w}" for w in found.held_words], held=False)
+
+
+def withdraw(session: Session, *, post_id: int) -> None:
+    """The post is gone (its author or a moderator deleted it): nothing is left to decide."""
+    item = session.scalar(select(ModerationItem).where(ModerationItem.post_id == post_id,
+                                                       ModerationItem.status == "pending"))
+    if item is not None:
+        item.status, item.decided_at = "withdrawn", utcnow()
+        session.flush()
+        tell_moderators(session, group_id=item.group_id)
 
 
 def hold_for_review(session: Session, *, post: Post, group: Group, hold: Hold) -> None:

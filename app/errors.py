@@ -56,3 +56,23 @@ class Invalid(AppError):
 class TooManyRequests(AppError):
     status_code = 429
     code = "rate_limited"
+
+
+class Moved(AppError):
+    """The thing was merged into another: the request is redirected (308 keeps the method and the body, so a
+    post written to the old address still lands). `old` and `new` are the path segment to swap (id or slug)."""
+
+    status_code = 308
+    code = "moved"
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__("This was merged into another; follow the Location header.")
+        self.old, self.new = old, new
+
+    def location(self, path: str, query: str) -> str:
+        parts = path.split("/")
+        for i, part in enumerate(parts):
+            if part == self.old:
+                parts[i] = self.new
+                break
+        return "/".join(parts) + (f"?{query}" if query else "")

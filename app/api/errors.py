@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.limits import BodyTooLarge, HasNul
-from app.errors import AppError
+from app.errors import AppError, Moved
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
         if pages is not None and pages[0](request):
             return pages[1](request, status, message)
         return error_response(status, code, message, field, headers)
+
+    @app.exception_handler(Moved)
+    async def _moved(request: Request, exc: Moved) -> Response:
+        return RedirectResponse(exc.location(request.url.path, request.url.query), status_code=308)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:

@@ -25,7 +25,8 @@ from app.schemas.groups import (
     MemberUpdate,
     SimilarGroup,
 )
-from app.services import duplicates, groups
+from app.schemas.merge import MergeIn, MergePreview, MergeResult
+from app.services import duplicates, groups, merge
 
 router = APIRouter(prefix="/api/v1", tags=["groups"])
 Limit = Annotated[int | None, Query(ge=1, le=100)]
@@ -153,3 +154,15 @@ def get_channel(channel_id: PathId, actor: CurrentUser, session: SessionDep) -> 
 @router.patch("/channels/{channel_id}", response_model=ChannelOut)
 def update_channel(channel_id: PathId, body: ChannelUpdate, actor: CurrentUser, session: SessionDep) -> ChannelOut:
     return groups.update_channel(session, actor, channel_id=channel_id, data=body)
+
+
+@router.post("/groups/merge/preview", response_model=MergePreview)
+def preview_merge(body: MergeIn, actor: CurrentUser, session: SessionDep) -> MergePreview:
+    """The dry run: what would move, name clashes, who would gain access. Changes nothing."""
+    return merge.preview_merge(session, actor, source_id=body.source_id, target_id=body.target_id)
+
+
+@router.post("/groups/merge", response_model=MergeResult)
+def merge_groups(body: MergeIn, actor: CurrentUser, session: SessionDep) -> MergeResult:
+    return merge.merge_groups(session, actor, source_id=body.source_id, target_id=body.target_id,
+                              confirm_exposure=body.confirm_exposure)

@@ -105,6 +105,7 @@ class NotificationKind(StrEnum):
     join_request = "join_request"  # her request to join a group was decided
     moderation = "moderation"      # her post was removed by a moderator
     post_approved = "post_approved"  # her held post was approved: others see it now
+    group_merged = "group_merged"  # a group of hers was merged into another
     article = "article"            # a new interview or article was published
 
 

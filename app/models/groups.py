@@ -32,6 +32,8 @@ class Group(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Every post waits for a moderator before others see it.
     premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Merged into another group: this row stays (archived, empty) so that its old links redirect there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
 
 
 class Membership(Base):
@@ -91,3 +93,5 @@ class Channel(Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Merged into the channel of the same name of the group it moved into: its links redirect there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))

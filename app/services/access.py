@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, Moved, NotFound
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
 from app.models.enums import GroupRole, Visibility
 from app.schemas.common import MAX_ID
@@ -92,10 +92,24 @@ def check(access: GroupAccess, action: GroupAction) -> GroupAccess:
     return access
 
 
+def merged_target(session: Session, group: Group) -> Group:
+    """Where a merged group's links lead: the end of the chain of merges."""
+    seen = {group.id}
+    while group.merged_into_id is not None and group.merged_into_id not in seen:
+        following = session.get(Group, group.merged_into_id)
+        if following is None:
+            break
+        seen.add(following.id)
+        group = following
+    return group
+
+
 def access_group(session: Session, actor: User, group_id: int, action: GroupAction) -> GroupAccess:
     group = session.get(Group, group_id)
     if group is None:
         raise NotFound("Group not found.")
+    if group.merged_into_id is not None:
+        raise Moved(str(group.id), str(merged_target(session, group).id))
     return check(group_access(session, actor, group), action)
 
 
@@ -117,11 +131,27 @@ def access_channel(session: Session, actor: User, channel_id: int, action: Group
     channel = session.get(Channel, channel_id)
     if channel is None:
         raise NotFound("Channel not found.")
+    if action == GroupAction.post:
+        lock_group_for_posting(session, channel.group_id)
+        session.refresh(channel)  # a merge that just committed may have moved it
+    if channel.merged_into_id is not None:
+        raise Moved(str(channel.id), str(channel.merged_into_id))
     group = session.get(Group, channel.group_id)
     assert group is not None
     access = group_access(session, actor, group)
     _check_channel(channel, access, action, missing="Channel not found.")
     return ChannelAccess(channel=channel, group=access)
+
+
+def lock_group_for_posting(session: Session, group_id: int) -> None:
+    """A post must not slip past a merge of its group (it would stay behind in the old group). PostgreSQL:
+    share-lock the group row, which a merge holds exclusively. SQLite: start the write transaction now (one
+    writer at a time), so what is read next is what the post is written against."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Group.id).where(Group.id == group_id).with_for_update(read=True))
+    else:
+        session.execute(update(Group).where(Group.id == group_id).values(member_count=Group.member_count)
+                        .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -143,6 +173,12 @@ def access_thread(session: Session, actor: User, thread_id: int, action: GroupAc
     if row is None:
         raise NotFound("Thread not found.")
     thread, channel, group, membership = row
+    if action == GroupAction.post:
+        lock_group_for_posting(session, group.id)
+        session.refresh(thread)
+        if thread.group_id != group.id:  # merged into another group a moment ago: read it again
+            session.expire_all()
+            return access_thread(session, actor, thread_id, action)
     access = GroupAccess(group=group, membership=membership, staff=is_staff(actor))
     _check_channel(channel, access, action, missing="Thread not found.")
     if thread.deleted_at is not None and not access.allows(GroupAction.moderate):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, Moved, NotFound
 from app.models import Channel, Group, GroupInvitation, JoinRequest, Membership, User
 from app.models.enums import GroupKind, GroupRole, NotificationKind, RequestStatus, Visibility
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
@@ -33,6 +33,7 @@ from app.services.access import (
     access_group,
     check,
     group_access,
+    merged_target,
 )
 from app.services.roles import is_staff
 from app.services.text import fold, slugify
@@ -98,7 +99,7 @@ def _my_pending(session: Session, actor: User, group_ids: Sequence[int]) -> tupl
 def list_groups(session: Session, actor: User, *, kind: GroupKind | None = None, q: str | None = None,
                 mine: bool = False, include_archived: bool = False) -> list[GroupOut]:
     """The directory: every group the actor may see, parents before children, filterable."""
-    groups = list(session.scalars(select(Group).order_by(Group.name)))
+    groups = list(session.scalars(select(Group).where(Group.merged_into_id.is_(None)).order_by(Group.name)))
     memberships = {
         m.group_id: m for m in session.scalars(select(Membership).where(Membership.user_id == actor.id))
     }
@@ -132,10 +133,12 @@ def get_group(session: Session, actor: User, *, group_id: int) -> GroupOut:
 
 
 def get_group_by_slug(session: Session, actor: User, *, slug: str) -> GroupOut:
-    group_id = session.scalar(select(Group.id).where(Group.slug == slug.lower()))
-    if group_id is None:
+    group = session.scalar(select(Group).where(Group.slug == slug.lower()))
+    if group is None:
         raise NotFound("Group not found.")
-    return get_group(session, actor, group_id=group_id)
+    if group.merged_into_id is not None:
+        raise Moved(slug, merged_target(session, group).slug)
+    return get_group(session, actor, group_id=group.id)
 
 
 def _visible_ancestors(session: Session, group: Group, visible: Callable[[Group], bool]) -> list[GroupRef]:

@@ -491,8 +491,10 @@ def _reply_goes_live(session: Session, author: User, *, group: Group, thread: Th
     """The reply counts from now on: the open pages, the thread's activity, who should hear of it."""
     record_event(session, type="post.created", topic=thread_topic(thread.id), payload=_neutral(shown))
     now = utcnow()
-    thread.reply_count += 1
+    # In SQL, not read-modify-write: replies written at the same moment must all count (PostgreSQL lost some).
+    thread.reply_count = Thread.reply_count + 1  # type: ignore[assignment]
     thread.last_activity_at = now
+    session.flush()
     record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={
         "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),
         "post_id": post.id})
@@ -581,7 +583,7 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
     post.deleted_at, post.deleted_by_id = utcnow(), actor.id
     screening.withdraw(session, post_id=post.id)
     if post.held_at is None:  # a held reply was never counted
-        thread.reply_count = max(0, thread.reply_count - 1)
+        thread.reply_count = case((Thread.reply_count > 0, Thread.reply_count - 1), else_=0)  # type: ignore[assignment]
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
     record_event(session, type="post.deleted", topic=thread_topic(thread.id),

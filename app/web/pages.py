@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
 from app.db import unit_of_work
-from app.errors import AppError, NotFound
+from app.errors import AppError, Forbidden, NotFound
 from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, thread_topic
 from app.schemas.common import PathId
@@ -176,13 +176,19 @@ def profile_settings_page(request: Request, viewer: PageViewer, auth: OptionalAu
 
 @router.get("/moderation")
 def moderation_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
-                    reason: QueueReason | None = None, cursor: str | None = None) -> Response:
+                    reason: QueueReason | None = None, group_id: Annotated[int | None, Query(ge=1)] = None,
+                    older_than_hours: Annotated[int | None, Query(ge=0, le=24 * 365)] = None,
+                    cursor: str | None = None) -> Response:
     assert auth is not None
-    queue = moderation.list_queue(session, auth.user, reason=reason, cursor=cursor)
+    queue = moderation.list_queue(session, auth.user, reason=reason, group_id=group_id,
+                                  older_than_hours=older_than_hours, cursor=cursor)
     words = moderation.list_watched_words(session, auth.user) if viewer.staff else []
-    return render(request, "moderation.html", {"queue": queue, "reason": reason.value if reason else "",
-                                               "reasons": [r.value for r in QueueReason], "words": words},
-                  viewer=viewer)
+    moderated = [g for g in groups.list_groups(session, auth.user) if viewer.staff or g.my_role in ("moderator",
+                                                                                                    "admin")]
+    return render(request, "moderation.html", {
+        "queue": queue, "reason": reason.value if reason else "", "reasons": [r.value for r in QueueReason],
+        "words": words, "groups": moderated, "group_id": group_id, "older_than_hours": older_than_hours,
+    }, viewer=viewer)
 
 
 @router.get("/manage/audit")
@@ -208,6 +214,17 @@ def community_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, 
         "drifting": community.drifting_members(session, auth.user, limit=20),
         "activity": community.group_activity(session, auth.user),
     }, viewer=viewer)
+
+
+@router.get("/manage/merge")
+def merge_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+               source: int | None = None, target: int | None = None) -> Response:
+    """The merge tool: choose two groups, see the dry run, then merge."""
+    assert auth is not None
+    if not viewer.staff:
+        raise Forbidden("Only the community manager and admins merge groups.")
+    return render(request, "merge.html", {"groups": groups.list_groups(session, auth.user),
+                                          "source": source, "target": target}, viewer=viewer)
 
 
 @router.get("/manage/questions")
@@ -286,6 +303,7 @@ PAGE_REASONS = {message: message for message in (
     N_("Only the community manager and admins read the audit log."),
     N_("Only the community manager and admins see possible duplicates."),
     N_("Only the community manager and admins see the community's health."),
+    N_("Only the community manager and admins merge groups."),
 )}
 
 

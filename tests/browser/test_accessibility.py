@@ -65,7 +65,8 @@ def test_pages_of_the_community_manager(member_in, site) -> None:  # type: ignor
     boss = member_in("beheer")
     for name, path in (("pending-questions", "/manage/questions"), ("moderation", "/moderation"),
                        ("audit", "/manage/audit"), ("duplicates", "/manage/duplicates"),
-                       ("directory-staff", "/groups"), ("community", "/manage/community")):
+                       ("directory-staff", "/groups"), ("community", "/manage/community"),
+                       ("merge", "/manage/merge")):
         boss.page.goto(path)
         check(boss, name)
 

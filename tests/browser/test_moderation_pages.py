@@ -101,3 +101,29 @@ def test_creating_a_group_shows_the_ones_like_it(member_in, site) -> None:  # ty
     boss.page.wait_for_url("**/groups/gehandicaptenbeleid")
     boss.page.goto("/manage/duplicates")
     expect(boss.page.locator("h1")).to_have_text("Mogelijke dubbele groepen")
+
+
+def test_merging_a_group_and_its_old_links_land_on_the_new_one(member_in, site) -> None:  # type: ignore[no-untyped-def]
+    boss, anna = member_in("beheer"), member_in("anna")
+    made = boss.api("POST", "/api/v1/groups", {"name": "Klimaat en energie", "kind": "theme"})
+    slug = made["slug"]  # type: ignore[index]
+    anna.api("POST", f"/api/v1/groups/{made['id']}/join", {})  # type: ignore[index]
+    anna.page.goto(f"/groups/{slug}")
+    anna.wait_live()
+
+    boss.page.goto("/manage/merge")
+    target = next(g for g in boss.api("GET", "/api/v1/groups") if g["slug"] == site.group_slug)  # type: ignore[union-attr]
+    boss.page.get_by_label("Verplaats deze groep").select_option(value=str(made["id"]))  # type: ignore[index]
+    boss.page.get_by_label("naar deze groep").select_option(value=str(target["id"]))
+    boss.page.get_by_role("button", name="Laat zien wat er gebeurt").click()
+    plan = boss.page.locator("#merge-plan")
+    expect(plan).to_contain_text("Kanaal #Algemeen gaat op in het kanaal met dezelfde naam")
+    boss.screenshot("merge-desktop")
+    boss.page.get_by_role("button", name="Nu samenvoegen").click()
+    expect(boss.page.locator(".form-done")).to_have_text(re.compile("Samengevoegd met Duurzaamheid"))
+
+    # Her open page of the old group moves to the new one; the old address leads there too.
+    anna.page.wait_for_url(f"**/groups/{site.group_slug}", timeout=3000)
+    anna.page.goto(f"/groups/{slug}")
+    anna.page.wait_for_url(f"**/groups/{site.group_slug}")
+    expect(anna.page.locator("h1")).to_have_text("Duurzaamheid")

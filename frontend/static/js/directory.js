@@ -25,6 +25,10 @@ if (state) {
   onEvent("join_request.decided", (payload) => {
     if (payload.group_id === groupId) window.location.reload();
   });
+  onEvent("group.merged", (payload) => {
+    // The group she is looking at moved into another: go there (its old address redirects too).
+    if (payload.from_group_id === groupId) window.location.assign(`/groups/${payload.into_slug}`);
+  });
   onEvent("membership.changed", (payload) => {
     if (payload.group_id === groupId) window.location.reload();
   });

@@ -4,6 +4,27 @@ import { t } from "./page.js";
 
 const queue = document.getElementById("queue");
 
+// Silencing or suspending the author: with the reason typed in the item's reason field (kept in the audit log).
+queue.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-member-action]");
+  if (!button) return;
+  const form = button.closest(".queue-item").querySelector("form.decision");
+  const reason = form.elements.reason.value.trim();
+  if (reason.length < 3) {
+    showError(form, { message: t("Say why: the author receives the reason."), field: "reason" });
+    return;
+  }
+  const action = button.dataset.memberAction;
+  const body = action === "silence" ? { days: 7, reason } : { reason };
+  try {
+    await api("POST", `/api/v1/users/${button.dataset.userId}/${action}`, body);
+    button.disabled = true;
+    button.textContent = action === "silence" ? t("Silenced for 7 days.") : t("Account suspended.");
+  } catch (error) {
+    showError(form, error);
+  }
+});
+
 queue.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-action]");
   if (!button) return;

@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from app.models.enums import Visibility
 from app.realtime.bus import EventBus
-from app.realtime.events import Event, event_id_key, user_topic
+from app.realtime.events import Event, event_id_key, group_topic, user_topic
 from app.services.access import TopicGrant
 from app.services.roles import STAFF_ROLES
 
@@ -215,7 +215,9 @@ class Hub:
                     else:
                         conn.memberships.add(payload["group_id"])
                     self._revoke_unreadable(conn, payload["group_id"])
-            case "group.updated" | "group.merged":
+            case "group.merged":
+                self._follow_merge(payload["from_group_id"], payload["into_group_id"], payload["into_visibility"])
+            case "group.updated":
                 group_id = payload.get("id")
                 for conn in list(self.connections):
                     for topic, grant in list(conn.grants.items()):
@@ -239,6 +241,21 @@ class Hub:
                     conn.staff = payload.get("role") in STAFF_ROLES
                     for group_id in {g.group_id for g in conn.grants.values() if g.group_id is not None}:
                         self._revoke_unreadable(conn, group_id)
+
+    def _follow_merge(self, source: int, target: int, visibility: str) -> None:
+        """Open sockets follow a merged group: her membership moved with it, the channels and threads of the old
+        group now live in the new one, and who followed the old group follows the new one (after receiving the
+        "group.merged" event there)."""
+        old_topic, new_topic = group_topic(source), group_topic(target)
+        for conn in list(self.connections):
+            if source in conn.memberships:
+                conn.memberships.add(target)
+            for topic, grant in list(conn.grants.items()):
+                if grant.group_id == source and topic != old_topic:
+                    conn.grants[topic] = TopicGrant(topic, target, visibility)
+            if old_topic in conn.grants and new_topic not in conn.grants:
+                self.subscribe(conn, TopicGrant(new_topic, target, visibility))
+            self._revoke_unreadable(conn, target)
 
     def _revoke_unreadable(self, conn: Connection, group_id: int | None) -> None:
         for topic, grant in list(conn.grants.items()):

@@ -175,7 +175,7 @@ def merge_groups(session: Session, actor: User, *, source_id: int, target_id: in
                  after=preview.model_dump(mode="json", include={"target_id", "threads", "posts", "members_moving",
                                                                "gaining_access"}))
     payload = {"from_group_id": source.id, "into_group_id": target.id, "into_slug": target.slug,
-               "into_name": target.name}
+               "into_name": target.name, "into_visibility": target.visibility}
     for topic in (group_topic(source.id), group_topic(target.id)):
         record_event(session, type="group.merged", topic=topic, payload=payload)
     for user_id in sorted(members_now):

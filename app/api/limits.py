@@ -1,7 +1,9 @@
-"""Refuse request bodies over the limit before they are read into memory (413)."""
+"""Refuse requests at the edge: bodies over the limit before they are read into memory (413), and the NUL
+character, which PostgreSQL cannot store (404 in a path, 422 in a query or a JSON body)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,35 +48,50 @@ class BodySizeLimit:
                 await self._refuse(send, limit)
                 return
         received = 0
-        started = False
 
-        async def counting_receive() -> Message:
+        def count(body: bytes) -> None:
             nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
+            received += len(body)
+            if received > limit:
+                raise BodyTooLarge(limit)
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send, limit)
+        await guard_body(self.app, scope, receive, send, inspect=count, refused=BodyTooLarge,
+                         refuse=lambda: self._refuse(send, limit))
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:
-        body = BodyTooLarge(limit).body()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await _send_error(send, 413, BodyTooLarge(limit).body())
+
+
+async def guard_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, inspect: Callable[[bytes], None],
+                     refused: type[Exception], refuse: Callable[[], Awaitable[None]]) -> None:
+    """Run the app, showing it every chunk of the body first; `inspect` raises `refused` to stop the request,
+    which is then answered with `refuse()` unless the app already started its response."""
+    started = False
+
+    async def inspecting_receive() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            inspect(message.get("body", b""))
+        return message
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await app(scope, inspecting_receive, tracking_send)
+    except refused:
+        if not started:
+            await refuse()
+
+
+async def _send_error(send: Send, status: int, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class HasNul(Exception):
@@ -115,29 +132,16 @@ class RefuseNul:
             await self.app(scope, receive, send)
             return
         tail = b""
-        started = False
 
-        async def checking_receive() -> Message:
+        def check(body: bytes) -> None:
             nonlocal tail
-            message = await receive()
-            if message["type"] == "http.request":
-                chunk = tail + message.get("body", b"")
-                if _escaped_nul(chunk):
-                    raise HasNul()
-                tail = chunk[-16:]
-            return message
+            chunk = tail + body  # the escape may be split across two chunks
+            if _escaped_nul(chunk):
+                raise HasNul()
+            tail = chunk[-16:]
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, checking_receive, tracking_send)
-        except HasNul:
-            if not started:
-                await _refuse(send, scope, 422, "invalid", "body: text may not contain the NUL character.", "body")
+        await guard_body(self.app, scope, receive, send, inspect=check, refused=HasNul, refuse=lambda: _refuse(
+            send, scope, 422, "invalid", "body: text may not contain the NUL character.", "body"))
 
 
 async def _refuse(send: Send, scope: Scope, status: int, code: str, message: str, field: str | None) -> None:
@@ -147,7 +151,4 @@ async def _refuse(send: Send, scope: Scope, status: int, code: str, message: str
     error: dict[str, str] = {"code": code, "message": message}
     if field:
         error["field"] = field
-    body = json.dumps({"error": error}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    await _send_error(send, status, json.dumps({"error": error}).encode())

@@ -219,9 +219,8 @@ def reject(session: Session, actor: User, *, item_id: int, reason: str) -> Queue
         if post.is_opening and thread is not None:
             thread.deleted_at = post.deleted_at
         if post.author_id and post.author_id != actor.id:
-            notifications.notify_member(session, actor, user_id=post.author_id, kind=NotificationKind.moderation,
-                                        group=group, group_key=f"post:{post.id}:removed",
-                                        detail=f"{_title(session, post)}\n{reason}".strip())
+            posts.tell_author_of_removal(session, actor, author_id=post.author_id, group=group,
+                                         title=_title(session, post), reason=reason, key=f"post:{post.id}:removed")
     else:
         posts.delete_post(session, actor, post_id=post.id, reason=reason)
     _close(session, actor, item, "rejected", reason)

@@ -420,8 +420,8 @@ def delete_thread(session: Session, actor: User, *, thread_id: int, reason: str 
     payload = {"thread_id": thread.id, "channel_id": thread.channel_id, "group_id": thread.group_id}
     for topic in (thread_topic(thread.id), channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.deleted", topic=topic, payload=payload)
-    _tell_author_of_removal(session, actor, author_id=thread.author_id, group=access.group.group,
-                            what=thread.title, reason=reason, key=f"thread:{thread.id}:removed")
+    _removed_by_moderator(session, actor, author_id=thread.author_id, group=access.group.group, title=thread.title,
+                          reason=reason, target_type="thread", target_id=thread.id)
 
 
 def set_answer(session: Session, actor: User, *, thread_id: int, post_id: int | None) -> ThreadDetail:
@@ -588,21 +588,26 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
         thread.answer_post_id = None
     record_event(session, type="post.deleted", topic=thread_topic(thread.id),
                  payload={"post_id": post.id, "thread_id": thread.id})
-    _tell_author_of_removal(session, actor, author_id=post.author_id, group=access.group.group,
-                            what=thread.title, reason=reason, key=f"post:{post.id}:removed")
+    _removed_by_moderator(session, actor, author_id=post.author_id, group=access.group.group, title=thread.title,
+                          reason=reason, target_type="post", target_id=post.id)
 
 
-def _tell_author_of_removal(session: Session, actor: User, *, author_id: int | None, group: Group, what: str,
-                            reason: str, key: str) -> None:
-    """A moderator removed someone else's post: she hears it, with the reason (her own deletions are silent)."""
+def _removed_by_moderator(session: Session, actor: User, *, author_id: int | None, group: Group, title: str,
+                          reason: str, target_type: str, target_id: int) -> None:
+    """Someone else's post was removed: it goes in the audit log and she hears why (her own deletions are silent)."""
     if author_id is None or author_id == actor.id:
         return
-    target, target_id = key.split(":")[:2]
-    audit.record(session, actor, f"{target}.removed", target_type=target, target_id=int(target_id),
+    audit.record(session, actor, f"{target_type}.removed", target_type=target_type, target_id=target_id,
                  group_id=group.id, after={"reason": reason})
-    detail = f"{what}\n{reason}".strip()
+    tell_author_of_removal(session, actor, author_id=author_id, group=group, title=title, reason=reason,
+                           key=f"{target_type}:{target_id}:removed")
+
+
+def tell_author_of_removal(session: Session, actor: User, *, author_id: int, group: Group, title: str, reason: str,
+                           key: str) -> None:
+    """The author's notice that a moderator removed her post, with the thread's title and the reason."""
     notifications.notify_member(session, actor, user_id=author_id, kind=NotificationKind.moderation, group=group,
-                                group_key=key, detail=detail)
+                                group_key=key, detail=f"{title}\n{reason}".strip())
 
 
 def list_revisions(session: Session, actor: User, *, post_id: int) -> list[RevisionOut]:

@@ -1,4 +1,8 @@
-"""The whole suite, twice: on SQLite, then on PostgreSQL + Redis (`python3 manage.py test`).
+"""The whole suite, twice: on SQLite and on PostgreSQL + Redis (`python3 manage.py test`).
+
+The two runs go side by side (most of the suite's time is spent waiting on subprocesses, sockets and
+Chromium, so two runs share two cores well); the PostgreSQL run's output is kept in a file and printed
+when it ends. `PLEIN_TEST_SERIAL=1` runs them one after the other instead.
 
 On a machine without PostgreSQL or Redis the second run is skipped and the reason is printed;
 with CI=true a missing service is a failure, never a silent skip. Extra arguments go to pytest.
@@ -8,22 +12,45 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+import time
 
 from tests.backends import postgres_reason, redis_reason
 
 
+def start_suite(backend: str, args: list[str], log=None) -> subprocess.Popen:
+    env = {**os.environ, "PLEIN_TEST_BACKEND": backend}
+    return subprocess.Popen([sys.executable, "-m", "pytest", *args], env=env, stdout=log,
+                            stderr=subprocess.STDOUT if log else None)
+
+
 def run_suite(backend: str, args: list[str]) -> int:
     print(f"\n=== Plein test suite on {backend} ===", flush=True)
-    env = {**os.environ, "PLEIN_TEST_BACKEND": backend}
-    return subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+    return start_suite(backend, args).wait()
 
 
 def main(args: list[str]) -> int:
     ci = os.environ.get("CI") == "true"
+    serial = os.environ.get("PLEIN_TEST_SERIAL") == "1"
     print("=== ruff (lint) ===", flush=True)
     results = {"lint": subprocess.call([sys.executable, "-m", "ruff", "check", "app", "tests", "bench"])}
-    results["sqlite"] = run_suite("sqlite", args)
     missing = [r for r in (postgres_reason(), redis_reason()) if r]
+    started = time.monotonic()
+    if missing or serial:
+        results["sqlite"] = run_suite("sqlite", args)
+        if not missing:
+            results["postgresql"] = run_suite("postgresql", args)
+    else:
+        with tempfile.TemporaryFile(mode="w+") as log:
+            print("\n=== Plein test suite on postgresql (running alongside; its output follows) ===", flush=True)
+            postgres = start_suite("postgresql", args, log)
+            try:
+                results["sqlite"] = run_suite("sqlite", args)
+            finally:
+                results["postgresql"] = postgres.wait()
+            log.seek(0)
+            print("\n=== Plein test suite on postgresql ===", flush=True)
+            sys.stdout.write(log.read())
     if missing:
         reason = "; ".join(missing)
         print(f"\nSKIPPED: the PostgreSQL + Redis run of the suite: {reason}", flush=True)
@@ -31,9 +58,8 @@ def main(args: list[str]) -> int:
         if ci:
             print("CI=true: a skipped suite is a failure", flush=True)
             results["postgresql"] = 1
-    else:
-        results["postgresql"] = run_suite("postgresql", args)
-    print("\n=== summary: " + ", ".join(f"{k}: {'passed' if v == 0 else 'FAILED'}" for k, v in results.items())
+    print(f"\n=== summary ({time.monotonic() - started:.0f} s): "
+          + ", ".join(f"{k}: {'passed' if v == 0 else 'FAILED'}" for k, v in results.items())
           + (" (postgresql: skipped)" if "postgresql" not in results else ""), flush=True)
     return 0 if all(v == 0 for v in results.values()) else 1
 

@@ -179,21 +179,23 @@ class RedisBus(_Observers):
         return Event.model_validate_json(fields[b"e"]).model_copy(update={"id": entry_id})
 
     async def stop(self) -> None:
-        # Bounded: a stuck connection to Redis must not keep a worker from shutting down.
+        # Bounded: a stuck connection to Redis must not keep a worker from shutting down. asyncio.wait, not
+        # wait_for: on Python 3.11 wait_for cancels again after its timeout and then waits without a bound for
+        # the task to finish, and redis-py does not always let a blocking XREAD finish its cancellation.
         if self._reader is not None:
             self._reader.cancel()
-            try:
-                await asyncio.wait_for(self._reader, timeout=5)
-            except (asyncio.CancelledError, TimeoutError):
-                pass
-            except Exception:
-                log.exception("the event stream reader failed while stopping")
+            done, _pending = await asyncio.wait({self._reader}, timeout=5)
+            if done and not self._reader.cancelled() and self._reader.exception() is not None:
+                log.error("the event stream reader failed while stopping", exc_info=self._reader.exception())
             self._reader = None
         if self._async is not None:
-            try:
-                await asyncio.wait_for(self._async.aclose(), timeout=5)
-            except (TimeoutError, OSError):
+            closing = asyncio.ensure_future(self._async.aclose())
+            done, _pending = await asyncio.wait({closing}, timeout=5)
+            if not done:
+                closing.cancel()
                 log.warning("closing the Redis connection timed out")
+            elif not closing.cancelled() and closing.exception() is not None:
+                log.warning("closing the Redis connection failed: %s", closing.exception())
             self._async = None
 
     async def replay(self, after_id: str, topics: set[str]) -> list[Event] | None:

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     storage_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
     avatar_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    cover_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
 
     # Live updates: how many events a reconnecting client can catch up on, and per-socket limits.
     event_replay_max: int = Field(default=10_000, ge=10)

@@ -3,13 +3,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
-from app.api import admin, auth, community, groups, health, moderation, notifications, threads, users
+from app.api import (
+    admin,
+    articles,
+    auth,
+    community,
+    groups,
+    health,
+    moderation,
+    notifications,
+    threads,
+    users,
+)
 from app.api.errors import install as install_error_handlers
 from app.api.limits import BodySizeLimit, RefuseNul
 from app.config import Settings, get_settings
@@ -84,12 +96,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
     )
     install_error_handlers(app, (pages.wants_page, pages.error_page))
-    for module in (health, auth, admin, users, groups, threads, notifications, moderation, community, ws):
+    for module in (health, auth, admin, users, groups, threads, notifications, moderation, community, articles, ws):
         app.include_router(module.router)
+    app.include_router(articles.feed_router)
     pages.install(app)
     upload_limit = settings.attachment_max_bytes + 64 * 1024
     app.add_middleware(BodySizeLimit, default=settings.max_request_bytes, overrides={
         "/api/v1/attachments": upload_limit, "/api/v1/me/avatar": settings.avatar_max_bytes + 64 * 1024,
+        re.compile(r"/api/v1/articles/\d+/cover"): settings.cover_max_bytes + 64 * 1024,
     })
     app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)

@@ -1,4 +1,5 @@
-"""The job runner: sends the mail outbox and runs digests (`plein worker`, or inside the embedded run).
+"""The job runner: sends the mail outbox, runs digests, publishes scheduled articles and reminds editors of
+an empty slot in a series (`plein worker`, or inside the embedded run).
 
 It claims one due job at a time (jobs.claim_due, with a lease), does it, and marks it done, or schedules
 a retry with backoff when it failed (SMTP down). Database work runs in threads so the event loop, which
@@ -10,7 +11,7 @@ import asyncio
 import logging
 import os
 import socket
-from datetime import datetime
+from datetime import date, datetime
 
 from app.config import Settings
 from app.db import Database, Dispatcher, unit_of_work
@@ -18,7 +19,7 @@ from app.errors import Forbidden, NotFound
 from app.mailer import Transport, build_message
 from app.models import User
 from app.models.enums import DigestFrequency
-from app.services import digests, jobs
+from app.services import articles, digests, jobs, series
 from app.services.access import GroupAction, access_thread
 from app.services.mail import MAIL_JOB, Mail
 
@@ -58,6 +59,7 @@ class Worker:
     def schedule(self) -> None:
         with unit_of_work(self.db, None) as session:
             digests.schedule_digests(session)
+            series.schedule_reminders(session)
 
     async def run_due(self, *, now: datetime | None = None, limit: int = 100) -> int:
         """Do the jobs that are due now (at most `limit`); returns how many were tried."""
@@ -67,14 +69,15 @@ class Worker:
             if job is None:
                 break
             tried += 1
-            await self._do(job)
+            await self._do(job, now=now)
         return tried
 
     def _claim(self, now: datetime | None) -> jobs.ClaimedJob | None:
         with unit_of_work(self.db, None) as session:
             return jobs.claim_due(session, worker=self.name, now=now)
 
-    async def _do(self, job: jobs.ClaimedJob) -> None:
+    async def _do(self, job: jobs.ClaimedJob, *, now: datetime | None = None) -> None:
+        """`now`: the moment the job runs at (a test's clock; the real one when None)."""
         note = None
         try:
             if job.kind == MAIL_JOB:
@@ -82,10 +85,15 @@ class Worker:
             elif job.kind == digests.DIGEST_JOB:
                 await asyncio.to_thread(digests.run_digests, self.db, slot=job.payload["slot"],
                                         frequency=DigestFrequency(job.payload["frequency"]))
+            elif job.kind == articles.PUBLISH_JOB:
+                note = await asyncio.to_thread(self._publish, job.payload["article_id"], now)
+            elif job.kind == series.REMINDER_JOB:
+                note = await asyncio.to_thread(self._remind, job.payload["series_id"],
+                                               date.fromisoformat(job.payload["slot"]), now)
             else:
                 raise ValueError(f"unknown job kind {job.kind!r}")
         except Exception as exc:
-            log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc)
+            log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc, exc_info=True)
             await asyncio.to_thread(self._finish, job, error=f"{type(exc).__name__}: {exc}")
             return
         await asyncio.to_thread(self._finish, job, note=note)
@@ -96,6 +104,17 @@ class Worker:
                 jobs.finish(session, job.id, worker=self.name, note=note)
             else:
                 jobs.fail(session, job, worker=self.name, error=error)
+
+    def _publish(self, article_id: int, now: datetime | None) -> str | None:
+        # Its events (the live home pages, every member's notification) go out once this commits.
+        with unit_of_work(self.db, self.dispatcher) as session:
+            published = articles.publish_due(session, article_id=article_id, now=now)
+        return None if published else "nothing to publish: no longer scheduled for this moment"
+
+    def _remind(self, series_id: int, slot: date, now: datetime | None) -> str:
+        with unit_of_work(self.db, self.dispatcher) as session:
+            told = series.remind_empty_slot(session, series_id=series_id, slot=slot, now=now)
+        return f"{told} editor(s) reminded"
 
     async def _send_mail(self, mail: Mail) -> str | None:
         if mail.thread_id is not None and mail.user_id is not None:

@@ -35,5 +35,6 @@ def revoke_invite(invite_id: PathId, actor: CurrentUser, session: SessionDep) ->
 
 @router.patch("/admin/users/{user_id}", response_model=ProfileOut)
 def update_user(user_id: PathId, body: UserAdminUpdate, actor: CurrentUser, session: SessionDep) -> ProfileOut:
-    user = accounts.update_user_admin(session, actor, user_id=user_id, role=body.role, is_active=body.is_active)
+    user = accounts.update_user_admin(session, actor, user_id=user_id, role=body.role, is_active=body.is_active,
+                                      is_editor=body.is_editor)
     return profile_out(user)

@@ -3,6 +3,7 @@ character, which PostgreSQL cannot store (404 in a path, 422 in a query or a JSO
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 
 from starlette.responses import JSONResponse
@@ -27,14 +28,14 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, default: int, overrides: dict[str, int]) -> None:
+    def __init__(self, app: ASGIApp, *, default: int, overrides: dict[str | re.Pattern[str], int]) -> None:
         self.app = app
         self.default = default
         self.overrides = overrides
 
     def _limit(self, path: str) -> int:
-        for prefix, limit in self.overrides.items():
-            if path.startswith(prefix):
+        for where, limit in self.overrides.items():  # a path prefix, or a pattern for paths with an id in them
+            if path.startswith(where) if isinstance(where, str) else where.fullmatch(path):
                 return limit
         return self.default
 

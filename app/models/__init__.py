@@ -14,11 +14,12 @@ from app.models.posts import (
     Thread,
     ThreadPortfolio,
 )
+from app.models.publishing import Article, ArticleRevision, Series
 from app.models.users import Portfolio, User, UserPortfolio
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEntry", "AuthSession", "Channel", "Flag", "Group", "GroupInvitation",
-    "IdempotencyKey", "Invite", "Job", "JoinRequest", "Membership", "Mention", "ModerationItem", "MotionCoSubmitter",
-    "Notification", "PasswordReset", "Portfolio", "Post", "PostRevision", "Reaction", "Thread", "ThreadPortfolio",
-    "ThreadState", "User", "UserPortfolio", "WatchedWord",
+    "ApiToken", "Article", "ArticleRevision", "Attachment", "AuditEntry", "AuthSession", "Channel", "Flag", "Group",
+    "GroupInvitation", "IdempotencyKey", "Invite", "Job", "JoinRequest", "Membership", "Mention", "ModerationItem",
+    "MotionCoSubmitter", "Notification", "PasswordReset", "Portfolio", "Post", "PostRevision", "Reaction", "Series",
+    "Thread", "ThreadPortfolio", "ThreadState", "User", "UserPortfolio", "WatchedWord"
 ]

@@ -107,6 +107,7 @@ class NotificationKind(StrEnum):
     post_approved = "post_approved"  # her held post was approved: others see it now
     group_merged = "group_merged"  # a group of hers was merged into another
     article = "article"            # a new interview or article was published
+    series_reminder = "series_reminder"  # editors: a series' coming slot has no article yet
 
 
 class DigestFrequency(StrEnum):

@@ -46,6 +46,10 @@ class User(Base):
     silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When she last posted: the community manager sees who drifts away (kept by the post services).
     last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Writes, schedules and publishes articles (the community manager and admins always may).
+    is_editor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A notification (and a digest entry) when an interview or article is published.
+    article_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
 
     # Loaded when a profile is shown, not with every author next to a post.
     portfolios: Mapped[list[Portfolio]] = relationship(secondary="user_portfolios", order_by=Portfolio.name)

@@ -41,6 +41,14 @@ def user_topic(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+SITE_TOPIC = "site:1"
+
+
+def site_topic() -> str:
+    """What every member may follow: a published article. (One site; the id keeps topics "<kind>:<id>".)"""
+    return SITE_TOPIC
+
+
 def record_event(session: Session, *, type: str, topic: str, payload: BaseModel | dict[str, Any]) -> None:
     data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     effects(session).events.append(Event(type=type, topic=topic, payload=data))

@@ -15,6 +15,18 @@ class ThreadRef(BaseModel):
     title: str
 
 
+class ArticleRef(BaseModel):
+    id: int
+    slug: str
+    title: str
+
+
+class SeriesRef(BaseModel):
+    id: int
+    slug: str
+    name: str
+
+
 class NotificationOut(BaseModel):
     id: int
     kind: NotificationKind
@@ -22,6 +34,8 @@ class NotificationOut(BaseModel):
     actor: UserSummary | None
     group: GroupRef | None
     thread: ThreadRef | None
+    article: ArticleRef | None = None
+    series: SeriesRef | None = None
     post_id: int | None
     detail: str
     created_at: datetime
@@ -61,6 +75,7 @@ class NotificationSettingsOut(BaseModel):
     email_mentions: bool
     email_replies: bool
     digest: DigestFrequency
+    articles: bool  # a notification and a digest entry when an interview or article is published
 
 
 class NotificationSettingsIn(BaseModel):
@@ -68,6 +83,7 @@ class NotificationSettingsIn(BaseModel):
     email_mentions: bool | None = None
     email_replies: bool | None = None
     digest: DigestFrequency | None = None
+    articles: bool | None = None
 
 
 class ThreadReadIn(BaseModel):

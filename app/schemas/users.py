@@ -48,6 +48,7 @@ class ProfileOut(UserSummary):
     role: SiteRole
     created_at: datetime
     is_active: bool
+    is_editor: bool = False
 
 
 class MeOut(ProfileOut):
@@ -155,3 +156,4 @@ class UserAdminUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: SiteRole | None = None
     is_active: bool | None = None
+    is_editor: bool | None = None

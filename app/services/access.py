@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, Forbidden, Moved, NotFound
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
 from app.models.enums import GroupRole, Visibility
+from app.realtime.events import site_topic
 from app.schemas.common import MAX_ID
 from app.services.roles import is_staff
 
@@ -266,6 +267,10 @@ def access_topic(session: Session, actor: User, topic: str) -> TopicGrant:
         match kind:
             case "user":
                 if ident != actor.id:
+                    raise NotFound("Topic not found.")
+                return TopicGrant(topic=topic, group_id=None, visibility=None)
+            case "site":
+                if topic != site_topic():
                     raise NotFound("Topic not found.")
                 return TopicGrant(topic=topic, group_id=None, visibility=None)
             case "group":

@@ -324,16 +324,19 @@ def resolve_api_token(session: Session, *, token: str) -> tuple[User, ApiToken] 
 
 
 def update_user_admin(
-    session: Session, actor: User, *, user_id: int, role: SiteRole | None, is_active: bool | None
+    session: Session, actor: User, *, user_id: int, role: SiteRole | None, is_active: bool | None,
+    is_editor: bool | None = None,
 ) -> User:
     if not is_staff(actor):
         raise Forbidden("Only the community manager and admins manage accounts.")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("Member not found.")
-    before = {"role": user.role, "is_active": user.is_active}
+    before = {"role": user.role, "is_active": user.is_active, "is_editor": user.is_editor}
     _apply_admin_change(session, actor, user, role=role, is_active=is_active)
-    after = {"role": user.role, "is_active": user.is_active}
+    if is_editor is not None:
+        user.is_editor = is_editor  # the editor role: writes and publishes articles
+    after = {"role": user.role, "is_active": user.is_active, "is_editor": user.is_editor}
     if after != before:
         audit.record(session, actor, "account.updated", target_type="user", target_id=user.id,
                      before={k: v for k, v in before.items() if after[k] != v},

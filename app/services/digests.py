@@ -1,6 +1,7 @@
 """Daily and weekly digests: per member, what happened in her groups that she has not seen, grouped by group.
 
 "Not seen" means: posts by others, newer than her previous digest and than how far she read the thread.
+Articles published in the period come first (if she wants to hear of articles), each once.
 Only her own groups (not the open ones she merely browses), never a muted group or thread. Each run is a
 job; each member's digest is written with a dedupe key for the slot, so a run repeated after a crash sends
 nobody a second copy.
@@ -15,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import Database, unit_of_work, utcnow
-from app.models import Group, Job, Membership, Post, Thread, ThreadState, User
+from app.models import Article, Group, Job, Membership, Post, Series, Thread, ThreadState, User
 from app.models.enums import DigestFrequency, NotificationLevel
 from app.services.jobs import enqueue
 from app.services.mail import Mail, compose, record_mail, unsubscribe_url
+from app.services.markdown import excerpt
 from app.web.i18n import TIMEZONE
 
 DIGEST_JOB = "digest"
@@ -40,6 +42,27 @@ class DigestGroup:
     url: str
     threads: list[DigestThread] = field(default_factory=list)
     more: int = 0
+
+
+@dataclass
+class DigestArticle:
+    title: str
+    lead: str
+    url: str
+    series: str | None
+
+
+def build_articles(session: Session, user: User, *, since: datetime, until: datetime) -> list[DigestArticle]:
+    if not user.article_notifications:
+        return []
+    base = get_settings().base_url
+    rows = session.execute(
+        select(Article.title, Article.lead, Article.slug, Series.name)
+        .outerjoin(Series, Series.id == Article.series_id)
+        .where(Article.status == "published", Article.published_at > since, Article.published_at <= until)
+        .order_by(Article.published_at, Article.id))
+    return [DigestArticle(title=title, lead=excerpt(lead, 240), url=f"{base}/articles/{slug}", series=series)
+            for title, lead, slug, series in rows]
 
 
 def build_digest(session: Session, user: User, *, since: datetime, until: datetime) -> list[DigestGroup]:
@@ -85,11 +108,12 @@ def send_digest(session: Session, user: User, *, frequency: DigestFrequency, slo
         return False  # this slot's run was repeated (a worker died after her digest was written)
     since = user.digest_until or now - PERIOD[frequency]
     groups = build_digest(session, user, since=since, until=now)
+    articles = build_articles(session, user, since=since, until=now)
     user.digest_until = now
-    if not groups:
+    if not groups and not articles:
         return False
     subject, text, html = compose("digest", language=user.language, frequency=frequency.value,
-                                  name=user.display_name, groups=groups,
+                                  name=user.display_name, groups=groups, articles=articles,
                                   unsubscribe_url=unsubscribe_url(user.id, "digest"))
     record_mail(session, Mail(to=user.email, subject=subject, text=text, html=html, kind=f"digest.{frequency}",
                               user_id=user.id, unsubscribe="digest"),

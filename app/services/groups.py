@@ -217,6 +217,18 @@ def create_group(session: Session, actor: User, *, data: GroupCreate) -> GroupOu
     return get_group(session, actor, group_id=group.id)
 
 
+def create_site_group(session: Session, *, name: str, kind: GroupKind, visibility: Visibility,
+                      description: str = "") -> Group:
+    """A group the site makes for itself (the comments on articles): no creator, the staff look after it."""
+    group = Group(slug=_unique_slug(session, slugify(name)), name=name, description=description, kind=kind.value,
+                  visibility=visibility.value, member_count=0)
+    session.add(group)
+    session.flush()
+    session.add(Channel(group_id=group.id, slug=slugify(DEFAULT_CHANNEL), name=DEFAULT_CHANNEL, is_default=True))
+    session.flush()
+    return group
+
+
 def _settings(group: Group) -> dict[str, object]:
     """A group's settings as the audit log records them."""
     return {"name": group.name, "slug": group.slug, "description": group.description, "visibility": group.visibility,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -41,7 +41,18 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import upsert, utcnow
 from app.errors import Forbidden, Invalid, NotFound
-from app.models import Group, Membership, Notification, Post, Thread, ThreadState, User, UserPortfolio
+from app.models import (
+    Article,
+    Group,
+    Membership,
+    Notification,
+    Post,
+    Series,
+    Thread,
+    ThreadState,
+    User,
+    UserPortfolio,
+)
 from app.models.enums import (
     DEFAULT_GROUP_LEVEL,
     DigestFrequency,
@@ -53,11 +64,13 @@ from app.pagination import clamp_limit, encode_cursor, keyset
 from app.realtime.events import record_event, user_topic
 from app.schemas.groups import GroupRef
 from app.schemas.notifications import (
+    ArticleRef,
     LevelOut,
     NotificationOut,
     NotificationPage,
     NotificationSettingsIn,
     NotificationSettingsOut,
+    SeriesRef,
     ThreadRef,
     UnreadOut,
     UnsubscribeOut,
@@ -255,12 +268,41 @@ def notify_member(session: Session, actor: User | None, *, user_id: int, kind: K
              detail=detail)
 
 
-def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group: Group, thread: Thread | None,
-             post: Post | None, detail: str = "", addressed: set[int] | None = None) -> None:
+def notify_article(session: Session, actor: User | None, *, article: Article) -> None:
+    """A published article: one line for every member who wants to hear of articles (and one digest entry)."""
+    people = [_Person(*row) for row in session.execute(
+        select(*_PERSON_COLUMNS).where(User.is_active.is_(True), User.article_notifications.is_(True))
+        .order_by(User.id))]
+    notes = [_Note(p, Kind.article, f"article:{article.id}") for p in people if actor is None or p.id != actor.id]
+    _deliver(session, actor, notes, group=None, thread=None, post=None, article=article)
+
+
+def remind_editors(session: Session, *, user_ids: Sequence[int], series: Series, slot: date, group_key: str,
+                   publish_at: datetime) -> None:
+    """A series' coming slot is still empty: a line and a mail for each editor."""
+    if not user_ids:
+        return
+    people = [_Person(*row) for row in session.execute(
+        select(*_PERSON_COLUMNS).where(User.id.in_(user_ids), User.is_active.is_(True)).order_by(User.id))]
+    _deliver(session, None, [_Note(p, Kind.series_reminder, group_key) for p in people], group=None, thread=None,
+             post=None, series=series, detail=slot.isoformat())
+    url = f"{_base_url()}/manage/series/{series.slug}"
+    for person in people:
+        subject, text, html = compose("series_reminder", language=person.language, series=series.name,
+                                      publish_at=publish_at, days=series.reminder_days, url=url)
+        record_mail(session, Mail(to=person.email, subject=subject, text=text, html=html, kind="series_reminder",
+                                  user_id=person.id), dedupe_key=f"mail:{group_key}:{person.id}")
+
+
+def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group: Group | None, thread: Thread | None,
+             post: Post | None, detail: str = "", addressed: set[int] | None = None, article: Article | None = None,
+             series: Series | None = None) -> None:
     if not notes:
         return
     now = utcnow()
-    same = {"group_id": group.id, "thread_id": thread.id if thread else None, "post_id": post.id if post else None,
+    same = {"group_id": group.id if group else None, "thread_id": thread.id if thread else None,
+            "post_id": post.id if post else None, "article_id": article.id if article else None,
+            "series_id": series.id if series else None,
             "actor_id": actor.id if actor else None, "count": 1, "detail": detail, "created_at": now,
             "updated_at": now}
     written = _write_lines(session, notes, same)
@@ -274,10 +316,14 @@ def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group:
         if note.kind not in shown:
             shown[note.kind] = NotificationOut(
                 id=row.id, kind=note.kind, count=1, actor=user_summary_or_none(actor),
-                group=GroupRef(id=group.id, slug=group.slug, name=group.name),
+                group=GroupRef(id=group.id, slug=group.slug, name=group.name) if group else None,
                 thread=ThreadRef(id=thread.id, title=thread.title) if thread else None,
+                article=ArticleRef(id=article.id, slug=article.slug, title=article.title) if article else None,
+                series=SeriesRef(id=series.id, slug=series.slug, name=series.name) if series else None,
                 post_id=post.id if post else None, detail=detail, created_at=now, updated_at=now, read=False,
-                url=_line_url(thread.id if thread else None, post.id if post else None, group.slug),
+                url=_line_url(thread.id if thread else None, post.id if post else None, group.slug if group else None,
+                              article_slug=article.slug if article else None,
+                              series_slug=series.slug if series else None),
             ).model_dump(mode="json")
         line = {**shown[note.kind], "id": row.id, "count": row.count}
         if row.count > 1:  # folded into a line that was already there: it keeps its first moment
@@ -285,7 +331,7 @@ def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group:
         record_event(session, type="notification.created", topic=user_topic(note.user.id),
                      payload={"notification": line, "unread": unread[note.user.id]})
         # A mail only when the line is new: more replies folding into an unread line do not mail again.
-        if row.count == 1 and thread is not None and post is not None:
+        if row.count == 1 and group is not None and thread is not None and post is not None:
             direct = note.kind != Kind.reply or note.user.id in (addressed or set())
             if direct:
                 _mail_immediately(session, note, actor=actor, group=group, thread=thread, post=post)
@@ -357,7 +403,10 @@ def _visible() -> ColumnElement[bool]:
     # A mention is about one post; a folded reply line stays while its thread does (a later reply may be gone).
     live_post = or_(n.post_id.is_(None), n.kind != Kind.mention,
                     exists().where(Post.id == n.post_id, Post.deleted_at.is_(None)))
-    return and_(readable_group, live_thread, live_post)
+    # An article that was unpublished again is a draft: nobody but its editors may know of it.
+    live_article = or_(n.article_id.is_(None), exists().where(Article.id == n.article_id,
+                                                              Article.status == "published"))
+    return and_(readable_group, live_thread, live_post, live_article)
 
 
 def unread_counts(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
@@ -372,7 +421,12 @@ def unread_counts(session: Session, user_ids: Iterable[int]) -> dict[int, int]:
     return counts
 
 
-def _line_url(thread_id: int | None, post_id: int | None, group_slug: str | None) -> str:
+def _line_url(thread_id: int | None, post_id: int | None, group_slug: str | None, *,
+              article_slug: str | None = None, series_slug: str | None = None) -> str:
+    if article_slug is not None:
+        return f"/articles/{article_slug}"
+    if series_slug is not None:
+        return f"/manage/series/{series_slug}"
     if thread_id is not None:
         return f"/threads/{thread_id}" + (f"#post-{post_id}" if post_id else "")
     return f"/groups/{group_slug}" if group_slug else "/"
@@ -386,16 +440,28 @@ def _notifications_out(session: Session, notifications: Sequence[Notification]) 
     groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_(group_ids)))} if group_ids else {}
     threads = {thread_id: title for thread_id, title in session.execute(
         select(Thread.id, Thread.title).where(Thread.id.in_(thread_ids)))} if thread_ids else {}
+    article_ids = {n.article_id for n in notifications if n.article_id}
+    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))} \
+        if article_ids else {}
+    series_ids = {n.series_id for n in notifications if n.series_id}
+    series = {s.id: s for s in session.scalars(select(Series).where(Series.id.in_(series_ids)))} if series_ids else {}
     out = []
     for n in notifications:
         group = groups.get(n.group_id) if n.group_id else None
+        article = articles.get(n.article_id) if n.article_id else None
+        one_series = series.get(n.series_id) if n.series_id else None
         out.append(NotificationOut(
             id=n.id, kind=Kind(n.kind), count=n.count,
             actor=user_summary_or_none(actors.get(n.actor_id) if n.actor_id else None),
             group=GroupRef(id=group.id, slug=group.slug, name=group.name) if group else None,
             thread=ThreadRef(id=n.thread_id, title=threads[n.thread_id]) if n.thread_id in threads else None,
+            article=ArticleRef(id=article.id, slug=article.slug, title=article.title) if article else None,
+            series=SeriesRef(id=one_series.id, slug=one_series.slug, name=one_series.name) if one_series else None,
             post_id=n.post_id, detail=n.detail, created_at=n.created_at, updated_at=n.updated_at,
-            read=n.read_at is not None, url=_line_url(n.thread_id, n.post_id, group.slug if group else None),
+            read=n.read_at is not None,
+            url=_line_url(n.thread_id, n.post_id, group.slug if group else None,
+                          article_slug=article.slug if article else None,
+                          series_slug=one_series.slug if one_series else None),
         ))
     return out
 
@@ -521,7 +587,7 @@ def set_thread_level(session: Session, actor: User, *, thread_id: int, level: Le
 
 def get_notification_settings(_session: Session, actor: User) -> NotificationSettingsOut:
     return NotificationSettingsOut(email_mentions=actor.email_mentions, email_replies=actor.email_replies,
-                                   digest=DigestFrequency(actor.digest))
+                                   digest=DigestFrequency(actor.digest), articles=actor.article_notifications)
 
 
 def update_notification_settings(session: Session, actor: User, *, data: NotificationSettingsIn) -> \
@@ -532,6 +598,8 @@ def update_notification_settings(session: Session, actor: User, *, data: Notific
         actor.email_replies = data.email_replies
     if data.digest is not None:
         actor.digest = data.digest.value
+    if data.articles is not None:
+        actor.article_notifications = data.articles
     session.flush()
     return get_notification_settings(session, actor)
 

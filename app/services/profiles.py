@@ -36,7 +36,7 @@ def profile_out(user: User) -> ProfileOut:
     return ProfileOut(
         **user_summary(user).model_dump(), province=user.province, bio=user.bio,
         portfolios=[PortfolioOut.model_validate(p) for p in user.portfolios], role=user.role,
-        created_at=user.created_at, is_active=user.is_active,
+        created_at=user.created_at, is_active=user.is_active, is_editor=user.is_editor,
     )
 
 

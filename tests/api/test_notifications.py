@@ -835,7 +835,7 @@ class TestSettings:
 
     def test_defaults(self, client_for, member) -> None:
         assert client_for(member).get(SETTINGS).json() == {
-            "email_mentions": True, "email_replies": True, "digest": "weekly"}
+            "email_mentions": True, "email_replies": True, "digest": "weekly", "articles": True}
 
     def test_bad_input(self, client_for, member) -> None:
         client = client_for(member)
@@ -847,9 +847,9 @@ class TestSettings:
     def test_partial_update(self, client_for, member, other) -> None:
         client = client_for(member)
         assert client.patch(SETTINGS, json={"digest": "daily"}).json() == {
-            "email_mentions": True, "email_replies": True, "digest": "daily"}
-        assert client.patch(SETTINGS, json={"email_replies": False, "digest": None}).json() == {
-            "email_mentions": True, "email_replies": False, "digest": "daily"}
+            "email_mentions": True, "email_replies": True, "digest": "daily", "articles": True}
+        assert client.patch(SETTINGS, json={"email_replies": False, "digest": None, "articles": False}).json() == {
+            "email_mentions": True, "email_replies": False, "digest": "daily", "articles": False}
         assert client.patch(SETTINGS, json={}).json() == client.get(SETTINGS).json()
         # Someone else's settings are untouched.
         assert client_for(other).get(SETTINGS).json()["digest"] == "weekly"

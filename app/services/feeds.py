@@ -1,0 +1,74 @@
+"""Atom feeds of published articles (all, or one series) for the party website, made with feedgen.
+
+Only what may leave the intranet: published articles whose editors left "in the public feed" on. Never a
+draft, a scheduled piece, a member-only article or a comment. No login: a feed reader has none.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.models import Article, Series, User
+from app.schemas.publishing import ArticleStatus
+from app.services.series import series_id_by_slug
+
+FEED_SIZE = 20
+SITE_TITLE = "Plein"
+
+
+def _tag(kind: str, ident: int | str) -> str:
+    """A permanent id (RFC 4151 tag URI): it survives a new domain name or a renamed article."""
+    host = urlsplit(get_settings().base_url).hostname or "plein.local"
+    return f"tag:{host},2026:{kind}:{ident}"
+
+
+def atom_feed(session: Session, *, series_slug: str | None = None) -> bytes:
+    base = get_settings().base_url
+    stmt = select(Article).where(Article.status == ArticleStatus.published, Article.in_public_feed.is_(True))
+    feed = FeedGenerator()
+    if series_slug is None:
+        feed.id(_tag("articles", "all"))
+        feed.title(f"{SITE_TITLE} — interviews en artikelen")
+        feed.subtitle("Interviews en artikelen van Plein")
+        self_url = f"{base}/feeds/articles.atom"
+        alternate = f"{base}/articles"
+    else:
+        series = session.get(Series, series_id_by_slug(session, series_slug))
+        assert series is not None
+        stmt = stmt.where(Article.series_id == series.id)
+        feed.id(_tag("series", series.id))
+        feed.title(f"{SITE_TITLE} — {series.name}")
+        if series.description:
+            feed.subtitle(series.description)
+        self_url = f"{base}/feeds/series/{series.slug}.atom"
+        alternate = f"{base}/articles?series={series.slug}"
+    feed.link(href=self_url, rel="self", type="application/atom+xml")
+    feed.link(href=alternate, rel="alternate", type="text/html")
+    feed.language("nl")
+    feed.author({"name": SITE_TITLE})  # the feed's author: an entry without its own author falls back on it
+    feed.generator("Plein")
+    articles = list(session.scalars(stmt.order_by(Article.published_at.desc(), Article.id.desc()).limit(FEED_SIZE)))
+    authors = {u.id: u.display_name for u in session.scalars(
+        select(User).where(User.id.in_({a.author_id for a in articles if a.author_id})))}
+    # feedgen writes entries in the reverse order of adding them: add the oldest first.
+    for article in reversed(articles):
+        assert article.published_at is not None
+        entry = feed.add_entry()
+        entry.id(_tag("article", article.id))
+        entry.title(article.title)
+        entry.link(href=f"{base}/articles/{article.slug}", rel="alternate", type="text/html")
+        entry.published(article.published_at)
+        entry.updated(max(article.published_at, article.updated_at))
+        if article.lead:
+            entry.summary(article.lead)
+        entry.content(article.body_html, type="html")
+        if article.author_id in authors:
+            entry.author({"name": authors[article.author_id]})
+    newest = max((max(a.published_at, a.updated_at) for a in articles if a.published_at), default=None)
+    if newest is not None:
+        feed.updated(newest)
+    return feed.atom_str(pretty=True)

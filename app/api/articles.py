@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 
 from app.api.deps import CurrentUser, IdempotencyKeyHeader, OptionalAuthDep, SessionDep
 from app.schemas.common import PathId
-from app.schemas.posts import PostOut
+from app.schemas.posts import PostOut, ReplyCreate
 from app.schemas.publishing import (
     ArticleCreate,
     ArticleEditorial,
@@ -18,7 +18,6 @@ from app.schemas.publishing import (
     ArticleSummary,
     ArticleUpdate,
     CalendarOut,
-    CommentIn,
     ReactionIn,
     ScheduleIn,
     SeriesCreate,
@@ -113,14 +112,14 @@ def get_cover(article_id: PathId, width: str, auth: OptionalAuthDep, session: Se
 
 
 @router.post("/articles/{article_id}/comments", response_model=PostOut, status_code=status.HTTP_201_CREATED)
-def comment(article_id: PathId, body: CommentIn, actor: CurrentUser, session: SessionDep,
+def comment(article_id: PathId, body: ReplyCreate, actor: CurrentUser, session: SessionDep,
             idempotency_key: IdempotencyKeyHeader = None) -> PostOut:
     return articles.comment(session, actor, article_id=article_id, data=body, idempotency_key=idempotency_key)
 
 
 @router.post("/articles/{article_id}/reactions", response_model=PostOut)
 def react(article_id: PathId, body: ReactionIn, actor: CurrentUser, session: SessionDep) -> PostOut:
-    return articles.react(session, actor, article_id=article_id, emoji=body.emoji, on=body.on)
+    return articles.react(session, actor, article_id=article_id, emoji=body.emoji, on=body.on, post_id=body.post_id)
 
 
 @router.get("/series", response_model=list[SeriesOut])

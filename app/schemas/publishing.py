@@ -104,16 +104,11 @@ class ArticleRevisionOut(BaseModel):
     created_at: datetime
 
 
-class CommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    body: str = Field(min_length=1, max_length=20_000)
-    quote_post_id: Id | None = None
-
-
 class ReactionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     emoji: str = Field(min_length=1, max_length=16)
     on: bool = True
+    post_id: Id | None = Field(default=None, description="a comment; without it, the article itself")
 
 
 class SeriesCreate(BaseModel):

@@ -36,7 +36,6 @@ from app.schemas.publishing import (
     ArticleStatus,
     ArticleSummary,
     ArticleUpdate,
-    CommentIn,
     SeriesRef,
 )
 from app.services import audit, groups, jobs, notifications, posts
@@ -76,7 +75,7 @@ def _article_id_by_slug(session: Session, slug: str) -> int:
     return article_id
 
 
-def _require_editor(actor: User) -> None:
+def require_editor(actor: User) -> None:
     if not is_editor(actor):
         raise Forbidden("Only editors (the community manager, admins and members with the editor role) do this.")
 
@@ -165,7 +164,7 @@ def get_featured(session: Session, actor: User) -> ArticleSummary | None:
 
 
 def list_editorial(session: Session, actor: User, *, status: ArticleStatus | None = None) -> list[ArticleEditorial]:
-    _require_editor(actor)
+    require_editor(actor)
     stmt = select(Article)
     if status is not None:
         stmt = stmt.where(Article.status == status)
@@ -175,7 +174,7 @@ def list_editorial(session: Session, actor: User, *, status: ArticleStatus | Non
 
 
 def list_revisions(session: Session, actor: User, *, article_id: int) -> list[ArticleRevisionOut]:
-    _require_editor(actor)
+    require_editor(actor)
     access_article(session, actor, article_id)
     rows = list(session.scalars(select(ArticleRevision).where(ArticleRevision.article_id == article_id)
                                 .order_by(ArticleRevision.id.desc())))
@@ -208,7 +207,7 @@ def _check_links(session: Session, *, series_id: int | None, subject_id: int | N
 
 
 def create_article(session: Session, actor: User, *, data: ArticleCreate) -> ArticleOut:
-    _require_editor(actor)
+    require_editor(actor)
     _check_links(session, series_id=data.series_id, subject_id=data.subject_id)
     now = utcnow()
     article = Article(
@@ -476,21 +475,25 @@ def _comment_thread(session: Session, actor: User, article_id: int) -> Thread:
     return thread
 
 
-def comment(session: Session, actor: User, *, article_id: int, data: CommentIn,
+def comment(session: Session, actor: User, *, article_id: int, data: ReplyCreate,
             idempotency_key: str | None = None) -> PostOut:
     thread = _comment_thread(session, actor, article_id)
-    return posts.create_reply(session, actor, thread_id=thread.id, idempotency_key=idempotency_key,
-                              data=ReplyCreate(body=data.body, quote_post_id=data.quote_post_id))
+    return posts.create_reply(session, actor, thread_id=thread.id, idempotency_key=idempotency_key, data=data)
 
 
 def opening_post_id(session: Session, thread_id: int) -> int:
     return session.scalars(select(Post.id).where(Post.thread_id == thread_id, Post.is_opening.is_(True))).one()
 
 
-def react(session: Session, actor: User, *, article_id: int, emoji: str, on: bool) -> PostOut:
-    """A reaction to the article itself (kept on its comment thread's opening post)."""
+def react(session: Session, actor: User, *, article_id: int, emoji: str, on: bool,
+          post_id: int | None = None) -> PostOut:
+    """A reaction to the article itself (kept on its comment thread's opening post), or to one of its comments."""
     thread = _comment_thread(session, actor, article_id)
-    return posts.set_reaction(session, actor, post_id=opening_post_id(session, thread.id), emoji=emoji, on=on)
+    if post_id is None:
+        post_id = opening_post_id(session, thread.id)
+    elif session.scalar(select(Post.thread_id).where(Post.id == post_id)) != thread.id:
+        raise Invalid("That is not a comment on this article.", field="post_id")
+    return posts.set_reaction(session, actor, post_id=post_id, emoji=emoji, on=on)
 
 
 def get_reactions(session: Session, actor: User, *, article_id: int) -> PostOut | None:

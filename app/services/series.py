@@ -29,7 +29,7 @@ from app.schemas.publishing import (
     SlotState,
 )
 from app.services import audit, jobs, notifications
-from app.services.articles import _require_editor
+from app.services.articles import require_editor
 from app.services.roles import STAFF_ROLES
 from app.services.text import slugify
 from app.web.i18n import TIMEZONE
@@ -69,7 +69,7 @@ def get_series(session: Session, actor: User, *, series_id: int) -> SeriesOut:
 
 
 def create_series(session: Session, actor: User, *, data: SeriesCreate) -> SeriesOut:
-    _require_editor(actor)
+    require_editor(actor)
     slug = slugify(data.name)
     if session.scalar(select(Series.id).where(Series.slug == slug)) is not None:
         raise Conflict("A series with this name already exists.", field="name")
@@ -85,7 +85,7 @@ def create_series(session: Session, actor: User, *, data: SeriesCreate) -> Serie
 
 
 def update_series(session: Session, actor: User, *, series_id: int, data: SeriesUpdate) -> SeriesOut:
-    _require_editor(actor)
+    require_editor(actor)
     series = _get(session, series_id)
     before = series_out(series).model_dump(mode="json")
     for name in data.model_fields_set:
@@ -154,7 +154,7 @@ def remind_at(series: Series, day: date) -> datetime:
 def get_calendar(session: Session, actor: User, *, series_id: int, now: datetime | None = None, past: int = 2,
                  count: int = 8) -> CalendarOut:
     """The last `past` slots and the next `count`, each published, scheduled or still empty."""
-    _require_editor(actor)
+    require_editor(actor)
     series = _get(session, series_id)
     now = now or utcnow()
     start = now - timedelta(days=series.cadence_days * past)

@@ -15,11 +15,12 @@ from app.api.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
 from app.db import unit_of_work
 from app.errors import AppError, Forbidden, NotFound
 from app.models.enums import GroupKind, Province, Title
-from app.realtime.events import channel_topic, group_topic, thread_topic
+from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
 from app.schemas.common import PathId
 from app.schemas.moderation import QueueReason
 from app.services import (
     accounts,
+    articles,
     audit,
     community,
     duplicates,
@@ -46,7 +47,7 @@ def _viewer(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Vie
         return None
     user = auth.user
     viewer = Viewer(id=user.id, username=user.username, display_name=user.display_name, language=user.language,
-                    staff=roles.is_staff(user), csrf_token=auth.csrf_token or "",
+                    staff=roles.is_staff(user), editor=roles.is_editor(user), csrf_token=auth.csrf_token or "",
                     unread=notifications.get_unread(session, user).unread,
                     queue=moderation.queue_size(session, user))
     request.state.viewer = viewer  # an error page later in this request speaks her language too
@@ -94,10 +95,13 @@ def home(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: S
     assert auth is not None
     mine = groups.list_groups(session, auth.user, mine=True)
     activity = posts.list_my_activity(session, auth.user, cursor=cursor, limit=25)
-    topics = [group_topic(g.id) for g in mine][:40]
+    topics = [site_topic(), *[group_topic(g.id) for g in mine][:40]]
     unread = notifications.list_notifications(session, auth.user, unread_only=True, limit=HOME_UNREAD)
+    featured = articles.get_featured(session, auth.user)
     return render(request, "home.html", {"groups": mine, "activity": activity, "topics": topics,
-                                         "unread": unread.model_dump(mode="json")}, viewer=viewer)
+                                         "unread": unread.model_dump(mode="json"),
+                                         "featured": featured},
+                  viewer=viewer)
 
 
 @router.get("/groups")
@@ -304,6 +308,7 @@ PAGE_REASONS = {message: message for message in (
     N_("Only the community manager and admins see possible duplicates."),
     N_("Only the community manager and admins see the community's health."),
     N_("Only the community manager and admins merge groups."),
+    N_("Only editors (the community manager, admins and members with the editor role) do this."),
 )}
 
 
@@ -330,8 +335,11 @@ def wants_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
+    from app.web import publishing_pages  # it builds on this module's page dependencies
+
     static_assets.install(app, assets)
     app.include_router(router)
+    app.include_router(publishing_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:

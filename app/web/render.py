@@ -51,6 +51,7 @@ class Viewer:
     csrf_token: str
     unread: int = 0  # her unread notifications, for the badge in the header
     queue: int | None = None  # open moderation items, when she moderates something
+    editor: bool = False  # writes and publishes articles
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, viewer: Viewer | None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +77,22 @@ def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
     return theme.slug, closed.slug, emails
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+@contextmanager
+def open_site(tmp_path_factory: pytest.TempPathFactory, **settings: str) -> Iterator[Site]:
+    """A served site with the members and groups above; `settings` go to the server's environment."""
     tmp = tmp_path_factory.mktemp("browser")
     port = free_port()
     with committed_database(tmp, "plein_browser") as database_url:
         group_slug, closed_slug, emails = _arrange(database_url)
-        env = site_env(tmp, database_url, base_url=f"http://127.0.0.1:{port}")
+        env = site_env(tmp, database_url, base_url=f"http://127.0.0.1:{port}", **settings)
         with serving(env, tmp / "server.log", port=port):
             yield Site(url=f"http://127.0.0.1:{port}", group_slug=group_slug, closed_slug=closed_slug, emails=emails)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with open_site(tmp_path_factory) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

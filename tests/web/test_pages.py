@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.realtime.events import channel_topic, group_topic, thread_topic
+from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
 from app.web.pages import safe_next
 from app.web.render import _json_script
 from tests.api.helpers import API, assert_error
@@ -221,7 +221,7 @@ class TestHome:
         assert "Kandidatenlijst 2026" not in text and thread_link(in_secret) not in links(text)
         assert group_link(mine) in links(text) and group_link(other) not in links(text)
         # Her page listens to her own groups, and to no other.
-        assert page_data(response)["topics"] == [group_topic(mine["id"])]
+        assert page_data(response)["topics"] == [site_topic(), group_topic(mine["id"])]
         assert page_data(response)["viewer"] == member.id
         # Her own page is not for shared caches, nor the browser's back-forward store.
         assert response.headers["cache-control"] == "no-store"
@@ -231,7 +231,7 @@ class TestHome:
         response = client_for(outsider).get("/")
         text = assert_page(response)
         assert "Sociale huur in Alkmaar" not in text
-        assert page_data(response)["topics"] == []
+        assert page_data(response)["topics"] == [site_topic()]  # a published article reaches every home page
 
 
 # --- the group directory --------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 // One notification as a list item: its sentence in her language, a link that marks it read, its time.
 import { csrfToken } from "./api.js";
-import { t, timeElement } from "./page.js";
+import { language, t, timeElement } from "./page.js";
 
 function describe(n) {
   const values = {
     actor: n.actor ? n.actor.display_name : t("Someone"), title: n.thread ? n.thread.title : "",
     group: n.group ? n.group.name : "", count: n.count,
   };
+  if (n.article) values.title = n.article.title;
   switch (n.kind) {
     case "mention": return t("%(actor)s mentioned you in %(title)s", values);
     case "reply": return n.count > 1 ? t("%(count)s new replies in %(title)s", values) : t("%(actor)s replied in %(title)s", values);
@@ -16,6 +17,9 @@ function describe(n) {
       : t("Your request to join %(group)s was declined", values);
     case "moderation": return t("A moderator removed your post in %(group)s", values);
     case "article": return t("New article: %(title)s", values);
+    case "series_reminder": return t("No article is scheduled yet for %(series)s on %(date)s", {
+      series: n.series ? n.series.name : "", date: new Date(`${n.detail}T12:00:00Z`).toLocaleDateString(language, { dateStyle: "long" }),
+    });
     default: return t("Something happened in %(group)s", values);
   }
 }

@@ -1,5 +1,6 @@
 // The thread page: reply (shown at once, reconciled with the server), react, quote, edit, delete, history,
-// and everything others do appears live.
+// and everything others do appears live. On an article's page the same script runs its comments: replying
+// and reacting then go through the article (which makes her a member of the comments' group).
 import { api, showError } from "./api.js";
 import { setupComposer } from "./composer.js";
 import { onEvent, setUnread, t, timeElement, viewerId } from "./page.js";
@@ -7,6 +8,17 @@ import { onEvent, setUnread, t, timeElement, viewerId } from "./page.js";
 const REACTIONS = ["👍", "❤️", "🎉", "😄", "🤔", "👀", "🙏"];
 const list = document.getElementById("reply-list");
 const threadId = Number(list.dataset.threadId);
+const articleId = list.dataset.articleId ? Number(list.dataset.articleId) : null;
+
+function sendReply(values) {
+  return articleId ? api("POST", `/api/v1/articles/${articleId}/comments`, values)
+    : api("POST", `/api/v1/threads/${threadId}/replies`, values);
+}
+
+function sendReaction(postId, emoji, on) {
+  if (articleId) return api("POST", `/api/v1/articles/${articleId}/reactions`, { post_id: Number(postId), emoji, on });
+  return api(on ? "PUT" : "DELETE", `/api/v1/posts/${postId}/reactions/${encodeURIComponent(emoji)}`);
+}
 const template = document.getElementById("post-template");
 const countElement = document.getElementById("reply-count");
 const form = document.getElementById("reply-form");
@@ -14,7 +26,8 @@ const composer = form ? setupComposer(form) : null;
 
 function setCount(count) {
   countElement.dataset.count = count;
-  countElement.textContent = count === 1 ? t("1 reply") : t("%(num)d replies", { num: count });
+  if (articleId) countElement.textContent = count === 1 ? t("1 comment") : t("%(num)d comments", { num: count });
+  else countElement.textContent = count === 1 ? t("1 reply") : t("%(num)d replies", { num: count });
 }
 
 function postElement(id) {
@@ -134,7 +147,7 @@ if (form) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const post = await api("POST", `/api/v1/threads/${threadId}/replies`, values);
+      const post = await sendReply(values);
       const live = postElement(post.id); // the server's event may have come first
       if (live) pending.remove();
       else pending.replaceWith(renderPost(post));
@@ -186,7 +199,7 @@ document.addEventListener("click", async (event) => {
   try {
     if (button.classList.contains("reaction")) {
       const on = button.getAttribute("aria-pressed") !== "true";
-      const post = await api(on ? "PUT" : "DELETE", `/api/v1/posts/${postId}/reactions/${encodeURIComponent(button.dataset.emoji)}`);
+      const post = await sendReaction(postId, button.dataset.emoji, on);
       fillReactions(article, post.reactions);
     } else if (button.classList.contains("react-button")) {
       showReactionPicker(article, button);
@@ -219,7 +232,7 @@ function showReactionPicker(article, anchor) {
     choice.textContent = emoji;
     choice.setAttribute("aria-label", t("React with %(emoji)s", { emoji }));
     choice.addEventListener("click", async () => {
-      const post = await api("PUT", `/api/v1/posts/${article.dataset.postId}/reactions/${encodeURIComponent(emoji)}`);
+      const post = await sendReaction(article.dataset.postId, emoji, true);
       fillReactions(article, post.reactions);
       picker.remove();
     });

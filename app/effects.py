@@ -10,5 +10,4 @@ class Dispatcher:
         self.bus = bus
 
     def dispatch(self, effects: Effects) -> None:
-        for event in effects.events:
-            self.bus.publish(event)
+        self.bus.publish_many(effects.events)

@@ -35,6 +35,8 @@ from app.demo.content import (  # the demo text
     FACTION_QUESTIONS,
     FIRST_NAMES,
     GENERIC_REPLIES,
+    INTERVIEW_COMMENTS,
+    INTERVIEWS,
     JOIN_MESSAGES,
     MANAGER_EMAIL,
     MONTHS,
@@ -45,6 +47,8 @@ from app.demo.content import (  # the demo text
     PROVINCE_NAMES,
     PROVINCE_THREADS,
     SEED,
+    SERIES_DESCRIPTION,
+    SERIES_NAME,
     STATUS_REPLIES,
     SURNAMES,
     TEAM_ANSWERS,
@@ -59,6 +63,7 @@ from app.demo.content import (  # the demo text
     Topic,
 )
 from app.models import (
+    Article,
     Channel,
     Group,
     JoinRequest,
@@ -68,6 +73,7 @@ from app.models import (
     Portfolio,
     Post,
     Reaction,
+    Series,
     Thread,
     ThreadPortfolio,
     User,
@@ -132,6 +138,7 @@ class _Loader:
         self._groups()
         self._memberships()
         self._threads()
+        self._interviews()
 
     # --- people ----------------------------------------------------------------------------------
 
@@ -582,6 +589,62 @@ class _Loader:
             self.session.add(Reaction(post_id=post.id, user_id=user.id, emoji=emoji, created_at=moment))
 
 
+    # --- the interview series ------------------------------------------------------------------------
+
+    def _interviews(self) -> None:
+        """"Raadslid in beeld": three interviews published at its past slots, the next slot still empty."""
+        from app.services import articles
+
+        cadence = 14
+        next_slot = (self.now + timedelta(days=4)).date()
+        first = next_slot - timedelta(days=cadence * len(INTERVIEWS))
+        series = self.session.scalar(select(Series).where(Series.name == SERIES_NAME))
+        if series is None:
+            series = Series(slug=slugify(SERIES_NAME), name=SERIES_NAME, description=SERIES_DESCRIPTION,
+                            cadence_days=cadence, first_slot=first, created_at=self.begin)
+            self.session.add(series)
+            self.session.flush()
+        people = {u.username: u for u in self.users}
+        for k, (username, title, lead, body) in enumerate(INTERVIEWS):
+            at = datetime.combine(first + timedelta(days=k * cadence), series.publish_time,
+                                  tzinfo=articles.TIMEZONE).astimezone(self.now.tzinfo)
+            slug = slugify(title, max_length=100)
+            if self.session.scalar(select(Article.id).where(Article.slug == slug)) is not None:
+                continue
+            article = Article(slug=slug, series_id=series.id, title=title, lead=lead, body=body,
+                              body_html=render_markdown(body), author_id=self.manager.id, created_by_id=self.manager.id,
+                              subject_id=people[username].id if username in people else None, status="published",
+                              published_at=at, in_public_feed=True, created_at=at - timedelta(days=3), updated_at=at)
+            self.session.add(article)
+            self.session.flush()
+            articles.open_comments(self.session, article)
+            self._comment_on(article, at)
+
+    def _comment_on(self, article: Article, published: datetime) -> None:
+        """A few members comment (which made them members of the comments' group, as in the app)."""
+        thread = self.session.get(Thread, article.thread_id)
+        assert thread is not None
+        group = self.session.get(Group, thread.group_id)
+        assert group is not None
+        members = set(self.session.scalars(select(Membership.user_id).where(Membership.group_id == group.id)))
+        if self.manager.id not in members:  # she runs the interviews: the comments' group is hers to look after
+            members.add(self.manager.id)
+            self.session.add(Membership(group_id=group.id, user_id=self.manager.id, role=GroupRole.admin.value,
+                                        created_at=self.begin))
+        for k, text in enumerate(self.rng.sample(INTERVIEW_COMMENTS, 3)):
+            author = self.rng.choice(self.users)
+            at = min(published + timedelta(hours=2 + 5 * k), self.now)
+            if author.id not in members:
+                members.add(author.id)
+                self.session.add(Membership(group_id=group.id, user_id=author.id, role=GroupRole.member.value,
+                                            created_at=at))
+            self.session.add(Post(thread_id=thread.id, author_id=author.id, body=text, body_html=render_markdown(text),
+                                  created_at=at))
+            thread.reply_count += 1
+            thread.last_activity_at = at
+        group.member_count = len(members)
+
+
 @dataclass
 class _ThreadDraft:
     info: _GroupInfo
@@ -594,3 +657,4 @@ class _ThreadDraft:
     answer: int | None = None
     co_submitters: list[User] = field(default_factory=list)
     portfolios: list[Portfolio] = field(default_factory=list)
+

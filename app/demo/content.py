@@ -768,3 +768,44 @@ CHANNEL_DESCRIPTIONS: dict[str, str] = {
     "Vragen": "Vragen aan de woordvoerders en elkaar.",
     "Vergaderstukken": "Agenda's, notulen en stukken voor de bestuursvergadering.",
 }
+
+# --- the interview series ------------------------------------------------------------------------------
+
+SERIES_NAME = "Raadslid in beeld"
+SERIES_DESCRIPTION = ("Elke twee weken een gesprek met een van onze volksvertegenwoordigers: waarom ze het werk "
+                      "doen, en waar ze tegenaan lopen.")
+
+# (username of the member it is about, title, lead, body). The newest is last.
+INTERVIEWS: list[tuple[str, str, str, str]] = [
+    ("fatima.elamrani", "Fatima el Amrani: ‘Het platteland is geen decor’",
+     "Statenlid in Gelderland sinds 2023. Over zorg in kleine kernen en boeren die gehoord willen worden.",
+     "## Waarom de Staten?\n\nIk werkte twaalf jaar als wijkverpleegkundige in de Achterhoek. Ik zag dorpen waar "
+     "de huisarts vertrok en niemand zich verantwoordelijk voelde. Toen dacht ik: dan moet ik er zelf gaan zitten."
+     "\n\n## Waar loop je tegenaan?\n\nDe provincie gaat over veel, maar over zorg formeel over weinig. Je moet dus "
+     "samenwerken met gemeenten en zorgverzekeraars. Dat kost tijd, en inwoners willen resultaat.\n\n"
+     "> ‘Een motie is pas af als iemand anders hem kan hergebruiken.’\n\n"
+     "## Tip voor collega's\n\nDeel je moties op Plein. Mijn motie over mobiele huisartsenposten is inmiddels in "
+     "drie provincies ingediend."),
+    ("pieter.bakker", "Pieter Bakker: ‘Begroten is kiezen, ook voor de fiets’",
+     "Wethouder financiën en mobiliteit in Delft. Over geld, fietsenstallingen en nee zeggen.",
+     "## Van raadslid naar wethouder\n\nAcht jaar zat ik in de raad. Als wethouder sta je aan de andere kant van "
+     "de tafel: nu ben ík degene die moties moet uitvoeren.\n\n## Waar loop je tegenaan?\n\nHet gemeentefonds. "
+     "Elk jaar weten we pas laat hoeveel geld er is, en dan moet de begroting al rond zijn.\n\n"
+     "## Wat werkt wel\n\n- Vroeg in gesprek met de raad, niet pas bij de voorjaarsnota\n"
+     "- Eerlijk zijn over wat níet kan\n- Leren van andere gemeenten: op Plein vond ik de aanpak van Zwolle"),
+    ("anna.devries", "Anna de Vries: ‘Duurzaam moet ook betaalbaar zijn’",
+     "Fractievoorzitter in Alkmaar. Over warmtenetten, woningnood en de kracht van een goede vraag.",
+     "## Waarom de raad?\n\nIk woon al mijn hele leven in Alkmaar. Toen de plannen voor een warmtenet in mijn "
+     "wijk over de hoofden van bewoners heen gingen, ben ik me ermee gaan bemoeien.\n\n"
+     "## Waar loop je tegenaan?\n\nInformatie. Het college weet alles, de raad moet ernaar vragen. Daarom stel "
+     "ik veel schriftelijke vragen, en via Plein vraag ik collega's met duurzaamheid in hun portefeuille hoe zij "
+     "het doen.\n\n## Wat ze anderen meegeeft\n\nBegin klein, zoek bondgenoten in andere fracties, en deel wat "
+     "je maakt."),
+]
+INTERVIEW_COMMENTS = [
+    "Herkenbaar! Bij ons speelt precies hetzelfde.",
+    "Mooi interview. Mag ik je motie gebruiken in onze gemeente?",
+    "Dank voor het delen, ik stuur je een bericht.",
+    "Goede tip om moties op Plein te zetten, dat ga ik ook doen.",
+    "Inspirerend om te lezen hoe je dit aanpakt.",
+]

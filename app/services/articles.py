@@ -398,7 +398,7 @@ def _go_live(session: Session, actor: User | None, article: Article, condition, 
     if done != 1:
         return False
     session.refresh(article)
-    _open_comments(session, article)
+    open_comments(session, article)
     shown = summary(session, article)
     notifications.notify_article(session, actor, article=article)
     record_event(session, type="article.published", topic=site_topic(), payload=shown)
@@ -439,7 +439,8 @@ def _articles_channel(session: Session) -> Channel:
     return session.scalars(select(Channel).where(Channel.group_id == group.id, Channel.is_default.is_(True))).one()
 
 
-def _open_comments(session: Session, article: Article) -> None:
+def open_comments(session: Session, article: Article) -> None:
+    """The article's comment thread: made at its first publication, back again when it is republished."""
     thread = session.get(Thread, article.thread_id) if article.thread_id else None
     if thread is not None:  # published again: its comments come back
         thread.deleted_at = None
@@ -447,7 +448,7 @@ def _open_comments(session: Session, article: Article) -> None:
         session.flush()
         return
     channel = _articles_channel(session)
-    now = utcnow()
+    now = article.published_at or utcnow()
     thread = Thread(group_id=channel.group_id, channel_id=channel.id, author_id=article.author_id, kind="discussion",
                     title=article.title, created_at=now, last_activity_at=now)
     session.add(thread)

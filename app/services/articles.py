@@ -145,12 +145,15 @@ def _published() -> select:  # type: ignore[valid-type]
     return select(Article).where(Article.status == Status.published)
 
 
-def list_published(session: Session, actor: User, *, series_id: int | None = None, before: datetime | None = None,
-                   limit: int = 20) -> list[ArticleSummary]:
-    """Published articles, newest publication first (`before`: the page after the one that ended there)."""
+def list_published(session: Session, actor: User, *, series_id: int | None = None, subject_id: int | None = None,
+                   before: datetime | None = None, limit: int = 20) -> list[ArticleSummary]:
+    """Published articles, newest publication first (`before`: the page after the one that ended there);
+    of one series, or about one member."""
     stmt = _published()
     if series_id is not None:
         stmt = stmt.where(Article.series_id == series_id)
+    if subject_id is not None:
+        stmt = stmt.where(Article.subject_id == subject_id)
     if before is not None:
         stmt = stmt.where(Article.published_at < before)
     rows = session.scalars(stmt.order_by(Article.published_at.desc(), Article.id.desc()).limit(max(1, min(limit, 50))))

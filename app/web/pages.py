@@ -165,7 +165,8 @@ def profile_page(request: Request, username: str, viewer: PageViewer, auth: Opti
                  session: SessionDep) -> Response:
     assert auth is not None
     profile = profiles.get_profile_by_username(session, auth.user, username=username)
-    return render(request, "profile.html", {"profile": profile}, viewer=viewer)
+    about = articles.list_published(session, auth.user, subject_id=profile.id, limit=10)
+    return render(request, "profile.html", {"profile": profile, "articles": about}, viewer=viewer)
 
 
 @router.get("/settings/profile")

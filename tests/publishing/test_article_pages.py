@@ -146,3 +146,26 @@ class TestEditorsPages:
         assert "Het interview van de eerste plek" in text and "Ingepland" in text and "Leeg" in text
         assert "Plan een artikel" in text
         assert_page(client_for(member).get(f"/manage/series/{one['slug']}"), 403)
+
+
+class TestProfileAndSettings:
+    def test_a_profile_lists_the_interviews_about_her(self, desk, client_for, member, make_user) -> None:  # type: ignore[no-untyped-def]
+        carla = make_user(username="carla", display_name="Carla Smit")
+        shown = publish(desk, write(desk, "Carla in beeld", subject_id=carla.id))
+        write(desk, "Concept over Carla", subject_id=carla.id)
+        text = assert_page(client_for(member).get("/members/carla"))
+        assert "Interviews en artikelen over Carla Smit" in text and shown["url"] in links(text)
+        assert "Concept over Carla" not in text
+        assert 'id="editor-role"' not in text  # only staff give the editor role
+
+    def test_staff_see_the_editor_role_switch(self, desk, make_user) -> None:  # type: ignore[no-untyped-def]
+        make_user(username="rik", display_name="Rik")
+        text = assert_page(desk.get("/members/rik"))
+        assert 'id="editor-role"' in text and "Redacteur: schrijft" in text
+
+    def test_the_article_setting(self, client_for, member) -> None:  # type: ignore[no-untyped-def]
+        reader = client_for(member)
+        assert 'name="articles" checked' in assert_page(reader.get("/settings/notifications"))
+        assert reader.patch(f"{API}/me/notification-settings", json={"articles": False}).status_code == 200
+        text = assert_page(reader.get("/settings/notifications"))
+        assert 'name="articles" checked' not in text and 'name="articles"' in text

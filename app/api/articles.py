@@ -49,7 +49,7 @@ def list_editorial(actor: CurrentUser, session: SessionDep,
     return articles.list_editorial(session, actor, status=status)
 
 
-@router.post("/articles", response_model=ArticleOut, status_code=status.HTTP_201_CREATED)
+@router.post("/articles", response_model=ArticleOut | ArticleEditorial, status_code=status.HTTP_201_CREATED)
 def create_article(body: ArticleCreate, actor: CurrentUser, session: SessionDep) -> ArticleOut:
     return articles.create_article(session, actor, data=body)
 

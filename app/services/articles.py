@@ -155,7 +155,7 @@ def list_published(session: Session, actor: User, *, series_id: int | None = Non
     if subject_id is not None:
         stmt = stmt.where(Article.subject_id == subject_id)
     if before is not None:
-        stmt = stmt.where(Article.published_at < before)
+        stmt = stmt.where(Article.published_at < as_utc(before))
     rows = session.scalars(stmt.order_by(Article.published_at.desc(), Article.id.desc()).limit(max(1, min(limit, 50))))
     return _summaries(session, list(rows))
 
@@ -231,16 +231,16 @@ def update_article(session: Session, actor: User, *, article_id: int, data: Arti
     fields = data.model_fields_set
     _check_links(session, series_id=data.series_id if "series_id" in fields else None,
                  subject_id=data.subject_id if "subject_id" in fields else None)
-    text_changes = {name: getattr(data, name) for name in ("title", "lead", "body")
-                    if name in fields and getattr(data, name) is not None
-                    and getattr(data, name) != getattr(article, name)}
+    wanted = {"title": data.title, "lead": data.lead.strip() if data.lead is not None else None, "body": data.body}
+    text_changes = {name: value for name, value in wanted.items()
+                    if name in fields and value is not None and value != getattr(article, name)}
     if "title" in fields and data.title is None:
         raise Invalid("An article needs a title.", field="title")
     if text_changes and article.status == Status.published:
         session.add(ArticleRevision(article_id=article.id, title=article.title, lead=article.lead, body=article.body,
                                     editor_id=actor.id, created_at=utcnow()))
     for name, value in text_changes.items():
-        setattr(article, name, value.strip() if name == "lead" else value)
+        setattr(article, name, value)
     if "body" in text_changes:
         article.body_html = render_markdown(article.body)
     for name in ("series_id", "subject_id"):
@@ -403,7 +403,7 @@ def _go_live(session: Session, actor: User | None, article: Article, condition, 
     session.refresh(article)
     open_comments(session, article)
     shown = summary(session, article)
-    notifications.notify_article(session, actor, article=article)
+    notifications.notify_article(session, actor, article=article)  # once per member, also when republished
     record_event(session, type="article.published", topic=site_topic(), payload=shown)
     audit.record(session, actor, "article.published", target_type="article", target_id=article.id,
                  after={"title": article.title, "published_at": now.isoformat()})

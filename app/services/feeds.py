@@ -5,6 +5,7 @@ draft, a scheduled piece, a member-only article or a comment. No login: a feed r
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -18,6 +19,13 @@ from app.services.series import series_id_by_slug
 
 FEED_SIZE = 20
 SITE_TITLE = "Plein"
+# What XML 1.0 cannot hold (C0 controls but tab, newline and return; U+FFFE, U+FFFF). A vertical tab pasted
+# from a word processor would otherwise break the whole feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def _tag(kind: str, ident: int | str) -> str:
@@ -41,9 +49,9 @@ def atom_feed(session: Session, *, series_slug: str | None = None) -> bytes:
         assert series is not None
         stmt = stmt.where(Article.series_id == series.id)
         feed.id(_tag("series", series.id))
-        feed.title(f"{SITE_TITLE} — {series.name}")
+        feed.title(_xml(f"{SITE_TITLE} — {series.name}"))
         if series.description:
-            feed.subtitle(series.description)
+            feed.subtitle(_xml(series.description))
         self_url = f"{base}/feeds/series/{series.slug}.atom"
         alternate = f"{base}/articles?series={series.slug}"
     feed.link(href=self_url, rel="self", type="application/atom+xml")
@@ -59,15 +67,15 @@ def atom_feed(session: Session, *, series_slug: str | None = None) -> bytes:
         assert article.published_at is not None
         entry = feed.add_entry()
         entry.id(_tag("article", article.id))
-        entry.title(article.title)
+        entry.title(_xml(article.title))
         entry.link(href=f"{base}/articles/{article.slug}", rel="alternate", type="text/html")
         entry.published(article.published_at)
         entry.updated(max(article.published_at, article.updated_at))
         if article.lead:
-            entry.summary(article.lead)
-        entry.content(article.body_html, type="html")
+            entry.summary(_xml(article.lead))
+        entry.content(_xml(article.body_html), type="html")
         if article.author_id in authors:
-            entry.author({"name": authors[article.author_id]})
+            entry.author({"name": _xml(authors[article.author_id])})
     newest = max((max(a.published_at, a.updated_at) for a in articles if a.published_at), default=None)
     if newest is not None:
         feed.updated(newest)

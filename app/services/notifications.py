@@ -270,10 +270,13 @@ def notify_member(session: Session, actor: User | None, *, user_id: int, kind: K
 
 def notify_article(session: Session, actor: User | None, *, article: Article) -> None:
     """A published article: one line for every member who wants to hear of articles (and one digest entry)."""
+    key = f"article:{article.id}"
+    # Published again after an unpublish: whoever already heard of it (read or not) is not told twice.
+    told = exists().where(Notification.user_id == User.id, Notification.group_key == key)
     people = [_Person(*row) for row in session.execute(
-        select(*_PERSON_COLUMNS).where(User.is_active.is_(True), User.article_notifications.is_(True))
+        select(*_PERSON_COLUMNS).where(User.is_active.is_(True), User.article_notifications.is_(True), ~told)
         .order_by(User.id))]
-    notes = [_Note(p, Kind.article, f"article:{article.id}") for p in people if actor is None or p.id != actor.id]
+    notes = [_Note(p, Kind.article, key) for p in people if actor is None or p.id != actor.id]
     _deliver(session, actor, notes, group=None, thread=None, post=None, article=article)
 
 

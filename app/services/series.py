@@ -87,6 +87,9 @@ def create_series(session: Session, actor: User, *, data: SeriesCreate) -> Serie
 def update_series(session: Session, actor: User, *, series_id: int, data: SeriesUpdate) -> SeriesOut:
     require_editor(actor)
     series = _get(session, series_id)
+    if data.name is not None and data.name != series.name and session.scalar(select(Series.id).where(
+            or_(Series.name == data.name, Series.slug == slugify(data.name)), Series.id != series.id)) is not None:
+        raise Conflict("A series with this name already exists.", field="name")
     before = series_out(series).model_dump(mode="json")
     for name in data.model_fields_set:
         value = getattr(data, name)
@@ -158,8 +161,9 @@ def get_calendar(session: Session, actor: User, *, series_id: int, now: datetime
     series = _get(session, series_id)
     now = now or utcnow()
     start = now - timedelta(days=series.cadence_days * past)
+    earlier = [d for d in slots_from(series, start, past + 1) if slot_moment(series, d) < now][-past:] if past else []
     slots = []
-    for day in slots_from(series, start, past + count):
+    for day in earlier + slots_from(series, now, count):
         articles = _slot_articles(session, series, day)
         states = {a.status for a in articles}
         state = SlotState.published if ArticleStatus.published in states else \
@@ -180,9 +184,11 @@ def schedule_reminders(session: Session, *, series: Series | None = None, now: d
         Series.archived_at.is_(None))))
     for s in every:
         for day in slots_from(s, now, SLOTS_AHEAD):
-            at = max(remind_at(s, day), now)
-            jobs.enqueue(session, REMINDER_JOB, {"series_id": s.id, "slot": day.isoformat()}, run_at=at,
-                         dedupe_key=f"series-reminder:{s.id}:{day.isoformat()}:{s.reminder_days}")
+            # Keyed by its moment: a new publish time or a new number of days queues a new job (the old one
+            # then finds it too early, or finds the editors already told).
+            due = remind_at(s, day)
+            jobs.enqueue(session, REMINDER_JOB, {"series_id": s.id, "slot": day.isoformat()}, run_at=max(due, now),
+                         dedupe_key=f"series-reminder:{s.id}:{day.isoformat()}:{due.isoformat()}")
 
 
 def reminder_key(series_id: int, day: date) -> str:

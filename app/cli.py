@@ -38,12 +38,39 @@ def _database():  # type: ignore[no-untyped-def]
         sys.exit(2)
 
 
-def cmd_migrate(_: argparse.Namespace) -> int:
+def _migrate(db) -> None:  # type: ignore[no-untyped-def]
+    """Upgrade the schema; a search index that is still empty (the upgrade that added it) is filled."""
     from app import migrate
+    from app.db import unit_of_work
+    from app.services import search
+
+    migrate.upgrade(db.engine)
+    with unit_of_work(db, None) as session:
+        counts = search.fill_if_empty(session)
+    if counts:
+        print("search index filled: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()), flush=True)
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    db = _database()
+    _migrate(db)
+    print(f"database at the newest schema ({_settings_or_exit().database_url_safe})")
+    return 0
+
+
+def cmd_search_rebuild(_: argparse.Namespace) -> int:
+    """Empty the search index and fill it again from the database (after a restore, or to be sure)."""
+    import time
+
+    from app.db import unit_of_work
+    from app.services import search
 
     db = _database()
-    migrate.upgrade(db.engine)
-    print(f"database at the newest schema ({_settings_or_exit().database_url_safe})")
+    started = time.monotonic()
+    with unit_of_work(db, None) as session:
+        counts = search.rebuild(session)
+    print("search index rebuilt in {:.1f} s: {}".format(time.monotonic() - started, ", ".join(
+        f"{n} {kind}" for kind, n in counts.items())))
     return 0
 
 
@@ -100,6 +127,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.db import unit_of_work
     from app.models import User
     from app.security import hash_password
+    from app.services import search
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Wachtwoord: ")
     if len(password) < 10:
@@ -115,6 +143,8 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         user.role = "admin"
         user.is_active = True
         user.password_hash = hash_password(password)
+        session.flush()
+        search.index_member(session, user)
     print(f"admin {email} is ready")
     return 0
 
@@ -137,10 +167,10 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from app import demo, migrate
+    from app import demo
 
     db = _database()
-    migrate.upgrade(db.engine)
+    _migrate(db)
     created = demo.load(db, force=args.force)
     print("demo data loaded" if created else "the database already has data; nothing loaded (use --force)")
     return 0
@@ -148,10 +178,10 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 def cmd_run_demo(args: argparse.Namespace) -> int:
     """The embedded run: migrate SQLite under ./var, load demo data once, serve, print the logins."""
-    from app import demo, migrate
+    from app import demo
 
     db = _database()
-    migrate.upgrade(db.engine)
+    _migrate(db)
     demo.load(db, force=False)
     db.engine.dispose()
     print(f"\nDemo logins (wachtwoord voor allen: {demo.DEMO_PASSWORD})")
@@ -182,9 +212,12 @@ def main(argv: list[str] | None = None) -> int:
                        help="on SIGTERM, seconds open connections get to finish before they are dropped")
     serve.set_defaults(fn=cmd_serve)
 
-    sub.add_parser("worker", help="run the job runner (mail outbox, digests)").set_defaults(fn=cmd_worker)
+    sub.add_parser("worker", help="run the job runner (mail, digests, scheduled articles, PDF text)").set_defaults(
+        fn=cmd_worker)
 
     sub.add_parser("migrate", help="upgrade the database schema to the newest revision").set_defaults(fn=cmd_migrate)
+    sub.add_parser("search-rebuild", help="empty the search index and fill it again").set_defaults(
+        fn=cmd_search_rebuild)
 
     admin = sub.add_parser("create-admin", help="create (or reset) an admin account")
     admin.add_argument("--email", required=True)

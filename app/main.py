@@ -19,6 +19,7 @@ from app.api import (
     health,
     moderation,
     notifications,
+    search,
     threads,
     users,
 )
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
     )
     install_error_handlers(app, (pages.wants_page, pages.error_page))
-    for module in (health, auth, admin, users, groups, threads, notifications, moderation, community, articles, ws):
+    for module in (health, auth, admin, users, groups, threads, notifications, moderation, community, articles,
+                   search, ws):
         app.include_router(module.router)
     app.include_router(articles.feed_router)
     pages.install(app)

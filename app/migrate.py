@@ -7,6 +7,15 @@ from sqlalchemy import Engine
 
 from app.config import ROOT
 
+# The full-text parts of the search index that the ORM does not describe (see app/models/search.py): the
+# comparison of models and database leaves them alone.
+SEARCH_INTERNALS = {"document", "ix_search_documents_document", "search_fts", "search_fts_data", "search_fts_idx",
+                    "search_fts_docsize", "search_fts_config", "search_fts_content"}
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    return name not in SEARCH_INTERNALS
+
 
 def alembic_config(engine: Engine | None = None) -> Config:
     config = Config(str(ROOT / "alembic.ini"))

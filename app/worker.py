@@ -21,7 +21,9 @@ from app.models import User
 from app.models.enums import DigestFrequency
 from app.services import articles, digests, jobs, series
 from app.services.access import GroupAction, access_thread
+from app.services.attachments import PDF_TEXT_JOB
 from app.services.mail import MAIL_JOB, Mail
+from app.services.search.pdf import extract_attachment_text
 
 log = logging.getLogger("plein.worker")
 SCHEDULE_EVERY = 60.0
@@ -87,6 +89,8 @@ class Worker:
                                         frequency=DigestFrequency(job.payload["frequency"]))
             elif job.kind == articles.PUBLISH_JOB:
                 note = await asyncio.to_thread(self._publish, job.payload["article_id"], now)
+            elif job.kind == PDF_TEXT_JOB:
+                note = await asyncio.to_thread(self._read_pdf, job.payload["attachment_id"])
             elif job.kind == series.REMINDER_JOB:
                 note = await asyncio.to_thread(self._remind, job.payload["series_id"],
                                                date.fromisoformat(job.payload["slot"]), now)
@@ -110,6 +114,10 @@ class Worker:
         with unit_of_work(self.db, self.dispatcher) as session:
             published = articles.publish_due(session, article_id=article_id, now=now)
         return None if published else "nothing to publish: no longer scheduled for this moment"
+
+    def _read_pdf(self, attachment_id: int) -> str:
+        with unit_of_work(self.db, None) as session:
+            return f"{extract_attachment_text(session, attachment_id=attachment_id)} characters of text"
 
     def _remind(self, series_id: int, slot: date, now: datetime | None) -> str:
         with unit_of_work(self.db, self.dispatcher) as session:

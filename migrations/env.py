@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 import app.models  # noqa: F401  (registers every table)
 from app.config import get_settings
 from app.db import Base, make_engine
+from app.migrate import include_name
 
 target_metadata = Base.metadata
 
@@ -16,6 +17,7 @@ def run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -91,6 +91,7 @@ from app.models.enums import (
     Visibility,
 )
 from app.security import hash_password
+from app.services import search
 from app.services.markdown import find_mentions, render_markdown
 from app.services.text import fold, slugify
 
@@ -101,6 +102,8 @@ def load(db: Database, *, force: bool) -> bool:
         if not force and session.scalar(select(User.id).limit(1)) is not None:
             return False
         _Loader(session).run()
+        session.flush()
+        search.rebuild(session)  # the loader writes rows directly: index them all at once
     return True
 
 

@@ -15,11 +15,12 @@ from app.models.posts import (
     ThreadPortfolio,
 )
 from app.models.publishing import Article, ArticleRevision, Series
+from app.models.search import SearchDocument
 from app.models.users import Portfolio, User, UserPortfolio
 
 __all__ = [
     "ApiToken", "Article", "ArticleRevision", "Attachment", "AuditEntry", "AuthSession", "Channel", "Flag", "Group",
     "GroupInvitation", "IdempotencyKey", "Invite", "Job", "JoinRequest", "Membership", "Mention", "ModerationItem",
-    "MotionCoSubmitter", "Notification", "PasswordReset", "Portfolio", "Post", "PostRevision", "Reaction", "Series",
-    "Thread", "ThreadPortfolio", "ThreadState", "User", "UserPortfolio", "WatchedWord"
+    "MotionCoSubmitter", "Notification", "PasswordReset", "Portfolio", "Post", "PostRevision", "Reaction",
+    "SearchDocument", "Series", "Thread", "ThreadPortfolio", "ThreadState", "User", "UserPortfolio", "WatchedWord"
 ]

@@ -146,6 +146,8 @@ class Attachment(Base):
     storage_key: Mapped[str] = mapped_column(String(80), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A PDF's text, extracted by the job runner for the search index (None: not, or not yet).
+    text: Mapped[str | None] = mapped_column(Text)
 
 
 class IdempotencyKey(Base):

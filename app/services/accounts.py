@@ -21,7 +21,7 @@ from app.security import (
     token_hash,
     verify_password,
 )
-from app.services import audit
+from app.services import audit, search
 from app.services.mail import Mail, compose, record_mail
 from app.services.roles import is_staff
 
@@ -111,6 +111,7 @@ def accept_invite(session: Session, *, token: str, display_name: str, username: 
     )
     session.add(user)
     session.flush()
+    search.index_member(session, user)
     invite.accepted_at = utcnow()
     invite.user_id = user.id
     return user
@@ -334,6 +335,7 @@ def update_user_admin(
         raise NotFound("Member not found.")
     before = {"role": user.role, "is_active": user.is_active, "is_editor": user.is_editor}
     _apply_admin_change(session, actor, user, role=role, is_active=is_active)
+    search.index_member(session, user)  # a deactivated member is no longer found
     if is_editor is not None:
         user.is_editor = is_editor  # the editor role: writes and publishes articles
     after = {"role": user.role, "is_active": user.is_active, "is_editor": user.is_editor}

@@ -38,7 +38,7 @@ from app.schemas.publishing import (
     ArticleUpdate,
     SeriesRef,
 )
-from app.services import audit, groups, jobs, notifications, posts
+from app.services import audit, groups, jobs, notifications, posts, search
 from app.services.attachments import storage
 from app.services.markdown import render_markdown
 from app.services.roles import is_editor
@@ -256,6 +256,8 @@ def update_article(session: Session, actor: User, *, article_id: int, data: Arti
             thread = session.get(Thread, article.thread_id)
             if thread is not None:
                 thread.title = article.title
+                search.index_thread(session, thread)
+        search.index_article(session, article)
         record_event(session, type="article.updated", topic=site_topic(), payload=summary(session, article))
     return _article_out(session, actor, article)
 
@@ -402,6 +404,7 @@ def _go_live(session: Session, actor: User | None, article: Article, condition, 
         return False
     session.refresh(article)
     open_comments(session, article)
+    search.index_article(session, article)
     shown = summary(session, article)
     notifications.notify_article(session, actor, article=article)  # once per member, also when republished
     record_event(session, type="article.published", topic=site_topic(), payload=shown)
@@ -417,10 +420,12 @@ def unpublish_article(session: Session, actor: User, *, article_id: int) -> Arti
         raise Conflict("The article is not published.", field="status")
     article.status = Status.draft
     article.updated_at = utcnow()
+    search.unindex(session, "article", article.id)
     if article.thread_id:
         thread = session.get(Thread, article.thread_id)
         if thread is not None:
             thread.deleted_at = utcnow()
+            search.unindex_thread(session, thread.id)
     session.flush()
     audit.record(session, actor, "article.unpublished", target_type="article", target_id=article.id)
     record_event(session, type="article.unpublished", topic=site_topic(), payload={"id": article.id})
@@ -449,6 +454,7 @@ def open_comments(session: Session, article: Article) -> None:
         thread.deleted_at = None
         thread.title = article.title
         session.flush()
+        search.rebuild_thread(session, thread)
         return
     channel = _articles_channel(session)
     now = article.published_at or utcnow()
@@ -461,6 +467,7 @@ def open_comments(session: Session, article: Article) -> None:
                      body_html=render_markdown(opening), created_at=now))
     article.thread_id = thread.id
     session.flush()
+    search.index_thread(session, thread)
     shown = posts.threads_out(session, [thread])[0]
     for topic in (channel_topic(channel.id), group_topic(channel.group_id)):
         record_event(session, type="thread.created", topic=topic, payload=shown)

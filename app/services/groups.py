@@ -25,7 +25,7 @@ from app.schemas.groups import (
     JoinRequestOut,
     MemberOut,
 )
-from app.services import audit, notifications
+from app.services import audit, notifications, search
 from app.services.access import (
     GroupAccess,
     GroupAction,
@@ -214,6 +214,7 @@ def create_group(session: Session, actor: User, *, data: GroupCreate) -> GroupOu
     session.add(Membership(group_id=group.id, user_id=actor.id, role=GroupRole.admin.value))
     session.add(Channel(group_id=group.id, slug=slugify(DEFAULT_CHANNEL), name=DEFAULT_CHANNEL, is_default=True))
     session.flush()
+    search.index_group(session, group)
     return get_group(session, actor, group_id=group.id)
 
 
@@ -226,6 +227,7 @@ def create_site_group(session: Session, *, name: str, kind: GroupKind, visibilit
     session.flush()
     session.add(Channel(group_id=group.id, slug=slugify(DEFAULT_CHANNEL), name=DEFAULT_CHANNEL, is_default=True))
     session.flush()
+    search.index_group(session, group)
     return group
 
 
@@ -261,6 +263,7 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
     if data.premoderated is not None:
         group.premoderated = data.premoderated
     session.flush()
+    search.index_group(session, group)
     after = _settings(group)
     if after != before:
         audit.record(session, actor, "group.updated", target_type="group", target_id=group.id, group_id=group.id,

@@ -32,7 +32,7 @@ from app.models import (
 from app.models.enums import GroupRole, NotificationKind, RequestStatus, Visibility
 from app.realtime.events import group_topic, record_event
 from app.schemas.merge import ChannelMove, MergePreview, MergeResult
-from app.services import audit, notifications
+from app.services import audit, notifications, search
 from app.services.roles import is_staff
 from app.services.views import user_summary
 
@@ -132,6 +132,7 @@ def merge_groups(session: Session, actor: User, *, source_id: int, target_id: in
             session.execute(update(Channel).where(Channel.id == move.id).values(
                 merged_into_id=move.merged_into_id, archived_at=now))
     session.execute(update(Thread).where(Thread.group_id == source.id).values(group_id=target.id))
+    search.move_group(session, source=source, target=target)
     # Members: the higher role, their own level (B's if they chose one there); no duplicates.
     source_members, target_members = _members(session, source.id), _members(session, target.id)
     for user_id, membership in source_members.items():

@@ -44,7 +44,7 @@ from app.schemas.posts import (
     ThreadUpdate,
 )
 from app.schemas.users import PortfolioOut
-from app.services import audit, notifications, questions, screening
+from app.services import audit, notifications, questions, screening, search
 from app.services.access import (
     GroupAccess,
     GroupAction,
@@ -317,6 +317,7 @@ def _thread_goes_live(session: Session, author: User, *, group: Group, thread: T
     summary = threads_out(session, [thread])[0]
     for topic in (channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.created", topic=topic, payload=summary)
+    search.index_thread(session, thread)
     notifications.notify_new_thread(session, author, group=group, thread=thread, post=opening,
                                     mentioned=mentioned, askees=askees)
 
@@ -398,6 +399,7 @@ def update_thread(session: Session, actor: User, *, thread_id: int, data: Thread
             raise Invalid("Only a question can be addressed to portfolios.", field="portfolio_ids")
         _set_portfolios(session, thread, _check_portfolios(session, data.portfolio_ids))
     session.flush()
+    search.index_thread(session, thread)
     summary = threads_out(session, [thread])[0]
     for topic in (thread_topic(thread.id), channel_topic(thread.channel_id)):
         record_event(session, type="thread.updated", topic=topic, payload=summary)
@@ -413,6 +415,7 @@ def delete_thread(session: Session, actor: User, *, thread_id: int, reason: str 
         raise Forbidden("Only the author and the group's moderators can delete this thread.")
     now = utcnow()
     thread.deleted_at = now
+    search.unindex_thread(session, thread.id)
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     if opening is not None and opening.deleted_at is None:
         opening.deleted_at, opening.deleted_by_id = now, actor.id
@@ -498,6 +501,7 @@ def _reply_goes_live(session: Session, author: User, *, group: Group, thread: Th
     record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={
         "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),
         "post_id": post.id})
+    search.index_post(session, post, thread)
     notifications.notify_reply(session, author, group=group, thread=thread, post=post,
                                quoted_author_id=quoted_author_id, mentioned=mentioned)
 
@@ -566,6 +570,7 @@ def edit_body(session: Session, editor: User, *, post: Post, thread: Thread, gro
     post.edited_at = utcnow()
     session.flush()
     added = set(_store_mentions(session, post, new=False)) - before
+    search.index_post(session, post, thread)  # a post held again by the edit leaves the index
     if post.held_at is not None:
         return
     shown = _posts_out(session, editor, [post], thread, group)[0]
@@ -581,6 +586,7 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
         return
     post, thread = access.post, access.thread
     post.deleted_at, post.deleted_by_id = utcnow(), actor.id
+    search.unindex(session, "reply", post.id)
     screening.withdraw(session, post_id=post.id)
     if post.held_at is None:  # a held reply was never counted
         thread.reply_count = case((Thread.reply_count > 0, Thread.reply_count - 1), else_=0)  # type: ignore[assignment]

@@ -22,6 +22,7 @@ from app.schemas.users import (
     ProfileUpdate,
     UserSummary,
 )
+from app.services import search
 from app.services.attachments import storage
 from app.services.roles import is_staff
 from app.services.text import fold, slugify
@@ -98,6 +99,7 @@ def update_me(session: Session, actor: User, *, data: ProfileUpdate) -> MeOut:
             raise Invalid(f"Unknown portfolio id(s): {', '.join(map(str, missing))}.", field="portfolio_ids")
         actor.portfolios = found
     session.flush()
+    search.index_member(session, actor)
     return me_out(actor)
 
 

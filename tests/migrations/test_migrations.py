@@ -31,7 +31,8 @@ def fresh_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
 
 def _diff(engine: Engine) -> list:  # type: ignore[type-arg]
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_name": migrate.include_name})
         return compare_metadata(context, Base.metadata)
 
 

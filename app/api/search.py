@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import CurrentUser, SessionDep
+from app.schemas.search import SearchPage, SearchQuery, Suggestion, SuggestQuery
+from app.services import search
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+@router.get("/search", response_model=SearchPage)
+def find(params: Annotated[SearchQuery, Query()], actor: CurrentUser, session: SessionDep) -> SearchPage:
+    return search.search(session, actor, q=params.q, filters=params.filters(), sort=params.sort,
+                         cursor=params.cursor, limit=params.limit)
+
+
+@router.get("/search/suggest", response_model=list[Suggestion])
+def suggest(params: Annotated[SuggestQuery, Query()], actor: CurrentUser, session: SessionDep) -> list[Suggestion]:
+    return search.suggest(session, actor, q=params.q, limit=params.limit)

@@ -1,0 +1,235 @@
+"""Keeping the search index: the services call these in the same transaction as the write, so what is found is
+what is there. Only what others may see is indexed: a held post joins the index when it is approved, a
+deleted one leaves it, a draft article is not in it, nor a deactivated member.
+
+`rebuild` empties and refills the whole index (`plein search-rebuild`), in batches.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.db import upsert
+from app.models import Article, Attachment, Group, Post, SearchDocument, Thread, User
+from app.services.markdown import excerpt
+from app.services.search.text import all_terms, extra_terms
+
+_COLUMNS = ("group_id", "thread_id", "group_kind", "thread_kind", "motion_status", "municipality", "province",
+            "author_id", "created_at", "title", "body", "extra", "title_terms", "body_terms")
+BATCH = 500
+
+
+def plain(markdown: str) -> str:
+    """The words of a markdown text, without its marks."""
+    return excerpt(markdown, length=10**9)
+
+
+def _document(session: Session, *, kind: str, ref_id: int, created_at: datetime, title: str = "", body: str = "",
+              extra: str = "", **fields: Any) -> dict[str, Any]:
+    terms = all_terms if session.get_bind().dialect.name == "sqlite" else extra_terms
+    values = {"kind": kind, "ref_id": ref_id, "created_at": created_at, "title": title, "body": body, "extra": extra,
+              "title_terms": terms(title), "body_terms": terms(f"{body} {extra}"), **fields}
+    for name in _COLUMNS:
+        values.setdefault(name, None)
+    return values
+
+
+def _write(session: Session, documents: Sequence[dict[str, Any]]) -> None:
+    for start in range(0, len(documents), BATCH):
+        upsert(session, SearchDocument, list(documents[start:start + BATCH]), index_elements=["kind", "ref_id"],
+               set_={name: (lambda ex, name=name: getattr(ex, name)) for name in _COLUMNS})
+
+
+def _people(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
+
+
+# --- threads and replies ---------------------------------------------------------------------------------
+
+
+def _pdf_texts(session: Session, post_ids: Iterable[int]) -> dict[int, str]:
+    """Text of the posts' PDFs, as far as the job runner extracted it already (see search/pdf.py)."""
+    wanted = set(post_ids)
+    texts: dict[int, list[str]] = {}
+    if wanted:
+        for post_id, text in session.execute(select(Attachment.post_id, Attachment.text).where(
+                Attachment.post_id.in_(wanted), Attachment.text.is_not(None)).order_by(Attachment.id)):
+            if text:
+                texts.setdefault(post_id, []).append(text)
+    return {post_id: " ".join(parts) for post_id, parts in texts.items()}
+
+
+def _thread_documents(session: Session, threads: Sequence[Thread]) -> list[dict[str, Any]]:
+    if not threads:
+        return []
+    ids = [t.id for t in threads]
+    openings = {p.thread_id: p for p in session.scalars(
+        select(Post).where(Post.thread_id.in_(ids), Post.is_opening.is_(True)))}
+    pdfs = _pdf_texts(session, (p.id for p in openings.values()))
+    groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_({t.group_id for t in threads})))}
+    authors = _people(session, (t.author_id for t in threads))
+    out = []
+    for thread in threads:
+        opening = openings.get(thread.id)
+        author = authors.get(thread.author_id) if thread.author_id else None
+        motion = [thread.motion_municipality or "", thread.motion_vote_result or ""] if thread.kind == "motion" else []
+        out.append(_document(
+            session, kind="thread", ref_id=thread.id, created_at=thread.created_at, title=thread.title,
+            body=" ".join([plain(opening.body) if opening else "", *motion]).strip(),
+            extra=pdfs.get(opening.id, "") if opening else "",
+            group_id=thread.group_id, thread_id=thread.id, group_kind=groups[thread.group_id].kind,
+            thread_kind=thread.kind, motion_status=thread.motion_status,
+            municipality=thread.motion_municipality or (author.municipality if author else None),
+            province=author.province if author else None, author_id=thread.author_id))
+    return out
+
+
+def _reply_documents(session: Session, posts: Sequence[Post], threads: dict[int, Thread]) -> list[dict[str, Any]]:
+    if not posts:
+        return []
+    groups = {g.id: g for g in session.scalars(
+        select(Group).where(Group.id.in_({threads[p.thread_id].group_id for p in posts})))}
+    authors = _people(session, (p.author_id for p in posts))
+    pdfs = _pdf_texts(session, (p.id for p in posts))
+    out = []
+    for post in posts:
+        thread = threads[post.thread_id]
+        author = authors.get(post.author_id) if post.author_id else None
+        out.append(_document(
+            session, kind="reply", ref_id=post.id, created_at=post.created_at, body=plain(post.body),
+            extra=pdfs.get(post.id, ""), group_id=thread.group_id, thread_id=thread.id,
+            group_kind=groups[thread.group_id].kind, thread_kind=thread.kind,
+            municipality=author.municipality if author else None, province=author.province if author else None,
+            author_id=post.author_id))
+    return out
+
+
+def index_thread(session: Session, thread: Thread) -> None:
+    """The thread (title, opening post, motion fields) as it is now; a held or deleted one leaves the index."""
+    if thread.deleted_at is not None or thread.held_at is not None:
+        unindex_thread(session, thread.id)
+        return
+    _write(session, _thread_documents(session, [thread]))
+
+
+def index_post(session: Session, post: Post, thread: Thread) -> None:
+    """A post as it is now: the opening post is part of its thread's document, a reply has its own."""
+    if post.is_opening:
+        index_thread(session, thread)
+    elif post.deleted_at is not None or post.held_at is not None or thread.deleted_at is not None:
+        unindex(session, "reply", post.id)
+    else:
+        _write(session, _reply_documents(session, [post], {thread.id: thread}))
+
+
+def rebuild_thread(session: Session, thread: Thread) -> None:
+    """The thread and its replies again (a thread back from deletion: an article published again)."""
+    index_thread(session, thread)
+    if thread.deleted_at is not None or thread.held_at is not None:
+        return
+    replies = list(session.scalars(select(Post).where(
+        Post.thread_id == thread.id, Post.is_opening.is_(False), Post.deleted_at.is_(None), Post.held_at.is_(None))))
+    _write(session, _reply_documents(session, replies, {thread.id: thread}))
+
+
+def unindex_thread(session: Session, thread_id: int) -> None:
+    """A thread and all its replies leave the index (deleted, or held again)."""
+    session.execute(delete(SearchDocument).where(SearchDocument.thread_id == thread_id))
+
+
+def unindex(session: Session, kind: str, ref_id: int) -> None:
+    session.execute(delete(SearchDocument).where(SearchDocument.kind == kind, SearchDocument.ref_id == ref_id))
+
+
+def move_group(session: Session, *, source: Group, target: Group) -> None:
+    """A merge moved the threads of `source` into `target`; its own entry goes (it is a tombstone now)."""
+    unindex(session, "group", source.id)
+    session.execute(update(SearchDocument).where(SearchDocument.group_id == source.id)
+                    .values(group_id=target.id, group_kind=target.kind))
+
+
+# --- articles, groups, members ------------------------------------------------------------------------------
+
+
+def index_article(session: Session, article: Article) -> None:
+    if article.status != "published" or article.published_at is None:
+        unindex(session, "article", article.id)
+        return
+    subject = session.get(User, article.subject_id) if article.subject_id else None
+    _write(session, [_document(
+        session, kind="article", ref_id=article.id, created_at=article.published_at, title=article.title,
+        body=f"{article.lead} {plain(article.body)}".strip(), author_id=article.author_id,
+        municipality=subject.municipality if subject else None, province=subject.province if subject else None)])
+
+
+def index_group(session: Session, group: Group) -> None:
+    if group.merged_into_id is not None:
+        unindex(session, "group", group.id)
+        return
+    _write(session, [_document(session, kind="group", ref_id=group.id, created_at=group.created_at,
+                               title=group.name, body=group.description, group_id=group.id,
+                               group_kind=group.kind)])
+
+
+def _member_document(session: Session, user: User) -> dict[str, Any]:
+    # Titles are Dutch words already ("raadslid", "tweede_kamerlid"): searchable as they are.
+    about = [(user.title or "").replace("_", " "), user.municipality or "", (user.province or "").replace("-", " "),
+             " ".join(p.name for p in user.portfolios), user.bio]
+    return _document(session, kind="member", ref_id=user.id, created_at=user.created_at, title=user.display_name,
+                     body=" ".join(a for a in about if a), municipality=user.municipality, province=user.province,
+                     author_id=user.id)
+
+
+def index_member(session: Session, user: User) -> None:
+    if not user.is_active:
+        unindex(session, "member", user.id)
+        return
+    _write(session, [_member_document(session, user)])
+
+
+# --- the whole index -------------------------------------------------------------------------------------
+
+
+def fill_if_empty(session: Session) -> dict[str, int]:
+    """Fill an empty index (the upgrade that created it) when there is something to find; else nothing."""
+    if session.scalar(select(SearchDocument.id).limit(1)) is not None:
+        return {}
+    if session.scalar(select(User.id).limit(1)) is None:
+        return {}
+    return rebuild(session)
+
+
+def rebuild(session: Session) -> dict[str, int]:
+    """Empty the index and fill it again from what is there; returns how many of each kind."""
+    session.execute(delete(SearchDocument))
+    counts: dict[str, int] = {}
+    live = (Thread.deleted_at.is_(None), Thread.held_at.is_(None))
+    last = 0
+    while batch := list(session.scalars(select(Thread).where(Thread.id > last, *live).order_by(Thread.id)
+                                        .limit(BATCH))):
+        _write(session, _thread_documents(session, batch))
+        counts["thread"] = counts.get("thread", 0) + len(batch)
+        last = batch[-1].id
+    last = 0
+    while rows := list(session.execute(
+            select(Post, Thread).join(Thread, Thread.id == Post.thread_id)
+            .where(Post.id > last, Post.is_opening.is_(False), Post.deleted_at.is_(None), Post.held_at.is_(None),
+                   *live).order_by(Post.id).limit(BATCH))):
+        _write(session, _reply_documents(session, [p for p, _ in rows], {t.id: t for _, t in rows}))
+        counts["reply"] = counts.get("reply", 0) + len(rows)
+        last = rows[-1][0].id
+    for article in session.scalars(select(Article).where(Article.status == "published")):
+        index_article(session, article)
+        counts["article"] = counts.get("article", 0) + 1
+    for group in session.scalars(select(Group).where(Group.merged_into_id.is_(None))):
+        index_group(session, group)
+        counts["group"] = counts.get("group", 0) + 1
+    members = list(session.scalars(select(User).where(User.is_active.is_(True))))
+    _write(session, [_member_document(session, u) for u in members])
+    counts["member"] = len(members)
+    return counts

@@ -1,0 +1,276 @@
+"""Searching: one interface over PostgreSQL full-text search and SQLite FTS5.
+
+What she may find is decided in SQL, in the same query that matches: a document of a group she may read (an
+open group, one she is a member of, every group for staff), the entry of a group she may see, a published
+article, an active member. Counts come from the same condition, so nothing is counted that she may not
+read, and being removed from a group removes its content from her results at once.
+
+Ranking: the best matches among the newest. A frequent word ("motie", "gemeente") matches a large part of
+a big site, and ranking every match of it is what makes full-text search slow for someone who may read
+everything. So the candidates are the newest CANDIDATES matches she may read (an index walk in id order,
+which stops early when matches are common), ranked by relevance (title matches first); the next page goes
+on in that window and then in the next, older one. A rare word has few matches, all of them candidates.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    and_,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Session
+
+from app.models import Article, Group, Membership, SearchDocument, Thread, User
+from app.models.enums import Visibility
+from app.pagination import decode_cursor, encode_cursor
+from app.schemas.groups import GroupRef
+from app.schemas.search import DocumentKind, SearchFilters, SearchHit, SearchPage, SearchSort, Suggestion
+from app.services.roles import is_staff
+from app.services.search.text import query_words, snippet, stems, words
+from app.services.views import user_summary_or_none
+from app.web.i18n import TIMEZONE
+
+D = SearchDocument
+CANDIDATES = 500   # ranked per window
+COUNT_UP_TO = 1000  # counts stop here ("1000+")
+_DOCUMENT = literal_column("search_documents.document", type_=TSVECTOR)
+_FTS = table("search_fts", column("rowid"))
+_PREFIX = re.compile(r"^[^\W_]+$")
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def visible(actor: User) -> ColumnElement[bool]:
+    """The documents she may find: the one place this is decided."""
+    if is_staff(actor):
+        return true()
+    mine = select(Membership.group_id).where(Membership.user_id == actor.id)
+    readable = select(Group.id).where(Group.visibility == Visibility.open)
+    seen = select(Group.id).where(Group.visibility == Visibility.closed)  # known to exist, not readable
+    return or_(D.group_id.is_(None), D.group_id.in_(mine), D.group_id.in_(readable),
+               and_(D.kind == DocumentKind.group, D.group_id.in_(seen)))
+
+
+def _filters(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if filters.kind:
+        where.append(D.kind.in_([k.value for k in filters.kind]))
+    if filters.group_id is not None:
+        where.append(D.group_id == filters.group_id)
+    if filters.group_kind is not None:
+        where.append(D.group_kind == filters.group_kind)
+    if filters.thread_kind is not None:
+        where.append(D.thread_kind == filters.thread_kind)
+    if filters.motion_status is not None:
+        where.append(D.motion_status == filters.motion_status)
+    if filters.municipality:
+        where.append(func.lower(D.municipality) == filters.municipality.strip().lower())
+    if filters.province is not None:
+        where.append(D.province == filters.province)
+    if filters.author_id is not None:
+        where.append(D.author_id == filters.author_id)
+    # Dates are days in Amsterdam, both ends included.
+    if filters.since is not None:
+        where.append(D.created_at >= datetime.combine(filters.since, time(0), tzinfo=TIMEZONE).astimezone(UTC))
+    if filters.until is not None:
+        end = datetime.combine(filters.until + timedelta(days=1), time(0), tzinfo=TIMEZONE).astimezone(UTC)
+        where.append(D.created_at < end)
+    return where
+
+
+@dataclass(frozen=True)
+class _Match:
+    """The full-text condition and its rank for one query, per database."""
+
+    condition: ColumnElement[bool]
+    rank: ColumnElement[Any]
+    fts_join: bool  # SQLite: the FTS5 table must be joined
+
+
+def _quote(term: str) -> str:
+    return term.replace('"', "")
+
+
+def _match(session: Session, query: list[str], prefix: str | None = None, *, titles_only: bool = False) -> _Match:
+    """All query words (each by either of its stems) and, while typing, the last word as a prefix."""
+    if _postgres(session):
+        weight = "A" if titles_only else ""
+        parts = ["(" + " | ".join(f"'{s}':{weight}" if weight else f"'{s}'" for s in stems(w)) + ")" for w in query]
+        if prefix:
+            parts.append(f"'{prefix}':*{weight}")
+        tsquery = func.to_tsquery(text("'simple'::regconfig"), " & ".join(parts))
+        return _Match(condition=_DOCUMENT.op("@@")(tsquery), rank=func.ts_rank(_DOCUMENT, tsquery, 1).cast(Float),
+                      fts_join=False)
+    scope = "{title_terms} : " if titles_only else ""
+    parts = ["(" + " OR ".join(f'"{_quote(s)}"' for s in stems(w)) + ")" for w in query]
+    if prefix:
+        parts.append(f'"{_quote(prefix)}"*')
+    expression = scope + "(" + " AND ".join(parts) + ")"
+    condition = text("search_fts MATCH :fts_query").bindparams(fts_query=expression)
+    # bm25 is lower for better matches; a title match weighs four times a body match.
+    return _Match(condition=condition, rank=-func.bm25(literal_column("search_fts"), 4.0, 1.0), fts_join=True)
+
+
+def _base(match: _Match, *columns: Any) -> Any:
+    stmt = select(*columns)
+    if match.fts_join:
+        stmt = stmt.select_from(_FTS).join(D, D.id == _FTS.c.rowid)
+    return stmt.where(match.condition)
+
+
+def _order_newest(match: _Match) -> Any:
+    # SQLite: in the FTS5 table's rowid order, so FTS5 walks its index newest first and stops at the limit.
+    return _FTS.c.rowid.desc() if match.fts_join else D.id.desc()
+
+
+def _candidates(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
+                limit: int) -> list[tuple[int, float]]:
+    stmt = _base(match, D.id, match.rank).where(*where)
+    if below is not None:
+        stmt = stmt.where(D.id < below)
+    return [(i, float(r or 0.0)) for i, r in session.execute(stmt.order_by(_order_newest(match)).limit(limit))]
+
+
+def search(session: Session, actor: User, *, q: str, filters: SearchFilters | None = None,
+           sort: SearchSort = SearchSort.relevance, cursor: str | None = None, limit: int = 20) -> SearchPage:
+    filters = filters or SearchFilters()
+    query = query_words(q)
+    limit = max(1, min(limit, 50))
+    if not query:
+        return SearchPage(items=[], next_cursor=None, counts={}, counted_up_to=COUNT_UP_TO, words=[])
+    match = _match(session, query)
+    where = [visible(actor), *_filters(filters)]
+    if sort == SearchSort.newest:
+        ids, next_cursor = _newest_page(session, match, where, cursor, limit)
+    else:
+        ids, next_cursor = _relevant_page(session, match, where, cursor, limit)
+    return SearchPage(items=_hits(session, ids, query), next_cursor=next_cursor,
+                      counts=_counts(session, match, where) if cursor is None else {},
+                      counted_up_to=COUNT_UP_TO, words=query)
+
+
+def _newest_page(session: Session, match: _Match, where: list[ColumnElement[bool]], cursor: str | None,
+                 limit: int) -> tuple[list[int], str | None]:
+    below = decode_cursor(cursor, (int,))[0] if cursor else None
+    found = [i for i, _ in _candidates(session, match, where, below=below, limit=limit + 1)]
+    return found[:limit], encode_cursor(found[limit - 1]) if len(found) > limit else None
+
+
+def _relevant_page(session: Session, match: _Match, where: list[ColumnElement[bool]], cursor: str | None,
+                   limit: int) -> tuple[list[int], str | None]:
+    # The cursor: the window's upper id bound (0: the newest window), and the last hit's rank and id in it.
+    top, after_rank, after_id = decode_cursor(cursor, (int, float, int)) if cursor else (0, None, None)
+    page: list[tuple[int, int, float]] = []  # (window top, id, rank)
+    while len(page) <= limit:
+        window = _candidates(session, match, where, below=top or None, limit=CANDIDATES)
+        ranked = sorted(window, key=lambda c: (-c[1], -c[0]))
+        if after_id is not None:
+            ranked = [c for c in ranked if (-c[1], -c[0]) > (-after_rank, -after_id)]  # type: ignore[operator]
+            after_rank = after_id = None
+        page.extend((top, i, r) for i, r in ranked)
+        if len(window) < CANDIDATES:
+            break
+        top = min(i for i, _ in window)
+    shown = page[:limit]
+    if len(page) <= limit:
+        return [i for _, i, _ in shown], None
+    last_top, last_id, last_rank = shown[-1]
+    return [i for _, i, _ in shown], encode_cursor(last_top, last_rank, last_id)
+
+
+def _counts(session: Session, match: _Match, where: list[ColumnElement[bool]]) -> dict[DocumentKind, int]:
+    capped = _base(match, D.kind.label("kind")).where(*where).order_by(_order_newest(match)).limit(COUNT_UP_TO)
+    sub = capped.subquery()
+    return {DocumentKind(kind): n for kind, n in session.execute(
+        select(sub.c.kind, func.count()).group_by(sub.c.kind))}
+
+
+# --- what a hit shows ---------------------------------------------------------------------------------------
+
+
+def _hits(session: Session, ids: Sequence[int], query: list[str], prefix: str | None = None) -> list[SearchHit]:
+    if not ids:
+        return []
+    docs = {d.id: d for d in session.scalars(select(D).where(D.id.in_(ids)))}
+    thread_titles = dict(session.execute(select(Thread.id, Thread.title).where(
+        Thread.id.in_({d.thread_id for d in docs.values() if d.thread_id}))).all())
+    groups = {g.id: g for g in session.scalars(select(Group).where(
+        Group.id.in_({d.group_id for d in docs.values() if d.group_id})))}
+    people = {u.id: u for u in session.scalars(select(User).where(
+        User.id.in_({d.author_id for d in docs.values() if d.author_id} |
+                    {d.ref_id for d in docs.values() if d.kind == DocumentKind.member})))}
+    slugs = dict(session.execute(select(Article.id, Article.slug).where(
+        Article.id.in_({d.ref_id for d in docs.values() if d.kind == DocumentKind.article}))).all())
+    out = []
+    for doc_id in ids:
+        doc = docs[doc_id]
+        kind = DocumentKind(doc.kind)
+        group = groups.get(doc.group_id) if doc.group_id else None
+        title = thread_titles.get(doc.thread_id, "") if kind == DocumentKind.reply else doc.title
+        out.append(SearchHit(
+            kind=kind, id=doc.ref_id, title=title, title_html=str(snippet(title, query, length=len(title) + 1,
+                                                                          prefix=prefix)),
+            snippet_html=str(snippet(f"{doc.body} {doc.extra}".strip(), query, prefix=prefix)),
+            url=_url(kind, doc, group, people, slugs),
+            group=GroupRef(id=group.id, slug=group.slug, name=group.name) if group else None,
+            author=user_summary_or_none(people.get(doc.author_id) if doc.author_id else None),
+            created_at=doc.created_at, thread_kind=doc.thread_kind, motion_status=doc.motion_status,
+            municipality=doc.municipality))
+    return out
+
+
+def _url(kind: DocumentKind, doc: SearchDocument, group: Group | None, people: dict[int, User],
+         slugs: dict[int, str]) -> str:
+    match kind:
+        case DocumentKind.thread:
+            return f"/threads/{doc.ref_id}"
+        case DocumentKind.reply:
+            return f"/threads/{doc.thread_id}#post-{doc.ref_id}"
+        case DocumentKind.article:
+            return f"/articles/{slugs.get(doc.ref_id, '')}"
+        case DocumentKind.group:
+            return f"/groups/{group.slug}" if group else "/groups"
+        case DocumentKind.member:
+            person = people.get(doc.ref_id)
+            return f"/members/{person.username}" if person else "/"
+
+
+# --- suggestions while typing -------------------------------------------------------------------------------
+
+
+def suggest(session: Session, actor: User, *, q: str, limit: int = 8) -> list[Suggestion]:
+    """Titles (threads, articles, groups, members) for what she is typing: the last word as a prefix
+    ("duurz" → "duurzaamheid"), the words before it whole."""
+    typed = words(q)
+    if not typed or q[-1:].isspace():
+        query, prefix = query_words(q), None
+    else:
+        query, prefix = query_words(" ".join(typed[:-1])), typed[-1]
+    if prefix is not None and (len(prefix) < 2 or not _PREFIX.match(prefix)):
+        prefix = None
+    if not query and prefix is None:
+        return []
+    match = _match(session, query, prefix, titles_only=True)
+    where = [visible(actor), D.kind.in_([DocumentKind.thread, DocumentKind.article, DocumentKind.group,
+                                        DocumentKind.member])]
+    window = _candidates(session, match, where, below=None, limit=CANDIDATES)
+    ids = [i for i, _ in sorted(window, key=lambda c: (-c[1], -c[0]))[:max(1, min(limit, 20))]]
+    return [Suggestion(kind=h.kind, title=h.title, title_html=h.title_html, url=h.url)
+            for h in _hits(session, ids, query, prefix)]

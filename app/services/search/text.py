@@ -1,0 +1,106 @@
+"""Words for the search index and for queries: accents folded, Dutch stop words dropped, Snowball-stemmed.
+
+Each word gives two stems: the classic Snowball Dutch stemmer (`dutch_porter`, the one PostgreSQL's `dutch`
+configuration uses) and the newer Snowball Dutch algorithm (`dutch`). The classic one joins "duurzaam",
+"duurzame" and "duurzaamheid"; only the newer one joins "moties" and "motie". A query word matches when
+either of its stems is in the document, so the search gets both.
+
+On PostgreSQL the `plein_nl` configuration (unaccent + the classic stemmer) indexes the text itself and the
+application adds only the newer stems that differ (`extra_terms`); SQLite's FTS5 has no stemmer, so there the
+application writes every stem (`all_terms`). The highlighter uses the same stems, so what is marked in a
+snippet is what matched.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import Stemmer
+from markupsafe import Markup, escape
+
+from app.services.text import fold
+
+# Snowball's Dutch stop word list (the one PostgreSQL's `dutch` configuration uses).
+STOP_WORDS = frozenset("""
+de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar om hem dan zou of wat
+mijn men dit zo door over ze zich bij ook tot je mij uit der daar haar naar heb hoe heeft hebben deze u want
+nog zal me zij nu ge geen omdat iets worden toch al waren veel meer doen toen moet ben zonder kan hun dus alles
+onder ja eens hier wie werd altijd doch wordt wezen kunnen ons zelf tegen na reeds wil kon niets uw iemand
+geweest andere
+""".split())
+_WORD = re.compile(r"[^\W_]+")
+MAX_QUERY_WORDS = 8
+_classic = Stemmer.Stemmer("dutch_porter")
+_newer = Stemmer.Stemmer("dutch")
+
+
+def words(text: str) -> list[str]:
+    """Folded words of a text, stop words left out."""
+    return [w for w in _WORD.findall(fold(text)) if w not in STOP_WORDS]
+
+
+@lru_cache(maxsize=50_000)
+def stems(word: str) -> tuple[str, ...]:
+    """The stems of one folded word: the classic one first, then the newer one if it differs."""
+    classic, newer = _classic.stemWord(word), _newer.stemWord(word)
+    return (classic,) if classic == newer else (classic, newer)
+
+
+def all_terms(text: str) -> str:
+    """Every stem of every word, for FTS5 (which stems nothing itself)."""
+    return " ".join(s for w in words(text) for s in stems(w))
+
+
+def extra_terms(text: str) -> str:
+    """The newer stems where they differ from the classic one, for PostgreSQL (which makes the classic ones)."""
+    return " ".join(s for w in words(text) for s in stems(w)[1:])
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query (at most MAX_QUERY_WORDS), in order, without repeats."""
+    seen: dict[str, None] = {}
+    for w in words(q):
+        seen.setdefault(w, None)
+    return list(seen)[:MAX_QUERY_WORDS]
+
+
+# --- snippets --------------------------------------------------------------------------------------
+
+
+def _spans(text: str) -> Iterator[tuple[int, int, str]]:
+    for match in _WORD.finditer(text):
+        yield match.start(), match.end(), fold(match.group())
+
+
+def snippet(text: str, query: Iterable[str], *, length: int = 220, prefix: str | None = None) -> Markup:
+    """A piece of `text` around its best stretch of query words, those words in <mark>; escaped HTML."""
+    wanted = {s for w in query for s in stems(w)}
+    hits = [(start, end) for start, end, word in _spans(text)
+            if set(stems(word)) & wanted or (prefix and word.startswith(prefix))]
+    if not hits:
+        cut = text[:length].rsplit(" ", 1)[0] if len(text) > length else text
+        return Markup(escape(cut)) + (Markup("…") if len(text) > length else Markup(""))
+    # The window of `length` characters that holds the most hits, starting a little before its first one.
+    best_start, best_count = hits[0][0], 0
+    for i, (start, _end) in enumerate(hits):
+        count = sum(1 for s, e in hits[i:] if e <= start + length)
+        if count > best_count:
+            best_start, best_count = start, count
+    begin = max(0, best_start - 40)
+    if begin:
+        space = text.find(" ", begin)
+        begin = space + 1 if 0 <= space < best_start else begin
+    end = min(len(text), begin + length)
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > begin else end
+    out = Markup("…") if begin else Markup("")
+    position = begin
+    for start, stop in hits:
+        if start < begin or stop > end:
+            continue
+        out += escape(text[position:start]) + Markup("<mark>") + escape(text[start:stop]) + Markup("</mark>")
+        position = stop
+    out += escape(text[position:end])
+    return out + (Markup("…") if end < len(text) else Markup(""))

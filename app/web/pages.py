@@ -336,11 +336,12 @@ def wants_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from app.web import publishing_pages  # it builds on this module's page dependencies
+    from app.web import finding_pages, publishing_pages  # they build on this module's page dependencies
 
     static_assets.install(app, assets)
     app.include_router(router)
     app.include_router(publishing_pages.router)
+    app.include_router(finding_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:

@@ -161,8 +161,10 @@ def search(session: Session, actor: User, *, q: str, filters: SearchFilters | No
         ids, next_cursor = _newest_page(session, match, where, cursor, limit)
     else:
         ids, next_cursor = _relevant_page(session, match, where, cursor, limit)
+    # Counted per kind without the kind filter: the tabs of the search page show what each would hold.
+    every_kind = [visible(actor), *_filters(filters.model_copy(update={"kind": []}))]
     return SearchPage(items=_hits(session, ids, query), next_cursor=next_cursor,
-                      counts=_counts(session, match, where) if cursor is None else {},
+                      counts=_counts(session, match, every_kind) if cursor is None else {},
                       counted_up_to=COUNT_UP_TO, words=query)
 
 

@@ -1,0 +1,65 @@
+"""Pages for finding what others did: the search page (the header's search box leads here)."""
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.api.deps import OptionalAuthDep, SessionDep
+from app.errors import Invalid
+from app.models.enums import GroupKind, MotionStatus, Province, ThreadKind
+from app.schemas.search import DocumentKind, SearchQuery, SearchSort
+from app.services import search
+from app.web import i18n
+from app.web.pages import N_, PageViewer
+from app.web.render import render
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+FIELD_LABELS = {"since": N_("From"), "until": N_("To"), "municipality": N_("Municipality"), "q": N_("Search for")}
+KIND_TABS = [None, DocumentKind.thread, DocumentKind.reply, DocumentKind.article, DocumentKind.group,
+             DocumentKind.member]
+
+
+@router.get("/search")
+def search_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+                q: Annotated[str, Query(max_length=200)] = "", kind: DocumentKind | None = None,
+                group_kind: GroupKind | None = None, thread_kind: ThreadKind | None = None,
+                motion_status: MotionStatus | None = None,
+                municipality: Annotated[str, Query(max_length=100)] = "", province: Province | None = None,
+                since: str = "", until: str = "", sort: SearchSort = SearchSort.relevance,
+                cursor: str | None = None) -> Response:
+    assert auth is not None
+    chosen = {"q": q, "kind": kind.value if kind else "", "group_kind": group_kind.value if group_kind else "",
+              "thread_kind": thread_kind.value if thread_kind else "",
+              "motion_status": motion_status.value if motion_status else "", "municipality": municipality,
+              "province": province.value if province else "", "since": since, "until": until, "sort": sort.value}
+    page = error = None
+    if q.strip():
+        try:
+            params = SearchQuery.model_validate({
+                "q": q, "kind": [kind] if kind else [], "group_kind": group_kind, "thread_kind": thread_kind,
+                "motion_status": motion_status, "municipality": municipality or None, "province": province,
+                "since": since or None, "until": until or None, "sort": sort, "cursor": cursor})
+        except ValidationError as exc:
+            # The page again, with the field named in her language (the API would answer 422 with JSON).
+            field = str(exc.errors()[0]["loc"][0])
+            error = i18n.gettext("Please check “%(field)s”.") % {"field": i18n.gettext(FIELD_LABELS.get(field, field))}
+        else:
+            try:
+                page = search.search(session, auth.user, q=params.q, filters=params.filters(), sort=params.sort,
+                                     cursor=params.cursor)
+            except Invalid as exc:  # a cursor that is not ours
+                error = i18n.gettext("Please check “%(field)s”.") % {"field": exc.field or "cursor"}
+    def link(**overrides: str) -> str:
+        """This search with some choices changed (and from the first page)."""
+        return "/search?" + urlencode({k: v for k, v in {**chosen, **overrides}.items() if v})
+
+    return render(request, "search.html", {
+        "page": page, "chosen": chosen, "link": link, "error": error, "tabs": KIND_TABS,
+        "group_kinds": [k.value for k in GroupKind],
+        "thread_kinds": [k.value for k in ThreadKind], "statuses": [s.value for s in MotionStatus],
+        "provinces": [p.value for p in Province],
+    }, viewer=viewer, status_code=422 if error else 200)

@@ -1,0 +1,43 @@
+"""The search page and the header's search box, server-rendered: results with marked words, tabs with counts,
+filters kept in the links, and nothing from a group she may not read."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from tests.web.test_pages import assert_page, links
+
+
+def test_results_tabs_and_marks(client_for, member, manager, make_group, make_thread) -> None:  # type: ignore[no-untyped-def]
+    green = make_group("Duurzaamheid", members=(member,))
+    secret = make_group("Bestuur", visibility="secret")
+    shown = make_thread(manager, green["channel_id"], title="Motie zonnepanelen op scholen",
+                        body="Een motie over zonnepanelen: <b>veilig</b> & betaalbaar.", kind="motion",
+                        motion={"municipality": "Delft", "status": "adopted"})
+    make_thread(manager, secret["channel_id"], title="Geheime zonnepanelen", body="Niet voor iedereen.")
+    reader = client_for(member)
+    text = assert_page(reader.get("/search", params={"q": "zonnepaneel"}))
+    assert f"/threads/{shown['id']}" in links(text)
+    assert "<mark>zonnepanelen</mark>" in text and "&lt;b&gt;veilig&lt;/b&gt;" in text  # marked, never raw HTML
+    assert "Geheime" not in text
+    assert "Aangenomen" in text and "Delft" in text
+    tabs = {parse_qs(urlsplit(href).query).get("kind", [""])[0] for href in links(text) if href.startswith("/search")}
+    assert {"", "thread", "reply", "article", "group", "member"} <= tabs
+    assert 'class="count">1</span>' in text
+
+
+def test_filters_stay_in_the_links_and_bad_dates_are_named(client_for, member) -> None:  # type: ignore[no-untyped-def]
+    reader = client_for(member)
+    text = assert_page(reader.get("/search", params={"q": "motie", "thread_kind": "motion", "province": "utrecht"}))
+    assert 'value="motion" selected' in text and 'value="utrecht" selected' in text
+    assert any("thread_kind=motion" in href and "province=utrecht" in href for href in links(text))
+    bad = reader.get("/search", params={"q": "motie", "since": "gisteren"})
+    assert bad.status_code == 422 and "Controleer “Van”" in bad.text and "search-results" not in bad.text
+
+
+def test_the_header_has_a_search_box(client_for, member) -> None:  # type: ignore[no-untyped-def]
+    text = assert_page(client_for(member).get("/"))
+    assert 'action="/search"' in text and 'role="combobox"' in text and "search-box.js" in text
+    empty = assert_page(client_for(member).get("/search"))
+    assert 'id="search-q"' in empty and "search-results" not in empty
+    common = assert_page(client_for(member).get("/search", params={"q": "de het een"}))
+    assert "te algemeen" in common

@@ -18,6 +18,7 @@ from app.api import (
     groups,
     health,
     moderation,
+    motions,
     notifications,
     search,
     threads,
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     install_error_handlers(app, (pages.wants_page, pages.error_page))
     for module in (health, auth, admin, users, groups, threads, notifications, moderation, community, articles,
-                   search, ws):
+                   search, motions, ws):
         app.include_router(module.router)
     app.include_router(articles.feed_router)
     pages.install(app)

@@ -61,6 +61,8 @@ class Thread(Base):
     audience_title: Mapped[str | None] = mapped_column(String(40))
     audience_status: Mapped[str | None] = mapped_column(String(20))
     audience_count: Mapped[int | None] = mapped_column(Integer)
+    # A motion written with another as its starting point ("reuse"): the original, linked from it.
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"), index=True)
 
 
 class ThreadPortfolio(Base):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -25,6 +25,9 @@ class SearchDocument(Base):
         Index("ix_search_documents_group", "group_id", "id"),
         Index("ix_search_documents_thread", "thread_id"),
         Index("ix_search_documents_created", "created_at"),
+        # The motion library: every motion, newest first, without reading the other million entries.
+        Index("ix_search_documents_motions", "id", sqlite_where=text("kind = 'thread' AND thread_kind = 'motion'"),
+              postgresql_where=text("kind = 'thread' AND thread_kind = 'motion'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

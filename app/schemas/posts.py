@@ -9,6 +9,7 @@ from app.config import get_settings
 from app.models.enums import AudienceStatus, MotionStatus, Province, ThreadKind
 from app.models.enums import Title as UserTitle
 from app.schemas.common import Id
+from app.schemas.motions import MotionRef
 from app.schemas.users import PortfolioOut, UserSummary
 
 
@@ -55,6 +56,8 @@ class ThreadCreate(BaseModel):
     audience_province: Province | None = None
     audience_title: UserTitle | None = None
     attachment_ids: AttachmentIds = []
+    # A motion written with another as its starting point (see /api/v1/motions/{id}/reuse).
+    based_on_id: Id | None = None
 
 
 class ThreadUpdate(BaseModel):
@@ -177,3 +180,6 @@ class ThreadOut(BaseModel):
 class ThreadDetail(ThreadOut):
     opening_post: PostOut
     can_edit: bool
+    # A motion: the one it was based on and the ones based on it, as far as she may read them.
+    based_on: MotionRef | None = None
+    reused_in: list[MotionRef] = []

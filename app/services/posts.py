@@ -44,7 +44,7 @@ from app.schemas.posts import (
     ThreadUpdate,
 )
 from app.schemas.users import PortfolioOut
-from app.services import audit, notifications, questions, screening, search
+from app.services import audit, motions, notifications, questions, screening, search
 from app.services.access import (
     GroupAccess,
     GroupAction,
@@ -195,7 +195,9 @@ def _thread_detail(session: Session, actor: User, thread: Thread, access: GroupA
     assert opening is not None
     summary = threads_out(session, [thread])[0]
     post_out = _posts_out(session, actor, [opening], thread, access)[0]
-    return ThreadDetail(**summary.model_dump(), opening_post=post_out, can_edit=post_out.can_edit)
+    based_on, reused_in = motions.links(session, actor, thread) if thread.kind == ThreadKind.motion else (None, [])
+    return ThreadDetail(**summary.model_dump(), opening_post=post_out, can_edit=post_out.can_edit,
+                        based_on=based_on, reused_in=reused_in)
 
 
 def _neutral(post: PostOut) -> PostOut:
@@ -270,6 +272,10 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
         raise Invalid("A motion needs its motion fields (at least the municipality).", field="motion")
     if data.kind != ThreadKind.motion and data.motion is not None:
         raise Invalid("Only a motion has motion fields.", field="motion")
+    if data.based_on_id is not None and data.kind != ThreadKind.motion:
+        raise Invalid("Only a motion can be based on another motion.", field="based_on_id")
+    if data.based_on_id is not None:
+        motions.check_based_on(session, actor, data.based_on_id)
     if data.portfolio_ids and data.kind != ThreadKind.question:
         raise Invalid("Only a question can be addressed to portfolios.", field="portfolio_ids")
     portfolio_ids = _check_portfolios(session, data.portfolio_ids)
@@ -281,6 +287,7 @@ def create_thread(session: Session, actor: User, *, channel_id: int, data: Threa
     thread = Thread(
         group_id=access.channel.group_id, channel_id=access.channel.id, author_id=actor.id, kind=data.kind.value,
         title=data.title, created_at=now, last_activity_at=now, held_at=now if hold else None,
+        based_on_id=data.based_on_id,
     )
     if data.motion is not None:
         thread.motion_municipality = data.motion.municipality

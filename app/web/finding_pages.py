@@ -1,4 +1,5 @@
-"""Pages for finding what others did: the search page (the header's search box leads here)."""
+"""Pages for finding what others did: the search page (the header's search box leads here), the motion
+library and reusing a motion."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -11,8 +12,10 @@ from pydantic import ValidationError
 from app.api.deps import OptionalAuthDep, SessionDep
 from app.errors import Invalid
 from app.models.enums import GroupKind, MotionStatus, Province, ThreadKind
+from app.schemas.common import PathId
+from app.schemas.motions import LibraryQuery
 from app.schemas.search import DocumentKind, SearchQuery, SearchSort
-from app.services import search
+from app.services import groups, motions, search
 from app.web import i18n
 from app.web.pages import N_, PageViewer
 from app.web.render import render
@@ -63,3 +66,41 @@ def search_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, ses
         "thread_kinds": [k.value for k in ThreadKind], "statuses": [s.value for s in MotionStatus],
         "provinces": [p.value for p in Province],
     }, viewer=viewer, status_code=422 if error else 200)
+
+
+@router.get("/motions")
+def motions_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+                 q: Annotated[str, Query(max_length=200)] = "", theme_id: Annotated[int | None, Query(ge=1)] = None,
+                 municipality: Annotated[str, Query(max_length=100)] = "", province: Province | None = None,
+                 status: MotionStatus | None = None, year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+                 cursor: str | None = None) -> Response:
+    """The motion library: every motion she may read, with facets that narrow it."""
+    assert auth is not None
+    query = LibraryQuery(q=q or None, theme_id=theme_id, municipality=municipality or None, province=province,
+                         status=status, year=year, cursor=cursor)
+    page = motions.library(session, auth.user, query=query)
+    chosen = {"q": q, "theme_id": str(theme_id or ""), "municipality": municipality,
+              "province": province.value if province else "", "status": status.value if status else "",
+              "year": str(year or "")}
+
+    def link(**overrides: str) -> str:
+        return "/motions?" + urlencode({k: v for k, v in {**chosen, **overrides}.items() if v})
+
+    return render(request, "motions.html", {"page": page, "chosen": chosen, "link": link}, viewer=viewer)
+
+
+@router.get("/motions/{thread_id}/reuse")
+def reuse_page(request: Request, thread_id: PathId, viewer: PageViewer, auth: OptionalAuthDep,
+               session: SessionDep) -> Response:
+    """Her own motion, starting from this one: its text in the composer, the original linked."""
+    assert auth is not None
+    start = motions.reuse(session, auth.user, thread_id=thread_id)
+    places = []
+    for group in groups.list_groups(session, auth.user, mine=True):
+        if group.can_post:
+            channels = groups.list_channels(session, auth.user, group_id=group.id)
+            default = next((c for c in channels if c.is_default), channels[0] if channels else None)
+            if default is not None:
+                places.append({"name": group.name, "channel_id": default.id})
+    return render(request, "reuse.html", {"start": start, "places": places,
+                                          "statuses": [s.value for s in MotionStatus]}, viewer=viewer)

@@ -26,6 +26,7 @@ from app.services import (
     duplicates,
     groups,
     moderation,
+    motions,
     notifications,
     posts,
     profiles,
@@ -249,8 +250,9 @@ def thread_page(request: Request, thread_id: PathId, viewer: PageViewer, auth: O
     group = groups.get_group(session, auth.user, group_id=thread.group_id)
     replies = posts.list_replies(session, auth.user, thread_id=thread_id, cursor=cursor, limit=100)
     may_reply = group.can_post
+    similar = motions.similar(session, auth.user, thread_id=thread.id) if thread.kind == "motion" else []
     return render(request, "thread.html", {
-        "thread": thread, "group": group, "replies": replies, "may_reply": may_reply,
+        "thread": thread, "group": group, "replies": replies, "may_reply": may_reply, "similar": similar,
         "topics": [thread_topic(thread.id)], "level": notifications.get_thread_level(session, auth.user,
                                                                                        thread_id=thread.id),
     }, viewer=viewer)

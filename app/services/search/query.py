@@ -108,21 +108,23 @@ def _quote(term: str) -> str:
     return term.replace('"', "")
 
 
-def _match(session: Session, query: list[str], prefix: str | None = None, *, titles_only: bool = False) -> _Match:
-    """All query words (each by either of its stems) and, while typing, the last word as a prefix."""
+def _match(session: Session, query: list[str], prefix: str | None = None, *, titles_only: bool = False,
+           any_word: bool = False) -> _Match:
+    """All query words (each by either of its stems; or any of them) and, while typing, the last word as a
+    prefix."""
     if _postgres(session):
         weight = "A" if titles_only else ""
         parts = ["(" + " | ".join(f"'{s}':{weight}" if weight else f"'{s}'" for s in stems(w)) + ")" for w in query]
         if prefix:
             parts.append(f"'{prefix}':*{weight}")
-        tsquery = func.to_tsquery(text("'simple'::regconfig"), " & ".join(parts))
+        tsquery = func.to_tsquery(text("'simple'::regconfig"), (" | " if any_word else " & ").join(parts))
         return _Match(condition=_DOCUMENT.op("@@")(tsquery), rank=func.ts_rank(_DOCUMENT, tsquery, 1).cast(Float),
                       fts_join=False)
     scope = "{title_terms} : " if titles_only else ""
     parts = ["(" + " OR ".join(f'"{_quote(s)}"' for s in stems(w)) + ")" for w in query]
     if prefix:
         parts.append(f'"{_quote(prefix)}"*')
-    expression = scope + "(" + " AND ".join(parts) + ")"
+    expression = scope + "(" + (" OR " if any_word else " AND ").join(parts) + ")"
     condition = text("search_fts MATCH :fts_query").bindparams(fts_query=expression)
     # bm25 is lower for better matches; a title match weighs four times a body match.
     return _Match(condition=condition, rank=-func.bm25(literal_column("search_fts"), 4.0, 1.0), fts_join=True)

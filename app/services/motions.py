@@ -1,0 +1,217 @@
+"""The motion library: every motion across the party that she may read, in one place, with facets (theme
+group, municipality, province, status, year) counted under the other choices; similar motions from other
+municipalities; and reusing a motion as the starting point of her own (linked to the original).
+
+It reads the search index (one row per motion, with the fields it filters on and a partial index over the
+motions), so the same visibility rule as search applies: search.visible().
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from app.errors import Forbidden, Invalid, NotFound
+from app.models import Group, MotionCoSubmitter, Post, SearchDocument, Thread, User
+from app.models.enums import GroupKind, ThreadKind
+from app.pagination import decode_cursor, encode_cursor
+from app.schemas.groups import GroupRef
+from app.schemas.motions import (
+    Facets,
+    FacetValue,
+    LibraryPage,
+    LibraryQuery,
+    MotionCard,
+    MotionRef,
+    ReuseOut,
+)
+from app.schemas.search import DocumentKind
+from app.services.access import GroupAction, access_thread
+from app.services.markdown import excerpt
+from app.services.search.query import _base, _match, visible
+from app.services.search.text import query_words, words
+from app.services.views import user_summary, user_summary_or_none
+
+D = SearchDocument
+FACET_SIZE = 30
+SIMILAR_WORDS = 12
+
+
+def _motions() -> list[ColumnElement[bool]]:
+    return [D.kind == DocumentKind.thread, D.thread_kind == ThreadKind.motion]
+
+
+def _year() -> Any:
+    return func.extract("year", D.created_at)
+
+
+def _conditions(query: LibraryQuery, *, leave_out: str | None = None) -> list[ColumnElement[bool]]:
+    """The library's choices as conditions; `leave_out` one facet (its own counts ignore its own choice)."""
+    where: list[ColumnElement[bool]] = []
+    if query.theme_id is not None and leave_out != "theme":
+        where += [D.group_id == query.theme_id, D.group_kind == GroupKind.theme]
+    if query.municipality and leave_out != "municipality":
+        where.append(func.lower(D.municipality) == query.municipality.strip().lower())
+    if query.province is not None and leave_out != "province":
+        where.append(D.province == query.province)
+    if query.status is not None and leave_out != "status":
+        where.append(D.motion_status == query.status)
+    if query.year is not None and leave_out != "year":
+        where += [D.created_at >= datetime(query.year, 1, 1, tzinfo=UTC),
+                  D.created_at < datetime(query.year + 1, 1, 1, tzinfo=UTC)]
+    return where
+
+
+def _select(session: Session, actor: User, query: LibraryQuery, *columns: Any) -> Any:
+    words_ = query_words(query.q or "")
+    if words_:
+        return _base(_match(session, words_), *columns).where(visible(actor), *_motions())
+    return select(*columns).where(visible(actor), *_motions())
+
+
+def library(session: Session, actor: User, *, query: LibraryQuery) -> LibraryPage:
+    stmt = _select(session, actor, query, D.id).where(*_conditions(query))
+    if query.cursor:
+        stmt = stmt.where(D.id < decode_cursor(query.cursor, (int,))[0])
+    ids = list(session.scalars(stmt.order_by(D.id.desc()).limit(query.limit + 1)))
+    shown = ids[:query.limit]
+    total = session.scalar(select(func.count()).select_from(
+        _select(session, actor, query, D.id).where(*_conditions(query)).subquery())) or 0
+    return LibraryPage(items=cards(session, shown), total=total, facets=_facets(session, actor, query),
+                       next_cursor=encode_cursor(shown[-1]) if len(ids) > query.limit else None)
+
+
+def _facet(session: Session, actor: User, query: LibraryQuery, name: str, column: Any,
+           *extra: ColumnElement[bool]) -> list[tuple[Any, int]]:
+    count = func.count().label("n")
+    stmt = (_select(session, actor, query, column.label("value"), count)
+            .where(*_conditions(query, leave_out=name), column.is_not(None), *extra)
+            .group_by(column).order_by(count.desc(), column).limit(FACET_SIZE))
+    return [(value, n) for value, n in session.execute(stmt)]
+
+
+def _facets(session: Session, actor: User, query: LibraryQuery) -> Facets:
+    themes = _facet(session, actor, query, "theme", D.group_id, D.group_kind == GroupKind.theme)
+    names = dict(session.execute(select(Group.id, Group.name).where(Group.id.in_([v for v, _ in themes]))).all())
+    return Facets(
+        theme=[FacetValue(value=str(v), label=names.get(v, ""), count=n) for v, n in themes],
+        municipality=[FacetValue(value=v, label=v, count=n)
+                      for v, n in _facet(session, actor, query, "municipality", D.municipality)],
+        province=[FacetValue(value=v, label=v, count=n)
+                  for v, n in _facet(session, actor, query, "province", D.province)],
+        status=[FacetValue(value=v, label=v, count=n)
+                for v, n in _facet(session, actor, query, "status", D.motion_status)],
+        year=sorted((FacetValue(value=str(int(v)), label=str(int(v)), count=n)
+                     for v, n in _facet(session, actor, query, "year", _year())), key=lambda f: f.value, reverse=True),
+    )
+
+
+def cards(session: Session, ids: list[int]) -> list[MotionCard]:
+    if not ids:
+        return []
+    docs = {d.id: d for d in session.scalars(select(D).where(D.id.in_(ids)))}
+    threads = {t.id: t for t in session.scalars(select(Thread).where(Thread.id.in_({d.ref_id for d in docs.values()})))}
+    groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_({d.group_id for d in docs.values()})))}
+    people = {u.id: u for u in session.scalars(select(User).where(
+        User.id.in_({d.author_id for d in docs.values() if d.author_id})))}
+    openings = dict(session.execute(select(Post.thread_id, Post.body).where(
+        Post.thread_id.in_(threads), Post.is_opening.is_(True))).all())
+    out = []
+    for doc_id in ids:
+        doc = docs[doc_id]
+        thread, group = threads[doc.ref_id], groups[doc.group_id]  # type: ignore[index]
+        out.append(MotionCard(
+            id=thread.id, title=thread.title, excerpt=excerpt(openings.get(thread.id, ""), 240),
+            municipality=thread.motion_municipality, province=doc.province, status=thread.motion_status,
+            date=thread.motion_date, group=GroupRef(id=group.id, slug=group.slug, name=group.name),
+            author=user_summary_or_none(people.get(doc.author_id) if doc.author_id else None),
+            url=f"/threads/{thread.id}"))
+    return out
+
+
+# --- similar motions ---------------------------------------------------------------------------------------
+
+
+def _readable_motion(session: Session, actor: User, thread_id: int) -> Thread:
+    thread = access_thread(session, actor, thread_id, GroupAction.read).thread
+    if thread.kind != ThreadKind.motion or thread.deleted_at is not None:
+        raise NotFound("Motion not found.")
+    return thread
+
+
+def similar(session: Session, actor: User, *, thread_id: int, limit: int = 5) -> list[MotionCard]:
+    """Motions from other municipalities that share the most words with this one, the same theme first."""
+    thread = _readable_motion(session, actor, thread_id)
+    doc = session.scalar(select(D).where(D.kind == DocumentKind.thread, D.ref_id == thread.id))
+    if doc is None:
+        return []
+    # The title's words and the body's most frequent ones: what the motion is about.
+    counts: dict[str, int] = {}
+    for word in words(doc.body):
+        if len(word) > 3:
+            counts[word] = counts.get(word, 0) + 1
+    about = list(dict.fromkeys(query_words(thread.title) + sorted(counts, key=lambda w: -counts[w])))
+    about = about[:SIMILAR_WORDS]
+    if not about:
+        return []
+    match = _match(session, about, any_word=True)
+    same_theme = (D.group_id == doc.group_id).label("same_theme")
+    stmt = (_base(match, D.id, match.rank.label("rank"), same_theme)
+            .where(visible(actor), *_motions(), D.id != doc.id)
+            .order_by(D.id.desc()).limit(200))
+    if thread.motion_municipality:
+        stmt = stmt.where(func.coalesce(func.lower(D.municipality), "") != thread.motion_municipality.lower())
+    rows = sorted(session.execute(stmt), key=lambda r: (not r.same_theme, -float(r.rank or 0), -r.id))
+    return cards(session, [r.id for r in rows[:limit]])
+
+
+# --- reuse ------------------------------------------------------------------------------------------------
+
+
+def motion_ref(session: Session, thread: Thread) -> MotionRef:
+    authors = [thread.author_id] if thread.author_id else []
+    authors += list(session.scalars(select(MotionCoSubmitter.user_id).where(MotionCoSubmitter.thread_id == thread.id)
+                                    .order_by(MotionCoSubmitter.user_id)))
+    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(authors)))} if authors else {}
+    return MotionRef(id=thread.id, title=thread.title, municipality=thread.motion_municipality,
+                     authors=[user_summary(people[a]) for a in authors if a in people], url=f"/threads/{thread.id}")
+
+
+def reuse(session: Session, actor: User, *, thread_id: int) -> ReuseOut:
+    """The starting point for her own motion: the text of this one, and who wrote it where."""
+    thread = _readable_motion(session, actor, thread_id)
+    opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
+    return ReuseOut(based_on=motion_ref(session, thread), title=thread.title, body=opening.body if opening else "",
+                    municipality_hint=actor.municipality)
+
+
+def check_based_on(session: Session, actor: User, based_on_id: int) -> int:
+    """The motion a new one is based on must be one she may read (else: no such motion, nothing more)."""
+    try:
+        _readable_motion(session, actor, based_on_id)
+    except (NotFound, Forbidden):
+        raise Invalid("There is no such motion to base this one on.", field="based_on_id") from None
+    return based_on_id
+
+
+def links(session: Session, actor: User, thread: Thread) -> tuple[MotionRef | None, list[MotionRef]]:
+    """What this motion was based on, and the motions based on it: only those she may read."""
+    based_on = None
+    if thread.based_on_id:
+        original = session.get(Thread, thread.based_on_id)
+        if original is not None and _may_read(session, actor, original.id):
+            based_on = motion_ref(session, original)
+    reused = [motion_ref(session, t) for t in session.scalars(
+        select(Thread).where(Thread.based_on_id == thread.id, Thread.deleted_at.is_(None), Thread.held_at.is_(None))
+        .order_by(Thread.id)) if _may_read(session, actor, t.id)]
+    return based_on, reused
+
+
+def _may_read(session: Session, actor: User, thread_id: int) -> bool:
+    try:
+        _readable_motion(session, actor, thread_id)
+    except (NotFound, Forbidden):
+        return False
+    return True

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, UploadFile, status
 from fastapi.responses import FileResponse
 
 from app.api.deps import CurrentUser, SessionDep
-from app.models.enums import Province
+from app.models.enums import Province, Title
 from app.pagination import Page
 from app.schemas.common import Id, PathId
 from app.schemas.users import (
@@ -41,11 +41,12 @@ def set_avatar(file: UploadFile, actor: CurrentUser, session: SessionDep) -> MeO
 def list_users(
     actor: CurrentUser, session: SessionDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    province: Province | None = None, portfolio_id: Id | None = None,
+    province: Province | None = None, portfolio_id: Id | None = None, title: Title | None = None,
+    municipality: Annotated[str | None, Query(max_length=100)] = None,
     cursor: str | None = None, limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ) -> Page[UserSummary]:
-    return profiles.list_members(session, actor, q=q, province=province, portfolio_id=portfolio_id,
-                                 cursor=cursor, limit=limit)
+    return profiles.list_members(session, actor, q=q, province=province, portfolio_id=portfolio_id, title=title,
+                                 municipality=municipality, cursor=cursor, limit=limit)
 
 
 @router.get("/users/by-username/{username}", response_model=ProfileOut)

@@ -127,6 +127,16 @@ def list_groups(session: Session, actor: User, *, kind: GroupKind | None = None,
     return out
 
 
+def list_member_groups(session: Session, actor: User, *, user_id: int) -> list[GroupRef]:
+    """The groups a member is in, as far as the actor may know they exist (a secret group only to its members)."""
+    staff = is_staff(actor)
+    mine = set(session.scalars(select(Membership.group_id).where(Membership.user_id == actor.id)))
+    rows = session.scalars(select(Group).join(Membership, Membership.group_id == Group.id)
+                           .where(Membership.user_id == user_id, Group.merged_into_id.is_(None)).order_by(Group.name))
+    return [GroupRef(id=g.id, slug=g.slug, name=g.name) for g in rows
+            if staff or g.visibility != Visibility.secret or g.id in mine]
+
+
 def get_group(session: Session, actor: User, *, group_id: int) -> GroupOut:
     access = access_group(session, actor, group_id, GroupAction.view)
     return _group_out_full(session, actor, access)

@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import on_rollback
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Portfolio, User, UserPortfolio
-from app.models.enums import Province
+from app.models.enums import Province, Title
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.users import (
     MeOut,
@@ -61,10 +61,15 @@ def get_profile_by_username(session: Session, actor: User, *, username: str) -> 
 
 
 def list_members(session: Session, actor: User, *, q: str | None = None, province: Province | None = None,
-                 portfolio_id: int | None = None, cursor: str | None = None, limit: int | None = None,
-                 ) -> Page[UserSummary]:
+                 portfolio_id: int | None = None, title: Title | None = None, municipality: str | None = None,
+                 cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
+    """The member directory: by name (or username or municipality), title, municipality, province, portfolio."""
     n = clamp_limit(limit)
     stmt = select(User).where(User.is_active.is_(True))
+    if title is not None:
+        stmt = stmt.where(User.title == title.value)
+    if municipality:
+        stmt = stmt.where(func.lower(User.municipality) == municipality.strip().lower())
     if q:
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(User.username.like(like), User.display_name.ilike(like),

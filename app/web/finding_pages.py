@@ -1,5 +1,5 @@
 """Pages for finding what others did: the search page (the header's search box leads here), the motion
-library and reusing a motion."""
+library and reusing a motion, the member directory."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -11,11 +11,11 @@ from pydantic import ValidationError
 
 from app.api.deps import OptionalAuthDep, SessionDep
 from app.errors import Invalid
-from app.models.enums import GroupKind, MotionStatus, Province, ThreadKind
+from app.models.enums import GroupKind, MotionStatus, Province, ThreadKind, Title
 from app.schemas.common import PathId
 from app.schemas.motions import LibraryQuery
 from app.schemas.search import DocumentKind, SearchQuery, SearchSort
-from app.services import groups, motions, search
+from app.services import groups, motions, profiles, search
 from app.web import i18n
 from app.web.pages import N_, PageViewer
 from app.web.render import render
@@ -104,3 +104,23 @@ def reuse_page(request: Request, thread_id: PathId, viewer: PageViewer, auth: Op
                 places.append({"name": group.name, "channel_id": default.id})
     return render(request, "reuse.html", {"start": start, "places": places,
                                           "statuses": [s.value for s in MotionStatus]}, viewer=viewer)
+
+
+@router.get("/members")
+def members_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+                 q: Annotated[str, Query(max_length=100)] = "", title: Title | None = None,
+                 municipality: Annotated[str, Query(max_length=100)] = "", province: Province | None = None,
+                 portfolio_id: Annotated[int | None, Query(ge=1)] = None, cursor: str | None = None) -> Response:
+    """The member directory: who holds which portfolio where."""
+    assert auth is not None
+    found = profiles.list_members(session, auth.user, q=q or None, title=title, municipality=municipality or None,
+                                  province=province, portfolio_id=portfolio_id, cursor=cursor, limit=30)
+    chosen = {"q": q, "title": title.value if title else "", "municipality": municipality,
+              "province": province.value if province else "", "portfolio_id": str(portfolio_id or "")}
+
+    def link(**overrides: str) -> str:
+        return "/members?" + urlencode({k: v for k, v in {**chosen, **overrides}.items() if v})
+
+    return render(request, "members.html", {
+        "found": found, "chosen": chosen, "link": link, "titles": [t.value for t in Title],
+        "provinces": [p.value for p in Province], "portfolios": profiles.list_portfolios(session)}, viewer=viewer)

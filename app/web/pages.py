@@ -31,6 +31,7 @@ from app.services import (
     posts,
     profiles,
     roles,
+    search,
 )
 from app.web import assets as static_assets
 from app.web import i18n
@@ -167,7 +168,10 @@ def profile_page(request: Request, username: str, viewer: PageViewer, auth: Opti
     assert auth is not None
     profile = profiles.get_profile_by_username(session, auth.user, username=username)
     about = articles.list_published(session, auth.user, subject_id=profile.id, limit=10)
-    return render(request, "profile.html", {"profile": profile, "articles": about}, viewer=viewer)
+    return render(request, "profile.html", {
+        "profile": profile, "articles": about,
+        "groups": groups.list_member_groups(session, auth.user, user_id=profile.id),
+        "recent": search.recent_by(session, auth.user, author_id=profile.id, limit=10)}, viewer=viewer)
 
 
 @router.get("/settings/profile")

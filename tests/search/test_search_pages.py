@@ -41,3 +41,38 @@ def test_the_header_has_a_search_box(client_for, member) -> None:  # type: ignor
     assert 'id="search-q"' in empty and "search-results" not in empty
     common = assert_page(client_for(member).get("/search", params={"q": "de het een"}))
     assert "te algemeen" in common
+
+
+def test_the_member_directory(client_for, member, make_user, make_portfolio) -> None:  # type: ignore[no-untyped-def]
+    from app.models import UserPortfolio
+
+    green = make_portfolio("Duurzaamheid")
+    carla = make_user(username="carla", display_name="Carla Smit", title="wethouder", municipality="Delft",
+                      province="zuid-holland")
+    make_user(username="dirk", display_name="Dirk Boer", title="raadslid", municipality="Delft")
+    from sqlalchemy.orm import object_session
+
+    session = object_session(carla)
+    session.add(UserPortfolio(user_id=carla.id, portfolio_id=green.id))
+    session.commit()
+    reader = client_for(member)
+    text = assert_page(reader.get("/members", params={"municipality": "delft", "title": "wethouder"}))
+    assert "/members/carla" in links(text) and "/members/dirk" not in links(text)
+    text = assert_page(reader.get("/members", params={"portfolio_id": green.id}))
+    assert "/members/carla" in links(text) and "/members/dirk" not in links(text)
+    api = reader.get("/api/v1/users", params={"province": "zuid-holland", "title": "wethouder"}).json()
+    assert [u["username"] for u in api["items"]] == ["carla"]
+
+
+def test_a_profile_lists_her_groups_and_posts_as_far_as_the_viewer_may_see(  # type: ignore[no-untyped-def]
+        client_for, member, outsider, manager, make_group, make_thread) -> None:
+    open_group = make_group("Wonen", members=(member,))
+    secret = make_group("Bestuur", visibility="secret", members=(member,))
+    make_thread(member, open_group["channel_id"], title="Starterswoningen in Alkmaar", body="Wie weet raad?")
+    make_thread(member, secret["channel_id"], title="Kandidatenlijst", body="Vertrouwelijk.")
+    username = member.username
+    seen_by_outsider = assert_page(client_for(outsider).get(f"/members/{username}"))
+    assert "/groups/wonen" in links(seen_by_outsider) and "Starterswoningen in Alkmaar" in seen_by_outsider
+    assert "Bestuur" not in seen_by_outsider and "Kandidatenlijst" not in seen_by_outsider
+    seen_by_staff = assert_page(client_for(manager).get(f"/members/{username}"))
+    assert "Bestuur" in seen_by_staff and "Kandidatenlijst" in seen_by_staff

@@ -256,6 +256,14 @@ def _url(kind: DocumentKind, doc: SearchDocument, group: Group | None, people: d
             return f"/members/{person.username}" if person else "/"
 
 
+def recent_by(session: Session, actor: User, *, author_id: int, limit: int = 10) -> list[SearchHit]:
+    """A member's newest threads and replies that the actor may read (her profile page)."""
+    ids = list(session.scalars(select(D.id).where(
+        D.author_id == author_id, D.kind.in_([DocumentKind.thread, DocumentKind.reply]), visible(actor))
+        .order_by(D.id.desc()).limit(max(1, min(limit, 50)))))
+    return _hits(session, ids, [])
+
+
 # --- suggestions while typing -------------------------------------------------------------------------------
 
 

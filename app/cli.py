@@ -68,7 +68,7 @@ def cmd_search_rebuild(_: argparse.Namespace) -> int:
     db = _database()
     started = time.monotonic()
     with unit_of_work(db, None) as session:
-        counts = search.rebuild(session)
+        counts = search.rebuild(session, commit=session.commit)
     print("search index rebuilt in {:.1f} s: {}".format(time.monotonic() - started, ", ".join(
         f"{n} {kind}" for kind, n in counts.items())))
     return 0

@@ -183,3 +183,5 @@ class ThreadDetail(ThreadOut):
     # A motion: the one it was based on and the ones based on it, as far as she may read them.
     based_on: MotionRef | None = None
     reused_in: list[MotionRef] = []
+    # A question: who replied (the asker left out), first reply first.
+    answered_by: list[UserSummary] = []

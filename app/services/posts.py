@@ -43,7 +43,7 @@ from app.schemas.posts import (
     ThreadOut,
     ThreadUpdate,
 )
-from app.schemas.users import PortfolioOut
+from app.schemas.users import PortfolioOut, UserSummary
 from app.services import audit, motions, notifications, questions, screening, search
 from app.services.access import (
     GroupAccess,
@@ -196,8 +196,17 @@ def _thread_detail(session: Session, actor: User, thread: Thread, access: GroupA
     summary = threads_out(session, [thread])[0]
     post_out = _posts_out(session, actor, [opening], thread, access)[0]
     based_on, reused_in = motions.links(session, actor, thread) if thread.kind == ThreadKind.motion else (None, [])
+    answered_by: list[UserSummary] = []
+    if thread.kind == ThreadKind.question:
+        ids = list(session.scalars(
+            select(Post.author_id).where(
+                Post.thread_id == thread.id, Post.is_opening.is_(False), Post.deleted_at.is_(None),
+                Post.held_at.is_(None), Post.author_id.is_not(None), Post.author_id != thread.author_id)
+            .group_by(Post.author_id).order_by(func.min(Post.id))))
+        people = _users(session, set(ids))
+        answered_by = [user_summary(people[i]) for i in ids if i in people]
     return ThreadDetail(**summary.model_dump(), opening_post=post_out, can_edit=post_out.can_edit,
-                        based_on=based_on, reused_in=reused_in)
+                        based_on=based_on, reused_in=reused_in, answered_by=answered_by)
 
 
 def _neutral(post: PostOut) -> PostOut:

@@ -76,3 +76,28 @@ def test_a_profile_lists_her_groups_and_posts_as_far_as_the_viewer_may_see(  # t
     assert "Bestuur" not in seen_by_outsider and "Kandidatenlijst" not in seen_by_outsider
     seen_by_staff = assert_page(client_for(manager).get(f"/members/{username}"))
     assert "Bestuur" in seen_by_staff and "Kandidatenlijst" in seen_by_staff
+
+
+def test_a_question_shows_its_reach_who_answered_and_whether_it_is_answered(  # type: ignore[no-untyped-def]
+        client_for, member, outsider, manager, make_group, make_thread, run) -> None:
+    from app.schemas.posts import ReplyCreate
+    from app.services import posts
+
+    group = make_group("Jeugdzorg", members=(member, outsider))
+    asked = make_thread(member, group["channel_id"], kind="question", title="Wie heeft ervaring met wachtlijsten?",
+                        body="In Alkmaar lopen de wachtlijsten op.")
+    reply = run(posts.create_reply, outsider, thread_id=asked["id"], data=ReplyCreate(body="Wij hebben een pilot."))
+    reader = client_for(member)
+    text = assert_page(reader.get(f"/threads/{asked['id']}"))
+    assert "Nog niet beantwoord" in text and "Reacties van" in text and "Buiten Staander" in text
+    assert reader.put(f"/api/v1/threads/{asked['id']}/answer", json={"post_id": reply.id}).status_code == 200
+    assert "Beantwoord" in assert_page(reader.get(f"/threads/{asked['id']}"))
+    detail = reader.get(f"/api/v1/threads/{asked['id']}").json()
+    assert [u["display_name"] for u in detail["answered_by"]] == ["Buiten Staander"]
+    # Someone writing a new question about waiting lists is shown this answered one.
+    similar = client_for(manager).get("/api/v1/questions/similar", params={"q": "Wachtlijsten in de jeugdzorg"})
+    assert [h["id"] for h in similar.json()] == [asked["id"]]
+    unanswered = make_thread(member, group["channel_id"], kind="question", title="Wachtlijsten bij de GGD?",
+                             body="Iemand?")
+    again = client_for(manager).get("/api/v1/questions/similar", params={"q": "wachtlijsten"}).json()
+    assert unanswered["id"] not in [h["id"] for h in again]

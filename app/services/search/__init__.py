@@ -14,8 +14,8 @@ from app.services.search.index import (
     unindex,
     unindex_thread,
 )
-from app.services.search.query import recent_by, search, suggest, visible
+from app.services.search.query import recent_by, search, similar_answered_questions, suggest, visible
 
 __all__ = ["fill_if_empty", "index_article", "index_group", "index_member", "index_post", "index_thread",
-           "move_group", "rebuild", "rebuild_thread", "recent_by", "search", "suggest", "unindex", "unindex_thread",
-           "visible"]
+           "move_group", "rebuild", "rebuild_thread", "recent_by", "search", "similar_answered_questions", "suggest",
+           "unindex", "unindex_thread", "visible"]

@@ -2,15 +2,16 @@
 what is there. Only what others may see is indexed: a held post joins the index when it is approved, a
 deleted one leaves it, a draft article is not in it, nor a deactivated member.
 
-`rebuild` empties and refills the whole index (`plein search-rebuild`), in batches.
+`rebuild` writes every entry again and then removes the ones whose content is gone (`plein search-rebuild`),
+in batches: search keeps working meanwhile, and with `commit` each batch is its own short transaction.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from app.db import upsert
@@ -21,6 +22,7 @@ from app.services.search.text import all_terms, extra_terms
 _COLUMNS = ("group_id", "thread_id", "group_kind", "thread_kind", "motion_status", "municipality", "province",
             "author_id", "created_at", "title", "body", "extra", "title_terms", "body_terms")
 BATCH = 500
+D = SearchDocument
 
 
 def plain(markdown: str) -> str:
@@ -204,9 +206,10 @@ def fill_if_empty(session: Session) -> dict[str, int]:
     return rebuild(session)
 
 
-def rebuild(session: Session) -> dict[str, int]:
-    """Empty the index and fill it again from what is there; returns how many of each kind."""
-    session.execute(delete(SearchDocument))
+def rebuild(session: Session, *, commit: Callable[[], None] | None = None) -> dict[str, int]:
+    """Write every entry again from what is there, then drop entries of what is gone; returns how many of each
+    kind were written. `commit`, if given, is called after every batch (the command line's long run)."""
+    done = commit or (lambda: None)
     counts: dict[str, int] = {}
     live = (Thread.deleted_at.is_(None), Thread.held_at.is_(None))
     last = 0
@@ -215,14 +218,19 @@ def rebuild(session: Session) -> dict[str, int]:
         _write(session, _thread_documents(session, batch))
         counts["thread"] = counts.get("thread", 0) + len(batch)
         last = batch[-1].id
+        done()
     last = 0
-    while rows := list(session.execute(
-            select(Post, Thread).join(Thread, Thread.id == Post.thread_id)
-            .where(Post.id > last, Post.is_opening.is_(False), Post.deleted_at.is_(None), Post.held_at.is_(None),
-                   *live).order_by(Post.id).limit(BATCH))):
-        _write(session, _reply_documents(session, [p for p, _ in rows], {t.id: t for _, t in rows}))
-        counts["reply"] = counts.get("reply", 0) + len(rows)
-        last = rows[-1][0].id
+    # Posts in id order by the primary key alone (a join here lets the planner pick a bad plan on a table whose
+    # statistics are old); their threads are read per batch.
+    while batch_posts := list(session.scalars(select(Post).where(Post.id > last).order_by(Post.id).limit(BATCH))):
+        last = batch_posts[-1].id
+        threads = {t.id: t for t in session.scalars(select(Thread).where(
+            Thread.id.in_({p.thread_id for p in batch_posts}), *live))}
+        replies = [p for p in batch_posts if p.thread_id in threads and not p.is_opening and p.deleted_at is None
+                   and p.held_at is None]
+        _write(session, _reply_documents(session, replies, threads))
+        counts["reply"] = counts.get("reply", 0) + len(replies)
+        done()
     for article in session.scalars(select(Article).where(Article.status == "published")):
         index_article(session, article)
         counts["article"] = counts.get("article", 0) + 1
@@ -232,4 +240,21 @@ def rebuild(session: Session) -> dict[str, int]:
     members = list(session.scalars(select(User).where(User.is_active.is_(True))))
     _write(session, [_member_document(session, u) for u in members])
     counts["member"] = len(members)
+    _purge_stale(session)
+    done()
     return counts
+
+
+def _purge_stale(session: Session) -> None:
+    """Entries whose content is gone, deleted, held, unpublished, merged away or deactivated."""
+    live_thread = (Thread.deleted_at.is_(None), Thread.held_at.is_(None))
+    gone = {
+        "thread": ~exists().where(Thread.id == D.ref_id, *live_thread),
+        "reply": ~exists().where(Post.id == D.ref_id, Post.deleted_at.is_(None), Post.held_at.is_(None),
+                                 Thread.id == Post.thread_id, *live_thread),
+        "article": ~exists().where(Article.id == D.ref_id, Article.status == "published"),
+        "group": ~exists().where(Group.id == D.ref_id, Group.merged_into_id.is_(None)),
+        "member": ~exists().where(User.id == D.ref_id, User.is_active.is_(True)),
+    }
+    for kind, condition in gone.items():
+        session.execute(delete(D).where(D.kind == kind, condition))

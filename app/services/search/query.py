@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
 from app.models import Article, Group, Membership, SearchDocument, Thread, User
-from app.models.enums import Visibility
+from app.models.enums import ThreadKind, Visibility
 from app.pagination import decode_cursor, encode_cursor
 from app.schemas.groups import GroupRef
 from app.schemas.search import DocumentKind, SearchFilters, SearchHit, SearchPage, SearchSort, Suggestion
@@ -254,6 +254,20 @@ def _url(kind: DocumentKind, doc: SearchDocument, group: Group | None, people: d
         case DocumentKind.member:
             person = people.get(doc.ref_id)
             return f"/members/{person.username}" if person else "/"
+
+
+def similar_answered_questions(session: Session, actor: User, *, text: str, limit: int = 5) -> list[SearchHit]:
+    """While she writes a question: questions already asked and answered (an answer marked) that share its words."""
+    query = query_words(text)
+    if not query:
+        return []
+    match = _match(session, query, any_word=True)
+    answered = select(Thread.id).where(Thread.id == D.ref_id, Thread.answer_post_id.is_not(None)).exists()
+    window = _candidates(session, match, [visible(actor), D.kind == DocumentKind.thread,
+                                          D.thread_kind == ThreadKind.question, answered], below=None,
+                         limit=CANDIDATES)
+    ids = [i for i, _ in sorted(window, key=lambda c: (-c[1], -c[0]))[:max(1, min(limit, 10))]]
+    return _hits(session, ids, query)
 
 
 def recent_by(session: Session, actor: User, *, author_id: int, limit: int = 10) -> list[SearchHit]:

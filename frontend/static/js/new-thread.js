@@ -42,10 +42,46 @@ async function previewAudience() {
   }
 }
 
+// While she types a question's title: questions already answered that look like it.
+const similarBox = form.querySelector(".similar-questions");
+let similarTimer = null;
+let similarAsked = 0;
+
+function lookForAnswered() {
+  clearTimeout(similarTimer);
+  const title = form.elements.title.value.trim();
+  if (form.elements.kind.value !== "question" || title.length < 6) {
+    similarBox.hidden = true;
+    return;
+  }
+  similarTimer = setTimeout(async () => {
+    const mine = ++similarAsked;
+    try {
+      const found = await api("GET", `/api/v1/questions/similar?q=${encodeURIComponent(title)}`);
+      if (mine !== similarAsked) return;
+      similarBox.querySelector("ul").replaceChildren(...found.map((hit) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = hit.url;
+        link.target = "_blank";
+        link.innerHTML = hit.title_html; // escaped by the server; only <mark> added
+        item.append(link);
+        return item;
+      }));
+      similarBox.hidden = found.length === 0;
+    } catch {
+      similarBox.hidden = true;
+    }
+  }, 300);
+}
+
+form.elements.title.addEventListener("input", lookForAnswered);
+
 form.addEventListener("change", (event) => {
   if (event.target.name === "kind") {
     motionFields.hidden = event.target.value !== "motion";
     if (questionFields) questionFields.hidden = event.target.value !== "question";
+    lookForAnswered();
   }
   if (["portfolio_ids", "audience_province", "audience_title"].includes(event.target.name)) previewAudience();
 });

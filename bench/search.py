@@ -128,6 +128,33 @@ def generate(db, posts: int, seed: int = 2026) -> dict[str, int]:  # type: ignor
     return {"threads": threads, "posts": post_id}
 
 
+def _library(db, readers: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    """The motion library's first page with all its facet counts, without and with choices."""
+    from app.models import User
+    from app.schemas.motions import LibraryQuery
+    from app.services import motions
+
+    print("\n| motion library | reader | motions | p50 | p95 |\n|---|---|---:|---:|---:|")
+    for label, query in (("all motions", LibraryQuery()), ("adopted, Delft", LibraryQuery(status="adopted",
+                                                                                           municipality="Delft")),
+                         ("words: motie duurzaamheid", LibraryQuery(q="motie duurzaamheid"))):
+        for name, user_id in readers.items():
+            samples, total = [], 0
+            for _ in range(RUNS // 2):
+                with db.sessionmaker() as s:
+                    actor = s.get(User, user_id)
+                    t0 = time.perf_counter()
+                    total = motions.library(s, actor, query=query).total
+                    samples.append((time.perf_counter() - t0) * 1000)
+            samples.sort()
+            print(f"| {label} | {name} | {total} | {statistics.median(samples):.1f} ms | "
+                  f"{samples[int(len(samples) * 0.95) - 1]:.1f} ms |", flush=True)
+
+
+def _nothing() -> None:
+    pass
+
+
 def _analyze(engine) -> None:  # type: ignore[no-untyped-def]
     """Statistics for the planner, as autovacuum (PostgreSQL) or `ANALYZE` after a bulk load would give."""
     from sqlalchemy import text
@@ -136,30 +163,38 @@ def _analyze(engine) -> None:  # type: ignore[no-untyped-def]
         c.execute(text("ANALYZE"))
 
 
-def run(backend: str, posts: int, postgres: str) -> None:
+def run(backend: str, posts: int, postgres: str, *, keep: str | None = None, reuse: str | None = None) -> None:
     from app import migrate
     from app.db import Database, make_engine, unit_of_work
     from app.models import User
     from app.services import search
 
     with tempfile.TemporaryDirectory() as tmp:
-        url, drop = _database(backend, postgres, Path(tmp))
+        if reuse:  # a database an earlier run kept (--keep): measure the queries again, nothing else
+            url, drop = reuse, _nothing
+        else:
+            url, drop = _database(backend, postgres, Path(tmp if not keep else keep))
         engine = make_engine(url)
         try:
-            migrate.upgrade(engine)
             db = Database(engine)
-            started = time.perf_counter()
-            made = generate(db, posts)
-            print(f"generated {made['posts']} posts in {made['threads']} threads in "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)
-            _analyze(engine)
-            started = time.perf_counter()
-            with unit_of_work(db, None) as s:
-                counts = search.rebuild(s, commit=s.commit)
-            rebuild = time.perf_counter() - started
-            print(f"index rebuilt in {rebuild:.0f} s: {counts}", flush=True)
-            _analyze(engine)
+            if not reuse:
+                migrate.upgrade(engine)
+                started = time.perf_counter()
+                made = generate(db, posts)
+                print(f"generated {made['posts']} posts in {made['threads']} threads in "
+                      f"{time.perf_counter() - started:.0f} s", flush=True)
+                _analyze(engine)
+                started = time.perf_counter()
+                with unit_of_work(db, None) as s:
+                    counts = search.rebuild(s, commit=s.commit)
+                rebuild = time.perf_counter() - started
+                print(f"index rebuilt in {rebuild:.0f} s: {counts}", flush=True)
+                _analyze(engine)
+            if keep:
+                print(f"kept: --reuse {engine.url.render_as_string(hide_password=False)}", flush=True)
+                drop = _nothing
             readers = {"member of 5 groups": 3, "member of 300 groups": 2, "community manager": 1}
+            _library(db, readers)
             print("\n| query | reader | hits on page 1 | p50 | p95 |\n|---|---|---:|---:|---:|")
             for q in QUERIES:
                 for name, user_id in readers.items():
@@ -184,8 +219,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--keep", metavar="DIR", help="keep the database (SQLite: in DIR) to measure it again")
+    parser.add_argument("--reuse", metavar="URL", help="measure a database kept by --keep")
     args = parser.parse_args()
-    run(args.backend, args.posts, args.postgres)
+    run(args.backend, args.posts, args.postgres, keep=args.keep, reuse=args.reuse)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ motions), so the same visibility rule as search applies: search.visible().
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -43,68 +45,82 @@ def _motions() -> list[ColumnElement[bool]]:
     return [D.kind == DocumentKind.thread, D.thread_kind == ThreadKind.motion]
 
 
-def _year() -> Any:
-    return func.extract("year", D.created_at)
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    theme: int | None
+    municipality: str | None
+    province: str | None
+    status: str | None
+    year: int
 
 
-def _conditions(query: LibraryQuery, *, leave_out: str | None = None) -> list[ColumnElement[bool]]:
-    """The library's choices as conditions; `leave_out` one facet (its own counts ignore its own choice)."""
-    where: list[ColumnElement[bool]] = []
-    if query.theme_id is not None and leave_out != "theme":
-        where += [D.group_id == query.theme_id, D.group_kind == GroupKind.theme]
-    if query.municipality and leave_out != "municipality":
-        where.append(func.lower(D.municipality) == query.municipality.strip().lower())
-    if query.province is not None and leave_out != "province":
-        where.append(D.province == query.province)
-    if query.status is not None and leave_out != "status":
-        where.append(D.motion_status == query.status)
-    if query.year is not None and leave_out != "year":
-        where += [D.created_at >= datetime(query.year, 1, 1, tzinfo=UTC),
-                  D.created_at < datetime(query.year + 1, 1, 1, tzinfo=UTC)]
-    return where
+def _rows(session: Session, actor: User, query: LibraryQuery) -> list[_Row]:
+    """Every motion she may read (matching the words, if any), with the values the facets count. One query:
+    a party has thousands of motions, not millions, and the partial index reads only those."""
+    columns = (D.id, D.group_id, D.group_kind, D.municipality, D.province, D.motion_status, D.created_at)
+    found = query_words(query.q or "")
+    stmt = _base(_match(session, found), *columns) if found else select(*columns)
+    rows = session.execute(stmt.where(visible(actor), *_motions()).order_by(D.id.desc()))
+    return [_Row(id=i, theme=g if kind == GroupKind.theme else None, municipality=m, province=p, status=st,
+                 year=created.year) for i, g, kind, m, p, st, created in rows]
 
 
-def _select(session: Session, actor: User, query: LibraryQuery, *columns: Any) -> Any:
-    words_ = query_words(query.q or "")
-    if words_:
-        return _base(_match(session, words_), *columns).where(visible(actor), *_motions())
-    return select(*columns).where(visible(actor), *_motions())
+def _chosen(query: LibraryQuery) -> dict[str, Callable[[_Row], bool]]:
+    """Each choice as a test of a row, by facet name."""
+    tests: dict[str, Callable[[_Row], bool]] = {}
+    if query.theme_id is not None:
+        tests["theme"] = lambda r: r.theme == query.theme_id
+    if query.municipality:
+        wanted = query.municipality.strip().casefold()
+        tests["municipality"] = lambda r: (r.municipality or "").casefold() == wanted
+    if query.province is not None:
+        tests["province"] = lambda r: r.province == query.province
+    if query.status is not None:
+        tests["status"] = lambda r: r.status == query.status
+    if query.year is not None:
+        tests["year"] = lambda r: r.year == query.year
+    return tests
 
 
 def library(session: Session, actor: User, *, query: LibraryQuery) -> LibraryPage:
-    stmt = _select(session, actor, query, D.id).where(*_conditions(query))
-    if query.cursor:
-        stmt = stmt.where(D.id < decode_cursor(query.cursor, (int,))[0])
-    ids = list(session.scalars(stmt.order_by(D.id.desc()).limit(query.limit + 1)))
-    shown = ids[:query.limit]
-    total = session.scalar(select(func.count()).select_from(
-        _select(session, actor, query, D.id).where(*_conditions(query)).subquery())) or 0
-    return LibraryPage(items=cards(session, shown), total=total, facets=_facets(session, actor, query),
-                       next_cursor=encode_cursor(shown[-1]) if len(ids) > query.limit else None)
+    rows = _rows(session, actor, query)
+    tests = _chosen(query)
+    chosen = [r for r in rows if all(test(r) for test in tests.values())]
+    after = decode_cursor(query.cursor, (int,))[0] if query.cursor else None
+    page = [r.id for r in chosen if after is None or r.id < after][:query.limit + 1]
+    shown = page[:query.limit]
+    return LibraryPage(items=cards(session, shown), total=len(chosen), facets=_facets(session, rows, tests),
+                       next_cursor=encode_cursor(shown[-1]) if len(page) > query.limit else None)
 
 
-def _facet(session: Session, actor: User, query: LibraryQuery, name: str, column: Any,
-           *extra: ColumnElement[bool]) -> list[tuple[Any, int]]:
-    count = func.count().label("n")
-    stmt = (_select(session, actor, query, column.label("value"), count)
-            .where(*_conditions(query, leave_out=name), column.is_not(None), *extra)
-            .group_by(column).order_by(count.desc(), column).limit(FACET_SIZE))
-    return [(value, n) for value, n in session.execute(stmt)]
+def _count(rows: list[_Row], tests: dict[str, Callable[[_Row], bool]], name: str,
+           value: Callable[[_Row], Any]) -> list[tuple[Any, int]]:
+    """A facet's counts among the rows that pass every other choice (its own is left out)."""
+    others = [test for facet, test in tests.items() if facet != name]
+    counts = Counter(value(r) for r in rows if all(test(r) for test in others))
+    counts.pop(None, None)
+    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:FACET_SIZE]
 
 
-def _facets(session: Session, actor: User, query: LibraryQuery) -> Facets:
-    themes = _facet(session, actor, query, "theme", D.group_id, D.group_kind == GroupKind.theme)
+def _facets(session: Session, rows: list[_Row], tests: dict[str, Callable[[_Row], bool]]) -> Facets:
+    themes = _count(rows, tests, "theme", lambda r: r.theme)
     names = dict(session.execute(select(Group.id, Group.name).where(Group.id.in_([v for v, _ in themes]))).all())
+    # Municipalities as written, counted without regard to case.
+    spelled: dict[str, str] = {}
+    for r in rows:
+        if r.municipality:
+            spelled.setdefault(r.municipality.casefold(), r.municipality)
     return Facets(
         theme=[FacetValue(value=str(v), label=names.get(v, ""), count=n) for v, n in themes],
-        municipality=[FacetValue(value=v, label=v, count=n)
-                      for v, n in _facet(session, actor, query, "municipality", D.municipality)],
-        province=[FacetValue(value=v, label=v, count=n)
-                  for v, n in _facet(session, actor, query, "province", D.province)],
-        status=[FacetValue(value=v, label=v, count=n)
-                for v, n in _facet(session, actor, query, "status", D.motion_status)],
-        year=sorted((FacetValue(value=str(int(v)), label=str(int(v)), count=n)
-                     for v, n in _facet(session, actor, query, "year", _year())), key=lambda f: f.value, reverse=True),
+        municipality=[FacetValue(value=spelled[v], label=spelled[v], count=n) for v, n in _count(
+            rows, tests, "municipality", lambda r: r.municipality.casefold() if r.municipality else None)],
+        province=[FacetValue(value=v, label=v, count=n) for v, n in _count(rows, tests, "province",
+                                                                           lambda r: r.province)],
+        status=[FacetValue(value=v, label=v, count=n) for v, n in _count(rows, tests, "status", lambda r: r.status)],
+        year=sorted((FacetValue(value=str(v), label=str(v), count=n)
+                     for v, n in _count(rows, tests, "year", lambda r: r.year)),
+                    key=lambda f: f.value, reverse=True),
     )
 
 

@@ -32,6 +32,8 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(types):
             raise ValueError
+        if any(t is int and (not isinstance(v, int) or isinstance(v, bool)) for v, t in zip(raw, types, strict=True)):
+            raise ValueError("an id or a place is a whole number")
         values = tuple(
             datetime.fromisoformat(v) if t is datetime else t(v) for v, t in zip(raw, types, strict=True)
         )

@@ -279,29 +279,18 @@ class TestWords:
         assert found(client, "getijdenpoel strandplevieren") == [thread_key(both)]
         assert found(client, "getijdenpoel kievit") == []
 
-    @pytest.mark.xfail(BACKEND == "postgresql", strict=True,
-                       reason="BUG (PostgreSQL): the index folds with unaccent (ø→o, ł→l, æ→ae, œ→oe) but the query "
-                              "with app.services.text.fold (NFKD, which leaves ø, ł, æ, œ as they are), so a word "
-                              "with such a letter is not found even when typed exactly as written")
     def test_letters_unaccent_and_fold_treat_alike(self, client_for, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
         thread = make_thread(member, town["channel_id"], title="Windpark van Ørsted", body="Ook in Łódź en Næstved.")
         client = client_for(member)
         for q in ("Ørsted", "ørsted", "Łódź", "Næstved"):
             assert found(client, q) == [thread_key(thread)], q
 
-    @pytest.mark.xfail(BACKEND == "postgresql", strict=True,
-                       reason="BUG (PostgreSQL): plein_nl uses PostgreSQL's default parser, which keeps an e-mail "
-                              "address (and a version number such as 2.5) as one token, while queries are split "
-                              "into words by the application; 'griffie' does not find 'griffie@kweldergem.nl'")
     def test_words_in_an_email_address(self, client_for, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
         thread = make_thread(member, town["channel_id"], title="Contact", body="Mail griffie@kweldergem.nl vandaag.")
         client = client_for(member)
         assert found(client, "griffie") == [thread_key(thread)]
         assert found(client, "kweldergem") == [thread_key(thread)]
 
-    @pytest.mark.xfail(strict=True, reason="BUG: index.plain() (markdown.excerpt) deletes every underscore, also "
-                                           "inside a word, so 'begroting_2025_definitief.pdf' is indexed as "
-                                           "'begroting2025definitief' and 'begroting' does not find it")
     def test_words_joined_by_underscores(self, client_for, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
         thread = make_thread(member, town["channel_id"], title="Stukken", body="Zie begroting_2025_definitief.pdf.")
         assert found(client_for(member), "begroting") == [thread_key(thread)]
@@ -505,10 +494,6 @@ class TestFilters:
         assert found(client, "strandhoofd", since=(today + timedelta(days=1)).isoformat()) == []
         assert found(client, "strandhoofd", until=(today - timedelta(days=1)).isoformat()) == []
 
-    @pytest.mark.xfail(strict=True, reason="BUG: thread and reply entries copy the author's municipality and "
-                                           "province when they are indexed; a profile change re-indexes only her "
-                                           "member entry, so the filters answer differently before and after a "
-                                           "rebuild")
     def test_place_filters_agree_with_a_rebuild(self, client_for, run, make_user, make_group, make_thread) -> None:  # type: ignore[no-untyped-def]
         anna = make_user(municipality="Delft", province="zuid-holland")
         group = make_group("Verhuizers", members=(anna,))
@@ -554,9 +539,6 @@ class TestOrderAndPages:
         assert set(hits[:2]) == {thread_key(in_title), thread_key(in_both)}
         assert set(hits[2:]) == {thread_key(body_only), thread_key(later), ("reply", answer.id)}
 
-    @pytest.mark.xfail(strict=True, reason="BUG: relevance is one length-normalised score (bm25 / ts_rank with "
-                                           "normalisation 1) over title and body together, so a title match in a "
-                                           "thread with an ordinary opening post ranks below a body-only match")
     def test_title_matches_first_also_with_a_long_opening_post(self, client_for, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
         opening = (  # an ordinary opening post of some 85 words
             "Beste collega's, in onze gemeente speelt al jaren de vraag hoe we de haven toekomstbestendig maken. "
@@ -622,9 +604,6 @@ class TestOrderAndPages:
         hits = every(client_for(member), "oesterbank", limit=2, kind="reply")
         assert sorted(hits) == sorted(("reply", r.id) for r in replies)
 
-    @pytest.mark.xfail(strict=True, reason="BUG: the relevance cursor of the newest window stores top=0 ('the "
-                                           "newest window, whatever it is now'); a match posted between two pages "
-                                           "shifts that window, so an older match is shown again (or skipped)")
     def test_relevance_pages_while_someone_posts(self, client_for, monkeypatch, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
         monkeypatch.setattr(search_query, "CANDIDATES", 5)
         made = []
@@ -644,9 +623,6 @@ class TestOrderAndPages:
         assert len(hits) == len(set(hits)), hits  # nothing twice
         assert set(made) <= set(hits)  # nothing that was there is skipped
 
-    @pytest.mark.xfail(strict=True, reason="BUG: _counts caps the newest COUNT_UP_TO matches of all kinds together "
-                                           "and then groups them, so when one kind fills the cap the older kinds "
-                                           "are counted short or not at all (a tab says 0 while it holds matches)")
     def test_each_kind_is_counted_up_to_the_cap(self, client_for, run, monkeypatch, member, town,
                                                 make_thread) -> None:  # type: ignore[no-untyped-def]
         monkeypatch.setattr(search_query, "COUNT_UP_TO", 5)
@@ -659,10 +635,6 @@ class TestOrderAndPages:
         assert len(found(client, "kokkelvisser", kind="thread")) == 2
         assert page["counts"] == {"thread": 2, "reply": 5}
 
-    @pytest.mark.xfail(strict=True, reason="BUG: sort=newest (and the relevance windows) order by "
-                                           "search_documents.id, the order of indexing, not created_at; filling an "
-                                           "empty index (rebuild after a restore, fill_if_empty on upgrade) writes "
-                                           "all threads, then all replies, articles, groups, members")
     def test_newest_is_by_date_also_after_a_rebuild(self, client_for, run, session, member, town,
                                                     make_thread) -> None:  # type: ignore[no-untyped-def]
         early = make_thread(member, town["channel_id"], title="Zeegat eerst", body="Een.")
@@ -1089,15 +1061,9 @@ class TestSuggest:
     def test_one_character_after_a_word(self, client_for, member, titles) -> None:  # type: ignore[no-untyped-def]
         assert suggested(client_for(member), "wierhaven d") == [("thread", "Duurzaamheid in de wierhaven")]
 
-    @pytest.mark.xfail(strict=True, reason="BUG: the prefix is matched against stemmed index terms (duurzam, "
-                                           "duurzaam), so a prefix longer than the stem - the whole word typed - "
-                                           "matches nothing")
     def test_the_whole_word_typed(self, client_for, member, titles) -> None:  # type: ignore[no-untyped-def]
         assert ("group", "Duurzaamheid") in suggested(client_for(member), "Duurzaamheid")
 
-    @pytest.mark.xfail(strict=True, reason="BUG: suggest() drops stop words before it takes the last word as the "
-                                           "prefix, so typing 'onder' (onderwijs), 'wat' (water) or 'over' "
-                                           "(overheid) suggests nothing, and 'x onder' uses 'x' as the prefix")
     def test_a_prefix_that_is_a_stop_word(self, client_for, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
         make_thread(member, town["channel_id"], title="Onderwijskwelder", body="Scholen.")
         assert suggested(client_for(member), "onder") == [("thread", "Onderwijskwelder")]

@@ -7,17 +7,18 @@ in batches: search keeps working meanwhile, and with `commit` each batch is its 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import heapq
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import upsert
 from app.models import Article, Attachment, Group, Post, SearchDocument, Thread, User
-from app.services.markdown import excerpt
-from app.services.search.text import all_terms, extra_terms
+from app.services.search.text import all_terms
 
 _COLUMNS = ("group_id", "thread_id", "group_kind", "thread_kind", "motion_status", "municipality", "province",
             "author_id", "created_at", "title", "body", "extra", "title_terms", "body_terms")
@@ -26,15 +27,17 @@ D = SearchDocument
 
 
 def plain(markdown: str) -> str:
-    """The words of a markdown text, without its marks."""
-    return excerpt(markdown, length=10**9)
+    """The words of a markdown text, without its marks (an underscore inside a word stays: a file name)."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)  # [text](url) → text
+    text = re.sub(r"(?<!\w)[`*_~]+|[`*_~]+(?!\w)", "", text)  # emphasis and code marks around words
+    text = re.sub(r"^\s*(?:[>#]+|[-+*]|\d+[.)])\s+|\|", " ", text, flags=re.MULTILINE)  # block marks
+    return " ".join(text.split())
 
 
 def _document(session: Session, *, kind: str, ref_id: int, created_at: datetime, title: str = "", body: str = "",
               extra: str = "", **fields: Any) -> dict[str, Any]:
-    terms = all_terms if session.get_bind().dialect.name == "sqlite" else extra_terms
     values = {"kind": kind, "ref_id": ref_id, "created_at": created_at, "title": title, "body": body, "extra": extra,
-              "title_terms": terms(title), "body_terms": terms(f"{body} {extra}"), **fields}
+              "title_terms": all_terms(title), "body_terms": all_terms(f"{body} {extra}"), **fields}
     for name in _COLUMNS:
         values.setdefault(name, None)
     return values
@@ -188,13 +191,48 @@ def _member_document(session: Session, user: User) -> dict[str, Any]:
 
 
 def index_member(session: Session, user: User) -> None:
+    """Her entry in the directory, and the place filters of what she wrote (they carry where she is)."""
     if not user.is_active:
         unindex(session, "member", user.id)
         return
     _write(session, [_member_document(session, user)])
+    mine = (D.author_id == user.id, D.kind.in_(["thread", "reply"]))
+    session.execute(update(D).where(*mine).values(province=user.province))
+    # A motion is about its own municipality; everything else she wrote is placed where she is.
+    session.execute(update(D).where(*mine, or_(D.thread_kind.is_(None), D.thread_kind != "motion", D.kind == "reply"))
+                    .values(municipality=user.municipality))
 
 
 # --- the whole index -------------------------------------------------------------------------------------
+
+
+_LIVE = (Thread.deleted_at.is_(None), Thread.held_at.is_(None))
+
+
+def _stream(session: Session, model: Any, *where: Any) -> Iterator[Any]:
+    """Rows of one table in id order, a batch at a time, by the primary key alone (a join here let the planner
+    pick a bad plan on a table whose statistics were old)."""
+    last = 0
+    while batch := list(session.scalars(select(model).where(model.id > last, *where).order_by(model.id)
+                                        .limit(BATCH))):
+        last = batch[-1].id
+        yield from batch
+
+
+def _in_writing_order(session: Session) -> Iterator[tuple[str, list[Any]]]:
+    """Live threads and replies merged by when they were written, as (kind, batch) runs of one kind."""
+    threads = ((t.created_at, 0, t.id, "thread", t) for t in _stream(session, Thread, *_LIVE))
+    replies = ((p.created_at, 1, p.id, "reply", p) for p in _stream(
+        session, Post, Post.is_opening.is_(False), Post.deleted_at.is_(None), Post.held_at.is_(None)))
+    kind, run = "", []
+    for _at, _order, _id, row_kind, row in heapq.merge(threads, replies):
+        if run and (row_kind != kind or len(run) >= BATCH):
+            yield kind, run
+            run = []
+        kind = row_kind
+        run.append(row)
+    if run:
+        yield kind, run
 
 
 def fill_if_empty(session: Session) -> dict[str, int]:
@@ -211,25 +249,17 @@ def rebuild(session: Session, *, commit: Callable[[], None] | None = None) -> di
     kind were written. `commit`, if given, is called after every batch (the command line's long run)."""
     done = commit or (lambda: None)
     counts: dict[str, int] = {}
-    live = (Thread.deleted_at.is_(None), Thread.held_at.is_(None))
-    last = 0
-    while batch := list(session.scalars(select(Thread).where(Thread.id > last, *live).order_by(Thread.id)
-                                        .limit(BATCH))):
-        _write(session, _thread_documents(session, batch))
-        counts["thread"] = counts.get("thread", 0) + len(batch)
-        last = batch[-1].id
-        done()
-    last = 0
-    # Posts in id order by the primary key alone (a join here lets the planner pick a bad plan on a table whose
-    # statistics are old); their threads are read per batch.
-    while batch_posts := list(session.scalars(select(Post).where(Post.id > last).order_by(Post.id).limit(BATCH))):
-        last = batch_posts[-1].id
-        threads = {t.id: t for t in session.scalars(select(Thread).where(
-            Thread.id.in_({p.thread_id for p in batch_posts}), *live))}
-        replies = [p for p in batch_posts if p.thread_id in threads and not p.is_opening and p.deleted_at is None
-                   and p.held_at is None]
-        _write(session, _reply_documents(session, replies, threads))
-        counts["reply"] = counts.get("reply", 0) + len(replies)
+    # Threads and replies in the order they were written (merged by time), so that entries made anew are in
+    # id order as if they had been indexed as they came: the relevance windows go by id.
+    for kind, batch in _in_writing_order(session):
+        if kind == "thread":
+            _write(session, _thread_documents(session, batch))
+        else:
+            threads = {t.id: t for t in session.scalars(select(Thread).where(
+                Thread.id.in_({p.thread_id for p in batch}), *_LIVE))}
+            batch = [p for p in batch if p.thread_id in threads]
+            _write(session, _reply_documents(session, batch, threads))
+        counts[kind] = counts.get(kind, 0) + len(batch)
         done()
     for article in session.scalars(select(Article).where(Article.status == "published")):
         index_article(session, article)

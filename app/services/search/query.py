@@ -31,17 +31,18 @@ from sqlalchemy import (
     table,
     text,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
 from app.models import Article, Group, Membership, SearchDocument, Thread, User
 from app.models.enums import ThreadKind, Visibility
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import decode_cursor, encode_cursor, keyset
 from app.schemas.groups import GroupRef
 from app.schemas.search import DocumentKind, SearchFilters, SearchHit, SearchPage, SearchSort, Suggestion
 from app.services.roles import is_staff
-from app.services.search.text import query_words, snippet, stems, words
+from app.services.search.text import query_words, snippet, stems, typed_words
 from app.services.views import user_summary_or_none
 from app.web.i18n import TIMEZONE
 
@@ -115,15 +116,16 @@ def _match(session: Session, query: list[str], prefix: str | None = None, *, tit
     if _postgres(session):
         weight = "A" if titles_only else ""
         parts = ["(" + " | ".join(f"'{s}':{weight}" if weight else f"'{s}'" for s in stems(w)) + ")" for w in query]
-        if prefix:
-            parts.append(f"'{prefix}':*{weight}")
+        if prefix:  # the start of a word, or the word typed whole (then its stems may be shorter than it)
+            parts.append("(" + " | ".join([f"'{prefix}':*{weight}", *(f"'{s}':{weight}" if weight else f"'{s}'"
+                                                                      for s in stems(prefix))]) + ")")
         tsquery = func.to_tsquery(text("'simple'::regconfig"), (" | " if any_word else " & ").join(parts))
         return _Match(condition=_DOCUMENT.op("@@")(tsquery), rank=func.ts_rank(_DOCUMENT, tsquery, 1).cast(Float),
                       fts_join=False)
     scope = "{title_terms} : " if titles_only else ""
     parts = ["(" + " OR ".join(f'"{_quote(s)}"' for s in stems(w)) + ")" for w in query]
     if prefix:
-        parts.append(f'"{_quote(prefix)}"*')
+        parts.append("(" + " OR ".join([f'"{_quote(prefix)}"*', *(f'"{_quote(s)}"' for s in stems(prefix))]) + ")")
     expression = scope + "(" + (" OR " if any_word else " AND ").join(parts) + ")"
     condition = text("search_fts MATCH :fts_query").bindparams(fts_query=expression)
     # bm25 is lower for better matches; a title match weighs four times a body match.
@@ -142,12 +144,32 @@ def _order_newest(match: _Match) -> Any:
     return _FTS.c.rowid.desc() if match.fts_join else D.id.desc()
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    id: int
+    rank: float
+    in_title: int  # how many of the query's words are in the title
+
+    def order(self) -> tuple[int, float, int]:
+        """Best first: more query words in the title, then the database's rank, then the newest."""
+        return (-self.in_title, -self.rank, -self.id)
+
+
 def _candidates(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
-                limit: int) -> list[tuple[int, float]]:
-    stmt = _base(match, D.id, match.rank).where(*where)
+                limit: int, query: Sequence[str] = ()) -> list[_Candidate]:
+    stmt = _base(match, D.id, match.rank, D.title_terms).where(*where)
     if below is not None:
         stmt = stmt.where(D.id < below)
-    return [(i, float(r or 0.0)) for i, r in session.execute(stmt.order_by(_order_newest(match)).limit(limit))]
+    wanted = [set(stems(w)) for w in query]
+    out = []
+    for i, r, title_terms in session.execute(stmt.order_by(_order_newest(match)).limit(limit)):
+        in_title = set(title_terms.split()) if wanted else set()
+        out.append(_Candidate(i, float(r or 0.0), sum(1 for w in wanted if w & in_title)))
+    return out
+
+
+def _ranked(candidates: list[_Candidate]) -> list[_Candidate]:
+    return sorted(candidates, key=_Candidate.order)
 
 
 def search(session: Session, actor: User, *, q: str, filters: SearchFilters | None = None,
@@ -162,7 +184,7 @@ def search(session: Session, actor: User, *, q: str, filters: SearchFilters | No
     if sort == SearchSort.newest:
         ids, next_cursor = _newest_page(session, match, where, cursor, limit)
     else:
-        ids, next_cursor = _relevant_page(session, match, where, cursor, limit)
+        ids, next_cursor = _relevant_page(session, match, where, cursor, limit, query)
     # Counted per kind without the kind filter: the tabs of the search page show what each would hold.
     every_kind = [visible(actor), *_filters(filters.model_copy(update={"kind": []}))]
     return SearchPage(items=_hits(session, ids, query), next_cursor=next_cursor,
@@ -172,38 +194,45 @@ def search(session: Session, actor: User, *, q: str, filters: SearchFilters | No
 
 def _newest_page(session: Session, match: _Match, where: list[ColumnElement[bool]], cursor: str | None,
                  limit: int) -> tuple[list[int], str | None]:
-    below = decode_cursor(cursor, (int,))[0] if cursor else None
-    found = [i for i, _ in _candidates(session, match, where, below=below, limit=limit + 1)]
-    return found[:limit], encode_cursor(found[limit - 1]) if len(found) > limit else None
+    """By the moment of writing (not of indexing: a post approved later, an index filled again)."""
+    stmt = _base(match, D.id, D.created_at).where(*where)
+    stmt = keyset(stmt, (D.created_at, D.id), cursor, descending=True, types=(datetime, int))
+    rows = list(session.execute(stmt.limit(limit + 1)))
+    shown = rows[:limit]
+    return [r.id for r in shown], encode_cursor(shown[-1].created_at, shown[-1].id) if len(rows) > limit else None
 
 
 def _relevant_page(session: Session, match: _Match, where: list[ColumnElement[bool]], cursor: str | None,
-                   limit: int) -> tuple[list[int], str | None]:
-    # The cursor: the window's upper id bound (0: the newest window), and the last hit's rank and id in it.
-    top, after_rank, after_id = decode_cursor(cursor, (int, float, int)) if cursor else (0, None, None)
-    page: list[tuple[int, int, float]] = []  # (window top, id, rank)
+                   limit: int, query: Sequence[str]) -> tuple[list[int], str | None]:
+    # The cursor: the window's upper id bound (exclusive; pinned at the first page, so what is posted while
+    # she pages does not shift the windows) and how many of the window's ranked hits were shown. A place, not a
+    # rank: bm25 (SQLite) changes a little as matches are added, a place in the same window does not.
+    top, skip = decode_cursor(cursor, (int, int)) if cursor else (0, 0)
+    page: list[tuple[int, int, int]] = []  # (the window's top, the hit's place in it, the hit)
     while len(page) <= limit:
-        window = _candidates(session, match, where, below=top or None, limit=CANDIDATES)
-        ranked = sorted(window, key=lambda c: (-c[1], -c[0]))
-        if after_id is not None:
-            ranked = [c for c in ranked if (-c[1], -c[0]) > (-after_rank, -after_id)]  # type: ignore[operator]
-            after_rank = after_id = None
-        page.extend((top, i, r) for i, r in ranked)
+        window = _candidates(session, match, where, below=top or None, limit=CANDIDATES, query=query)
+        if not window:
+            break
+        top = top or max(c.id for c in window) + 1
+        page.extend((top, place, c.id) for place, c in enumerate(_ranked(window)) if place >= skip)
+        skip = 0
         if len(window) < CANDIDATES:
             break
-        top = min(i for i, _ in window)
+        top = min(c.id for c in window)
     shown = page[:limit]
     if len(page) <= limit:
-        return [i for _, i, _ in shown], None
-    last_top, last_id, last_rank = shown[-1]
-    return [i for _, i, _ in shown], encode_cursor(last_top, last_rank, last_id)
+        return [i for _, _, i in shown], None
+    last_top, last_place, _ = shown[-1]
+    return [i for _, _, i in shown], encode_cursor(last_top, last_place + 1)
 
 
 def _counts(session: Session, match: _Match, where: list[ColumnElement[bool]]) -> dict[DocumentKind, int]:
-    capped = _base(match, D.kind.label("kind")).where(*where).order_by(_order_newest(match)).limit(COUNT_UP_TO)
-    sub = capped.subquery()
+    """Matches she may read, per kind, each counted up to COUNT_UP_TO."""
+    parts = [select(_base(match, D.kind.label("kind")).where(*where, D.kind == kind)
+                    .order_by(_order_newest(match)).limit(COUNT_UP_TO).subquery()) for kind in DocumentKind]
+    every = union_all(*parts).subquery()
     return {DocumentKind(kind): n for kind, n in session.execute(
-        select(sub.c.kind, func.count()).group_by(sub.c.kind))}
+        select(every.c.kind, func.count()).group_by(every.c.kind))}
 
 
 # --- what a hit shows ---------------------------------------------------------------------------------------
@@ -265,9 +294,8 @@ def similar_answered_questions(session: Session, actor: User, *, text: str, limi
     answered = select(Thread.id).where(Thread.id == D.ref_id, Thread.answer_post_id.is_not(None)).exists()
     window = _candidates(session, match, [visible(actor), D.kind == DocumentKind.thread,
                                           D.thread_kind == ThreadKind.question, answered], below=None,
-                         limit=CANDIDATES)
-    ids = [i for i, _ in sorted(window, key=lambda c: (-c[1], -c[0]))[:max(1, min(limit, 10))]]
-    return _hits(session, ids, query)
+                         limit=CANDIDATES, query=query)
+    return _hits(session, [c.id for c in _ranked(window)[:max(1, min(limit, 10))]], query)
 
 
 def recent_by(session: Session, actor: User, *, author_id: int, limit: int = 10) -> list[SearchHit]:
@@ -284,10 +312,10 @@ def recent_by(session: Session, actor: User, *, author_id: int, limit: int = 10)
 def suggest(session: Session, actor: User, *, q: str, limit: int = 8) -> list[Suggestion]:
     """Titles (threads, articles, groups, members) for what she is typing: the last word as a prefix
     ("duurz" → "duurzaamheid"), the words before it whole."""
-    typed = words(q)
+    typed = typed_words(q)
     if not typed or q[-1:].isspace():
         query, prefix = query_words(q), None
-    else:
+    else:  # the last word is being typed: a prefix, even of a stop word ("onder" → "onderwijs")
         query, prefix = query_words(" ".join(typed[:-1])), typed[-1]
     if prefix is not None and (len(prefix) < 2 or not _PREFIX.match(prefix)):
         prefix = None
@@ -296,7 +324,7 @@ def suggest(session: Session, actor: User, *, q: str, limit: int = 8) -> list[Su
     match = _match(session, query, prefix, titles_only=True)
     where = [visible(actor), D.kind.in_([DocumentKind.thread, DocumentKind.article, DocumentKind.group,
                                         DocumentKind.member])]
-    window = _candidates(session, match, where, below=None, limit=CANDIDATES)
-    ids = [i for i, _ in sorted(window, key=lambda c: (-c[1], -c[0]))[:max(1, min(limit, 20))]]
+    window = _candidates(session, match, where, below=None, limit=CANDIDATES, query=query)
+    ids = [c.id for c in _ranked(window)[:max(1, min(limit, 20))]]
     return [Suggestion(kind=h.kind, title=h.title, title_html=h.title_html, url=h.url)
             for h in _hits(session, ids, query, prefix)]

@@ -5,10 +5,11 @@ configuration uses) and the newer Snowball Dutch algorithm (`dutch`). The classi
 "duurzame" and "duurzaamheid"; only the newer one joins "moties" and "motie". A query word matches when
 either of its stems is in the document, so the search gets both.
 
-On PostgreSQL the `plein_nl` configuration (unaccent + the classic stemmer) indexes the text itself and the
-application adds only the newer stems that differ (`extra_terms`); SQLite's FTS5 has no stemmer, so there the
-application writes every stem (`all_terms`). The highlighter uses the same stems, so what is marked in a
-snippet is what matched.
+The application writes every stem of every word (`all_terms`) for both databases, so a query, split into
+words by the same rule, always finds what was written. On PostgreSQL the `plein_nl` configuration (unaccent
++ the classic stemmer) indexes the text itself as well (e-mail addresses and version numbers whole, as its
+parser sees them). SQLite's FTS5 has no stemmer: it only has the application's stems. The highlighter uses
+the same stems, so what is marked in a snippet is what matched.
 """
 from __future__ import annotations
 
@@ -30,6 +31,14 @@ onder ja eens hier wie werd altijd doch wordt wezen kunnen ons zelf tegen na ree
 geweest andere
 """.split())
 _WORD = re.compile(r"[^\W_]+")
+# Letters that do not decompose into a base letter and an accent (so NFKD leaves them), folded as
+# PostgreSQL's unaccent folds them: "Ørsted" is found as typed, on both databases.
+_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "æ": "ae", "œ": "oe",
+                          "ß": "ss", "þ": "th", "ð": "d"})
+
+
+def search_fold(text: str) -> str:
+    return fold(text).translate(_LETTERS)
 MAX_QUERY_WORDS = 8
 _classic = Stemmer.Stemmer("dutch_porter")
 _newer = Stemmer.Stemmer("dutch")
@@ -37,7 +46,12 @@ _newer = Stemmer.Stemmer("dutch")
 
 def words(text: str) -> list[str]:
     """Folded words of a text, stop words left out."""
-    return [w for w in _WORD.findall(fold(text)) if w not in STOP_WORDS]
+    return [w for w in _WORD.findall(search_fold(text)) if w not in STOP_WORDS]
+
+
+def typed_words(text: str) -> list[str]:
+    """Folded words as typed, stop words kept (the word being typed may be the start of a longer one)."""
+    return _WORD.findall(search_fold(text))
 
 
 @lru_cache(maxsize=50_000)
@@ -52,9 +66,6 @@ def all_terms(text: str) -> str:
     return " ".join(s for w in words(text) for s in stems(w))
 
 
-def extra_terms(text: str) -> str:
-    """The newer stems where they differ from the classic one, for PostgreSQL (which makes the classic ones)."""
-    return " ".join(s for w in words(text) for s in stems(w)[1:])
 
 
 def query_words(q: str) -> list[str]:
@@ -70,7 +81,7 @@ def query_words(q: str) -> list[str]:
 
 def _spans(text: str) -> Iterator[tuple[int, int, str]]:
     for match in _WORD.finditer(text):
-        yield match.start(), match.end(), fold(match.group())
+        yield match.start(), match.end(), search_fold(match.group())
 
 
 def snippet(text: str, query: Iterable[str], *, length: int = 220, prefix: str | None = None) -> Markup:

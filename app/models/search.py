@@ -25,6 +25,7 @@ class SearchDocument(Base):
         Index("ix_search_documents_group", "group_id", "id"),
         Index("ix_search_documents_thread", "thread_id"),
         Index("ix_search_documents_created", "created_at"),
+        Index("ix_search_documents_kind", "kind"),
         # The motion library: every motion, newest first, without reading the other million entries.
         Index("ix_search_documents_motions", "id", sqlite_where=text("kind = 'thread' AND thread_kind = 'motion'"),
               postgresql_where=text("kind = 'thread' AND thread_kind = 'motion'")),

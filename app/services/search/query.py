@@ -48,6 +48,9 @@ from app.web.i18n import TIMEZONE
 
 D = SearchDocument
 CANDIDATES = 500   # ranked per window
+RECENT_SLICE = 20_000  # PostgreSQL: the newest entries searched first (see _newest_matches)
+# Kinds with few entries whatever the site's size (members, groups, articles): counted row by row.
+SMALL_KINDS = (DocumentKind.article, DocumentKind.group, DocumentKind.member)
 COUNT_UP_TO = 1000  # counts stop here ("1000+")
 _DOCUMENT = literal_column("search_documents.document", type_=TSVECTOR)
 _FTS = table("search_fts", column("rowid"))
@@ -103,6 +106,9 @@ class _Match:
     condition: ColumnElement[bool]
     rank: ColumnElement[Any]
     fts_join: bool  # SQLite: the FTS5 table must be joined
+    # PostgreSQL: the same test in a form the GIN index cannot serve, for the few entries of a small kind (its
+    # rows are read by their own index and tested one by one, not every match of a common word ANDed with them).
+    row_by_row: ColumnElement[bool] | None = None
 
 
 def _quote(term: str) -> str:
@@ -119,9 +125,15 @@ def _match(session: Session, query: list[str], prefix: str | None = None, *, tit
         if prefix:  # the start of a word, or the word typed whole (then its stems may be shorter than it)
             parts.append("(" + " | ".join([f"'{prefix}':*{weight}", *(f"'{s}':{weight}" if weight else f"'{s}'"
                                                                       for s in stems(prefix))]) + ")")
-        tsquery = func.to_tsquery(text("'simple'::regconfig"), (" | " if any_word else " & ").join(parts))
+        # The query as a literal, not a bound parameter: psycopg prepares a statement it has run five times, and
+        # PostgreSQL's generic plan for it cannot know how common the words are (it walked the whole table in id
+        # order for two common words that rarely meet: 0.9 s instead of 10 ms). Safe: the words are letters and
+        # digits only (see text.py), and quotes are doubled anyway.
+        expression = (" | " if any_word else " & ").join(parts).replace("'", "''")
+        tsquery = func.to_tsquery(text("'simple'::regconfig"), literal_column(f"'{expression}'"))
         return _Match(condition=_DOCUMENT.op("@@")(tsquery), rank=func.ts_rank(_DOCUMENT, tsquery, 1).cast(Float),
-                      fts_join=False)
+                      fts_join=False, row_by_row=_DOCUMENT.op("||")(text("''::tsvector")).self_group().op("@@")(
+                          tsquery))
     scope = "{title_terms} : " if titles_only else ""
     parts = ["(" + " OR ".join(f'"{_quote(s)}"' for s in stems(w)) + ")" for w in query]
     if prefix:
@@ -157,15 +169,42 @@ class _Candidate:
 
 def _candidates(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
                 limit: int, query: Sequence[str] = ()) -> list[_Candidate]:
-    stmt = _base(match, D.id, match.rank, D.title_terms).where(*where)
-    if below is not None:
-        stmt = stmt.where(D.id < below)
+    if match.fts_join:
+        # SQLite: FTS5 walks its index newest first and stops at the limit.
+        newest = _base(match, D.id).where(*where)
+        if below is not None:
+            newest = newest.where(D.id < below)
+        newest = newest.order_by(_order_newest(match)).limit(limit)
+        stmt = _base(match, D.id, match.rank, D.title_terms).where(D.id.in_(newest.scalar_subquery()))
+    else:
+        ids = _newest_matches(session, match, where, below=below, limit=limit)
+        # Ranked afterwards, and only these: not every match of a common word.
+        stmt = select(D.id, match.rank, D.title_terms).where(D.id.in_(ids))
     wanted = [set(stems(w)) for w in query]
     out = []
-    for i, r, title_terms in session.execute(stmt.order_by(_order_newest(match)).limit(limit)):
+    for i, r, title_terms in session.execute(stmt.order_by(D.id.desc())):
         in_title = set(title_terms.split()) if wanted else set()
         out.append(_Candidate(i, float(r or 0.0), sum(1 for w in wanted if w & in_title)))
     return out
+
+
+def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
+                    limit: int) -> list[int]:
+    """PostgreSQL: the newest `limit` matches, in two bounded steps whatever the words' frequency.
+
+    Left to itself, PostgreSQL either walks the whole table backwards by id checking every row (fast for a common
+    word, 0.3 s for two that rarely meet) or reads every match from the GIN index and sorts them (fast for a rare
+    word, slow for a common one), and its estimates pick the wrong one for words in between. So: first the
+    newest RECENT_SLICE entries (bounded either way); only if they hold too few, the GIN index over the rest,
+    behind OFFSET 0 so that the planner cannot turn it into the backward walk again."""
+    ceiling = below if below is not None else (session.scalar(select(func.max(D.id))) or 0) + 1
+    floor = max(0, ceiling - RECENT_SLICE)
+    ids = list(session.scalars(_base(match, D.id).where(*where, D.id >= floor, D.id < ceiling)
+                               .order_by(D.id.desc()).limit(limit)))
+    if len(ids) < limit and floor > 0:
+        older = _base(match, D.id.label("id")).where(*where, D.id < floor).offset(0).subquery()
+        ids += list(session.scalars(select(older.c.id).order_by(older.c.id.desc()).limit(limit - len(ids))))
+    return ids
 
 
 def _ranked(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -227,9 +266,14 @@ def _relevant_page(session: Session, match: _Match, where: list[ColumnElement[bo
 
 
 def _counts(session: Session, match: _Match, where: list[ColumnElement[bool]]) -> dict[DocumentKind, int]:
-    """Matches she may read, per kind, each counted up to COUNT_UP_TO."""
-    parts = [select(_base(match, D.kind.label("kind")).where(*where, D.kind == kind)
-                    .order_by(_order_newest(match)).limit(COUNT_UP_TO).subquery()) for kind in DocumentKind]
+    """Matches she may read, per kind, each counted up to COUNT_UP_TO (any of them: no order needed to count)."""
+    parts = []
+    for kind in DocumentKind:
+        if match.row_by_row is not None and kind in SMALL_KINDS:
+            stmt = select(D.kind.label("kind")).where(match.row_by_row, *where, D.kind == kind)
+        else:
+            stmt = _base(match, D.kind.label("kind")).where(*where, D.kind == kind)
+        parts.append(select(stmt.limit(COUNT_UP_TO).subquery()))
     every = union_all(*parts).subquery()
     return {DocumentKind(kind): n for kind, n in session.execute(
         select(every.c.kind, func.count()).group_by(every.c.kind))}

@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from app.schemas.users import (
     ProfileUpdate,
     UserSummary,
 )
-from app.services import search
+from app.services import images, search
 from app.services.attachments import storage
 from app.services.roles import is_staff
 from app.services.text import fold, slugify
@@ -110,24 +110,16 @@ def update_me(session: Session, actor: User, *, data: ProfileUpdate) -> MeOut:
 
 def set_avatar(session: Session, actor: User, *, source: BinaryIO) -> MeOut:
     """Re-encode to a 256 px PNG: strips metadata and anything hidden in the original file."""
-    limit = get_settings().avatar_max_bytes
-    data = source.read(limit + 1)
-    if len(data) > limit:
-        raise Invalid(f"The image is larger than {limit // (1024 * 1024)} MB.", field="file")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
-                raise Invalid("Upload a PNG, JPEG, GIF or WebP image.", field="file")
-            if image.width * image.height > MAX_AVATAR_PIXELS:
-                raise Invalid("The image has too many pixels.", field="file")
-            image = ImageOps.exif_transpose(image).convert("RGBA")
-            image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE))
-            out = io.BytesIO()
-            image.save(out, format="PNG", optimize=True)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise Invalid("This file is not an image we can read.", field="file") from None
+
+    def square_png(picture: Image.Image) -> bytes:
+        out = io.BytesIO()
+        ImageOps.fit(picture, (AVATAR_SIZE, AVATAR_SIZE)).save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+    png = images.reencode(source, max_bytes=get_settings().avatar_max_bytes, max_pixels=MAX_AVATAR_PIXELS,
+                          mode="RGBA", make=square_png)
     old = actor.avatar_key
-    key = storage().save_bytes(out.getvalue())
+    key = storage().save_bytes(png)
     on_rollback(session, lambda: storage().delete(key))
     actor.avatar_key = key
     session.flush()

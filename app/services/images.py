@@ -1,0 +1,30 @@
+"""Uploaded pictures (avatars, article covers): read within a size limit, refused unless a common image format
+of a sane number of pixels, turned upright, and re-encoded by the caller (no metadata, nothing hidden kept)."""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import BinaryIO, TypeVar
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.errors import Invalid
+
+T = TypeVar("T")
+FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+
+
+def reencode(source: BinaryIO, *, max_bytes: int, max_pixels: int, mode: str, make: Callable[[Image.Image], T]) -> T:
+    """`make` gets the upright picture in `mode` and returns what to keep (the re-encoded bytes)."""
+    data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise Invalid(f"The image is larger than {max_bytes // (1024 * 1024)} MB.", field="file")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in FORMATS:
+                raise Invalid("Upload a PNG, JPEG, GIF or WebP image.", field="file")
+            if image.width * image.height > max_pixels:
+                raise Invalid("The image has too many pixels.", field="file")
+            return make(ImageOps.exif_transpose(image).convert(mode))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise Invalid("This file is not an image we can read.", field="file") from None

@@ -148,9 +148,12 @@ if (form) {
     button.disabled = true;
     try {
       const post = await sendReply(values);
-      const live = postElement(post.id); // the server's event may have come first
+      const live = postElement(post.id); // the server's event may have come first (it counted the reply then)
       if (live) pending.remove();
-      else pending.replaceWith(renderPost(post));
+      else {
+        pending.replaceWith(renderPost(post));
+        setCount(Number(countElement.dataset.count) + 1);
+      }
       composer.reset();
     } catch (error) {
       pending.remove();

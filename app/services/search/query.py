@@ -49,6 +49,7 @@ from app.web.i18n import TIMEZONE
 D = SearchDocument
 CANDIDATES = 500   # ranked per window
 RECENT_SLICE = 20_000  # PostgreSQL: the newest entries searched first (see _newest_matches)
+FEW_MATCHES = 8_000    # PostgreSQL: this many matches left are read from the GIN index at once
 # Kinds with few entries whatever the site's size (members, groups, articles): counted row by row.
 SMALL_KINDS = (DocumentKind.article, DocumentKind.group, DocumentKind.member)
 COUNT_UP_TO = 1000  # counts stop here ("1000+")
@@ -190,20 +191,33 @@ def _candidates(session: Session, match: _Match, where: list[ColumnElement[bool]
 
 def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
                     limit: int) -> list[int]:
-    """PostgreSQL: the newest `limit` matches, in two bounded steps whatever the words' frequency.
+    """PostgreSQL: the newest `limit` matches, slice by slice back in time, each slice bounded.
 
     Left to itself, PostgreSQL either walks the whole table backwards by id checking every row (fast for a common
     word, 0.3 s for two that rarely meet) or reads every match from the GIN index and sorts them (fast for a rare
-    word, slow for a common one), and its estimates pick the wrong one for words in between. So: first the
-    newest RECENT_SLICE entries (bounded either way); only if they hold too few, the GIN index over the rest,
-    behind OFFSET 0 so that the planner cannot turn it into the backward walk again."""
+    word, slow for a common one), and its estimates pick wrongly for words in between. So the newest
+    RECENT_SLICE entries are searched first (bounded either way), and how many matches they held says how
+    common the words are: when the rest of the table holds few matches, the GIN index reads them all (behind
+    OFFSET 0, so the planner cannot turn it into the backward walk); when it holds many, the next slice is
+    just large enough to hold what is still needed."""
     ceiling = below if below is not None else (session.scalar(select(func.max(D.id))) or 0) + 1
-    floor = max(0, ceiling - RECENT_SLICE)
-    ids = list(session.scalars(_base(match, D.id).where(*where, D.id >= floor, D.id < ceiling)
-                               .order_by(D.id.desc()).limit(limit)))
-    if len(ids) < limit and floor > 0:
-        older = _base(match, D.id.label("id")).where(*where, D.id < floor).offset(0).subquery()
-        ids += list(session.scalars(select(older.c.id).order_by(older.c.id.desc()).limit(limit - len(ids))))
+    ids: list[int] = []
+    size = RECENT_SLICE
+    while len(ids) < limit and ceiling > 0:
+        floor = max(0, ceiling - size)
+        found = list(session.scalars(_base(match, D.id).where(*where, D.id >= floor, D.id < ceiling)
+                                     .order_by(D.id.desc()).limit(limit - len(ids))))
+        ids += found
+        density = len(found) / max(1, ceiling - floor)
+        ceiling = floor
+        needed = limit - len(ids)
+        if needed <= 0 or ceiling <= 0:
+            break
+        if density * ceiling <= FEW_MATCHES:
+            older = _base(match, D.id.label("id")).where(*where, D.id < ceiling).offset(0).subquery()
+            ids += list(session.scalars(select(older.c.id).order_by(older.c.id.desc()).limit(needed)))
+            break
+        size = int(needed / density * 2)
     return ids
 
 

@@ -84,6 +84,10 @@ def list_members(session: Session, actor: User, *, q: str | None = None, provinc
                 next_cursor=encode_cursor(page[-1].id) if len(users) > n else None)
 
 
+def user_id_by_username(session: Session, username: str) -> int | None:
+    return session.scalar(select(User.id).where(User.username == username.strip().lower(), User.is_active.is_(True)))
+
+
 def update_me(session: Session, actor: User, *, data: ProfileUpdate) -> MeOut:
     fields = data.model_fields_set
     for name in ("display_name", "bio", "language"):

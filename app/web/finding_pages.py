@@ -33,9 +33,13 @@ def search_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, ses
                 motion_status: MotionStatus | None = None,
                 municipality: Annotated[str, Query(max_length=100)] = "", province: Province | None = None,
                 since: str = "", until: str = "", sort: SearchSort = SearchSort.relevance,
+                group_id: Annotated[int | None, Query(ge=1)] = None, author: Annotated[str, Query(max_length=40)] = "",
                 cursor: str | None = None) -> Response:
     assert auth is not None
+    # By username, as a profile page links here ("her posts"); someone who does not exist simply finds nothing.
+    author_id = profiles.user_id_by_username(session, author) if author else None
     chosen = {"q": q, "kind": kind.value if kind else "", "group_kind": group_kind.value if group_kind else "",
+              "group_id": str(group_id or ""), "author": author,
               "thread_kind": thread_kind.value if thread_kind else "",
               "motion_status": motion_status.value if motion_status else "", "municipality": municipality,
               "province": province.value if province else "", "since": since, "until": until, "sort": sort.value}
@@ -45,7 +49,8 @@ def search_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, ses
             params = SearchQuery.model_validate({
                 "q": q, "kind": [kind] if kind else [], "group_kind": group_kind, "thread_kind": thread_kind,
                 "motion_status": motion_status, "municipality": municipality or None, "province": province,
-                "since": since or None, "until": until or None, "sort": sort, "cursor": cursor})
+                "since": since or None, "until": until or None, "sort": sort, "cursor": cursor,
+                "group_id": group_id, "author_id": author_id})
         except ValidationError as exc:
             # The page again, with the field named in her language (the API would answer 422 with JSON).
             field = str(exc.errors()[0]["loc"][0])
@@ -54,6 +59,8 @@ def search_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, ses
             try:
                 page = search.search(session, auth.user, q=params.q, filters=params.filters(), sort=params.sort,
                                      cursor=params.cursor)
+                if author and author_id is None:  # nobody by that name: nothing she wrote
+                    page = page.model_copy(update={"items": [], "next_cursor": None, "counts": {}})
             except Invalid as exc:  # a cursor that is not ours
                 error = i18n.gettext("Please check “%(field)s”.") % {"field": exc.field or "cursor"}
     def link(**overrides: str) -> str:
@@ -62,6 +69,7 @@ def search_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, ses
 
     return render(request, "search.html", {
         "page": page, "chosen": chosen, "link": link, "error": error, "tabs": KIND_TABS,
+        "my_groups": groups.list_groups(session, auth.user, mine=True),
         "group_kinds": [k.value for k in GroupKind],
         "thread_kinds": [k.value for k in ThreadKind], "statuses": [s.value for s in MotionStatus],
         "provinces": [p.value for p in Province],

@@ -101,3 +101,21 @@ def test_a_question_shows_its_reach_who_answered_and_whether_it_is_answered(  # 
                              body="Iemand?")
     again = client_for(manager).get("/api/v1/questions/similar", params={"q": "wachtlijsten"}).json()
     assert unanswered["id"] not in [h["id"] for h in again]
+
+
+def test_search_one_group_or_one_member(client_for, member, outsider, make_group, make_thread) -> None:  # type: ignore[no-untyped-def]
+    wonen = make_group("Wonen", members=(member, outsider))
+    zorg = make_group("Zorg", members=(member,))
+    mine = make_thread(member, wonen["channel_id"], title="Tiny houses op de zandplaat", body="Zandplaat.")
+    theirs = make_thread(outsider, wonen["channel_id"], title="Zandplaat en starters", body="Zandplaat.")
+    other = make_thread(member, zorg["channel_id"], title="Zandplaat in de zorg", body="Zandplaat.")
+    reader = client_for(member)
+    text = assert_page(reader.get("/search", params={"q": "zandplaat", "group_id": wonen["id"]}))
+    assert {f"/threads/{mine['id']}", f"/threads/{theirs['id']}"} <= links(text)
+    assert f"/threads/{other['id']}" not in links(text)
+    text = assert_page(reader.get("/search", params={"q": "zandplaat", "author": outsider.username}))
+    assert f"/threads/{theirs['id']}" in links(text) and f"/threads/{mine['id']}" not in links(text)
+    nobody = assert_page(reader.get("/search", params={"q": "zandplaat", "author": "bestaat-niet"}))
+    assert "search-hit" not in nobody and "Niets gevonden" in nobody
+    profile = assert_page(reader.get(f"/members/{outsider.username}"))
+    assert f'name="author" value="{outsider.username}"' in profile

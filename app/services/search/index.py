@@ -219,20 +219,19 @@ def _stream(session: Session, model: Any, *where: Any) -> Iterator[Any]:
         yield from batch
 
 
-def _in_writing_order(session: Session) -> Iterator[tuple[str, list[Any]]]:
-    """Live threads and replies merged by when they were written, as (kind, batch) runs of one kind."""
+def _in_writing_order(session: Session) -> Iterator[list[tuple[str, Any]]]:
+    """Live threads and replies merged by when they were written, in batches of (kind, row)."""
     threads = ((t.created_at, 0, t.id, "thread", t) for t in _stream(session, Thread, *_LIVE))
     replies = ((p.created_at, 1, p.id, "reply", p) for p in _stream(
         session, Post, Post.is_opening.is_(False), Post.deleted_at.is_(None), Post.held_at.is_(None)))
-    kind, run = "", []
-    for _at, _order, _id, row_kind, row in heapq.merge(threads, replies):
-        if run and (row_kind != kind or len(run) >= BATCH):
-            yield kind, run
-            run = []
-        kind = row_kind
-        run.append(row)
-    if run:
-        yield kind, run
+    batch: list[tuple[str, Any]] = []
+    for _at, _order, _id, kind, row in heapq.merge(threads, replies):
+        batch.append((kind, row))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def fill_if_empty(session: Session) -> dict[str, int]:
@@ -251,15 +250,16 @@ def rebuild(session: Session, *, commit: Callable[[], None] | None = None) -> di
     counts: dict[str, int] = {}
     # Threads and replies in the order they were written (merged by time), so that entries made anew are in
     # id order as if they had been indexed as they came: the relevance windows go by id.
-    for kind, batch in _in_writing_order(session):
-        if kind == "thread":
-            _write(session, _thread_documents(session, batch))
-        else:
-            threads = {t.id: t for t in session.scalars(select(Thread).where(
-                Thread.id.in_({p.thread_id for p in batch}), *_LIVE))}
-            batch = [p for p in batch if p.thread_id in threads]
-            _write(session, _reply_documents(session, batch, threads))
-        counts[kind] = counts.get(kind, 0) + len(batch)
+    for batch in _in_writing_order(session):
+        threads = [row for kind, row in batch if kind == "thread"]
+        posts = [row for kind, row in batch if kind == "reply"]
+        live = {t.id: t for t in session.scalars(select(Thread).where(
+            Thread.id.in_({p.thread_id for p in posts}), *_LIVE))} if posts else {}
+        replies = [p for p in posts if p.thread_id in live]
+        documents = _thread_documents(session, threads) + _reply_documents(session, replies, live)
+        _write(session, sorted(documents, key=lambda d: d["created_at"]))  # ids in writing order
+        counts["thread"] = counts.get("thread", 0) + len(threads)
+        counts["reply"] = counts.get("reply", 0) + len(replies)
         done()
     for article in session.scalars(select(Article).where(Article.status == "published")):
         index_article(session, article)

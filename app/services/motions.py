@@ -32,7 +32,7 @@ from app.schemas.motions import (
 from app.schemas.search import DocumentKind
 from app.services.access import GroupAction, access_thread
 from app.services.markdown import excerpt
-from app.services.search.query import _base, _match, visible
+from app.services.search.query import _base, _match, _order_newest, visible
 from app.services.search.text import query_words, words
 from app.services.views import user_summary, user_summary_or_none
 
@@ -60,8 +60,13 @@ def _rows(session: Session, actor: User, query: LibraryQuery) -> list[_Row]:
     a party has thousands of motions, not millions, and the partial index reads only those."""
     columns = (D.id, D.group_id, D.group_kind, D.municipality, D.province, D.motion_status, D.created_at)
     found = query_words(query.q or "")
-    stmt = _base(_match(session, found), *columns) if found else select(*columns)
-    rows = session.execute(stmt.where(visible(actor), *_motions()).order_by(D.id.desc()))
+    if found:
+        match = _match(session, found)
+        # In the full-text index's own order (SQLite: ordering by the table's id made it probe FTS5 row by row).
+        stmt = _base(match, *columns).order_by(_order_newest(match))
+    else:
+        stmt = select(*columns).order_by(D.id.desc())
+    rows = session.execute(stmt.where(visible(actor), *_motions()))
     return [_Row(id=i, theme=g if kind == GroupKind.theme else None, municipality=m, province=p, status=st,
                  year=created.year) for i, g, kind, m, p, st, created in rows]
 

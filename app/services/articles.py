@@ -43,7 +43,7 @@ from app.services.attachments import storage
 from app.services.markdown import render_markdown
 from app.services.roles import is_editor
 from app.services.text import slugify
-from app.services.views import user_summary_or_none
+from app.services.views import user_summary_or_none, users_by_id
 from app.web.i18n import TIMEZONE
 
 PUBLISH_JOB = "article.publish"
@@ -98,7 +98,7 @@ def _summaries(session: Session, articles: Sequence[Article]) -> list[ArticleSum
     user_ids = {i for a in articles for i in (a.author_id, a.subject_id) if i}
     series_ids = {a.series_id for a in articles if a.series_id}
     thread_ids = {a.thread_id for a in articles if a.thread_id}
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    users = users_by_id(session, user_ids)
     series = {s.id: s for s in session.scalars(select(Series).where(Series.id.in_(series_ids)))} if series_ids else {}
     comments = {thread_id: count for thread_id, count in session.execute(
         select(Thread.id, Thread.reply_count).where(Thread.id.in_(thread_ids)))} if thread_ids else {}
@@ -181,7 +181,7 @@ def list_revisions(session: Session, actor: User, *, article_id: int) -> list[Ar
     access_article(session, actor, article_id)
     rows = list(session.scalars(select(ArticleRevision).where(ArticleRevision.article_id == article_id)
                                 .order_by(ArticleRevision.id.desc())))
-    editors = {u.id: u for u in session.scalars(select(User).where(User.id.in_({r.editor_id for r in rows})))}
+    editors = users_by_id(session, (r.editor_id for r in rows))
     return [ArticleRevisionOut(id=r.id, title=r.title, lead=r.lead, body=r.body, created_at=r.created_at,
                                editor=user_summary_or_none(editors.get(r.editor_id) if r.editor_id else None))
             for r in rows]

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.models import Article, Series, User
+from app.models import Article, Series
 from app.schemas.publishing import ArticleStatus
 from app.services.series import series_id_by_slug
+from app.services.views import users_by_id
 
 FEED_SIZE = 20
 SITE_TITLE = "Plein"
@@ -60,8 +61,7 @@ def atom_feed(session: Session, *, series_slug: str | None = None) -> bytes:
     feed.author({"name": SITE_TITLE})  # the feed's author: an entry without its own author falls back on it
     feed.generator("Plein")
     articles = list(session.scalars(stmt.order_by(Article.published_at.desc(), Article.id.desc()).limit(FEED_SIZE)))
-    authors = {u.id: u.display_name for u in session.scalars(
-        select(User).where(User.id.in_({a.author_id for a in articles if a.author_id})))}
+    authors = {i: u.display_name for i, u in users_by_id(session, (a.author_id for a in articles)).items()}
     # feedgen writes entries in the reverse order of adding them: add the oldest first.
     for article in reversed(articles):
         assert article.published_at is not None

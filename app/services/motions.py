@@ -34,7 +34,7 @@ from app.services.access import GroupAction, access_thread
 from app.services.markdown import excerpt
 from app.services.search.query import _base, _match, _order_newest, visible
 from app.services.search.text import query_words, words
-from app.services.views import user_summary, user_summary_or_none
+from app.services.views import user_summary, user_summary_or_none, users_by_id
 
 D = SearchDocument
 FACET_SIZE = 30
@@ -135,8 +135,7 @@ def cards(session: Session, ids: list[int]) -> list[MotionCard]:
     docs = {d.id: d for d in session.scalars(select(D).where(D.id.in_(ids)))}
     threads = {t.id: t for t in session.scalars(select(Thread).where(Thread.id.in_({d.ref_id for d in docs.values()})))}
     groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_({d.group_id for d in docs.values()})))}
-    people = {u.id: u for u in session.scalars(select(User).where(
-        User.id.in_({d.author_id for d in docs.values() if d.author_id})))}
+    people = users_by_id(session, (d.author_id for d in docs.values()))
     openings = dict(session.execute(select(Post.thread_id, Post.body).where(
         Post.thread_id.in_(threads), Post.is_opening.is_(True))).all())
     out = []
@@ -195,7 +194,7 @@ def motion_ref(session: Session, thread: Thread) -> MotionRef:
     authors = [thread.author_id] if thread.author_id else []
     authors += list(session.scalars(select(MotionCoSubmitter.user_id).where(MotionCoSubmitter.thread_id == thread.id)
                                     .order_by(MotionCoSubmitter.user_id)))
-    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(authors)))} if authors else {}
+    people = users_by_id(session, authors)
     return MotionRef(id=thread.id, title=thread.title, municipality=thread.motion_municipality,
                      authors=[user_summary(people[a]) for a in authors if a in people], url=f"/threads/{thread.id}")
 

@@ -58,16 +58,13 @@ from app.services.access import (
 from app.services.attachments import attachment_out, claim_attachments
 from app.services.idempotency import claim_idempotency_key, fingerprint, remember_idempotency_key
 from app.services.markdown import excerpt, find_mentions, render_markdown
-from app.services.views import user_summary, user_summary_or_none
+from app.services.views import user_summary, user_summary_or_none, users_by_id
 
 # --- building the responses (batched: a page of posts costs a fixed number of queries) ------------
 
 
 def _users(session: Session, ids: set[int]) -> dict[int, User]:
-    ids.discard(None)  # type: ignore[arg-type]
-    if not ids:
-        return {}
-    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    return users_by_id(session, ids)
 
 
 @dataclass

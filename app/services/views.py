@@ -1,8 +1,19 @@
 """ORM → schema conversions that several services share. ORM objects never leave the service layer."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from app.models import User
 from app.schemas.users import UserSummary
+
+
+def users_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
+    """The members with these ids (None and repeats ignored), in one query."""
+    wanted = {i for i in ids if i}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
 
 
 def avatar_url(user: User) -> str | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.db import upsert
 from app.models import Article, Attachment, Group, Post, SearchDocument, Thread, User
 from app.services.search.text import all_terms
+from app.services.views import users_by_id
 
 _COLUMNS = ("group_id", "thread_id", "group_kind", "thread_kind", "motion_status", "municipality", "province",
             "author_id", "created_at", "title", "body", "extra", "title_terms", "body_terms")
@@ -49,11 +50,6 @@ def _write(session: Session, documents: Sequence[dict[str, Any]]) -> None:
                set_={name: (lambda ex, name=name: getattr(ex, name)) for name in _COLUMNS})
 
 
-def _people(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
-    wanted = {i for i in ids if i}
-    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
-
-
 # --- threads and replies ---------------------------------------------------------------------------------
 
 
@@ -77,7 +73,7 @@ def _thread_documents(session: Session, threads: Sequence[Thread]) -> list[dict[
         select(Post).where(Post.thread_id.in_(ids), Post.is_opening.is_(True)))}
     pdfs = _pdf_texts(session, (p.id for p in openings.values()))
     groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_({t.group_id for t in threads})))}
-    authors = _people(session, (t.author_id for t in threads))
+    authors = users_by_id(session, (t.author_id for t in threads))
     out = []
     for thread in threads:
         opening = openings.get(thread.id)
@@ -99,7 +95,7 @@ def _reply_documents(session: Session, posts: Sequence[Post], threads: dict[int,
         return []
     groups = {g.id: g for g in session.scalars(
         select(Group).where(Group.id.in_({threads[p.thread_id].group_id for p in posts})))}
-    authors = _people(session, (p.author_id for p in posts))
+    authors = users_by_id(session, (p.author_id for p in posts))
     pdfs = _pdf_texts(session, (p.id for p in posts))
     out = []
     for post in posts:

@@ -43,7 +43,7 @@ from app.schemas.groups import GroupRef
 from app.schemas.search import DocumentKind, SearchFilters, SearchHit, SearchPage, SearchSort, Suggestion
 from app.services.roles import is_staff
 from app.services.search.text import query_words, snippet, stems, typed_words
-from app.services.views import user_summary_or_none
+from app.services.views import user_summary_or_none, users_by_id
 from app.web.i18n import TIMEZONE
 
 D = SearchDocument
@@ -308,9 +308,8 @@ def _hits(session: Session, ids: Sequence[int], query: list[str], prefix: str | 
         Thread.id.in_({d.thread_id for d in docs.values() if d.thread_id}))).all())
     groups = {g.id: g for g in session.scalars(select(Group).where(
         Group.id.in_({d.group_id for d in docs.values() if d.group_id})))}
-    people = {u.id: u for u in session.scalars(select(User).where(
-        User.id.in_({d.author_id for d in docs.values() if d.author_id} |
-                    {d.ref_id for d in docs.values() if d.kind == DocumentKind.member})))}
+    people = users_by_id(session, [*(d.author_id for d in docs.values()),
+                                   *(d.ref_id for d in docs.values() if d.kind == DocumentKind.member)])
     slugs = dict(session.execute(select(Article.id, Article.slug).where(
         Article.id.in_({d.ref_id for d in docs.values() if d.kind == DocumentKind.article}))).all())
     out = []

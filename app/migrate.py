@@ -9,7 +9,8 @@ from app.config import ROOT
 
 # The full-text parts of the search index that the ORM does not describe (see app/models/search.py): the
 # comparison of models and database leaves them alone.
-SEARCH_INTERNALS = {"document", "ix_search_documents_document", "search_fts", "search_fts_data", "search_fts_idx",
+SEARCH_INTERNALS = {"document", "ix_search_documents_document", "ix_search_documents_document_threads",
+                    "ix_search_documents_document_small", "search_fts", "search_fts_data", "search_fts_idx",
                     "search_fts_docsize", "search_fts_config", "search_fts_content"}
 
 

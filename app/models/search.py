@@ -2,7 +2,8 @@
 a group, a member), with the columns search filters on. The full-text part lives beside it, per database:
 
 - PostgreSQL: a generated `document` tsvector column (configuration `plein_nl`: the Snowball Dutch stemmer
-  after unaccent), GIN-indexed; the migration creates both.
+  after unaccent), GIN-indexed, with two more partial GIN indexes (threads; articles, groups and members) for
+  the per-kind counts; the migrations create them.
 - SQLite: an FTS5 table `search_fts` over `title_terms` / `body_terms`, which the application fills with
   accent-folded, Snowball-stemmed words (FTS5 has no Dutch stemmer); triggers keep it in step with this table.
 
@@ -26,8 +27,10 @@ class SearchDocument(Base):
         Index("ix_search_documents_thread", "thread_id"),
         Index("ix_search_documents_created", "created_at"),
         Index("ix_search_documents_kind", "kind"),
-        # The motion library: every motion, newest first, without reading the other million entries.
-        Index("ix_search_documents_motions", "id", sqlite_where=text("kind = 'thread' AND thread_kind = 'motion'"),
+        # The motion library: every motion, newest first, without reading the other million entries; it holds
+        # every column the library counts and filters on, so the page and its facets read only this index.
+        Index("ix_search_documents_motions", "id", "group_id", "group_kind", "kind", "municipality", "province",
+              "motion_status", "created_at", sqlite_where=text("kind = 'thread' AND thread_kind = 'motion'"),
               postgresql_where=text("kind = 'thread' AND thread_kind = 'motion'")),
     )
 

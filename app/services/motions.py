@@ -7,12 +7,9 @@ motions), so the same visibility rule as search applies: search.visible().
 """
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, case, cast, extract, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app.errors import Forbidden, Invalid, NotFound
@@ -32,7 +29,7 @@ from app.schemas.motions import (
 from app.schemas.search import DocumentKind
 from app.services.access import GroupAction, access_thread
 from app.services.markdown import excerpt
-from app.services.search.query import _base, _match, _order_newest, visible
+from app.services.search.query import _base, _match, visible
 from app.services.search.text import query_words, words
 from app.services.views import user_summary, user_summary_or_none, users_by_id
 
@@ -45,87 +42,88 @@ def _motions() -> list[ColumnElement[bool]]:
     return [D.kind == DocumentKind.thread, D.thread_kind == ThreadKind.motion]
 
 
-@dataclass(frozen=True)
-class _Row:
-    id: int
-    theme: int | None
-    municipality: str | None
-    province: str | None
-    status: str | None
-    year: int
-
-
-def _rows(session: Session, actor: User, query: LibraryQuery) -> list[_Row]:
-    """Every motion she may read (matching the words, if any), with the values the facets count. One query:
-    a party has thousands of motions, not millions, and the partial index reads only those."""
-    columns = (D.id, D.group_id, D.group_kind, D.municipality, D.province, D.motion_status, D.created_at)
+def _base_rows(session: Session, actor: User, query: LibraryQuery) -> Any:
+    """Every motion she may read (matching the words, if any), with the values the facets count: one row per
+    motion, read once (a materialized CTE) by the page, the total and every facet's count."""
     found = query_words(query.q or "")
-    if found:
-        match = _match(session, found)
-        # In the full-text index's own order (SQLite: ordering by the table's id made it probe FTS5 row by row).
-        stmt = _base(match, *columns).order_by(_order_newest(match))
-    else:
-        stmt = select(*columns).order_by(D.id.desc())
-    rows = session.execute(stmt.where(visible(actor), *_motions()))
-    return [_Row(id=i, theme=g if kind == GroupKind.theme else None, municipality=m, province=p, status=st,
-                 year=created.year) for i, g, kind, m, p, st, created in rows]
+    created: Any = D.created_at
+    if session.get_bind().dialect.name == "postgresql":
+        created = func.timezone("UTC", D.created_at)  # the year in UTC, as SQLite stores it
+    columns = (D.id.label("id"), case((D.group_kind == GroupKind.theme, D.group_id)).label("theme"),
+               func.lower(D.municipality).label("place"), D.municipality.label("municipality"),
+               D.province.label("province"), D.motion_status.label("status"),
+               extract("year", created).label("year"))
+    stmt = _base(_match(session, found), *columns) if found else select(*columns)
+    return stmt.where(visible(actor), *_motions()).cte("motions").prefix_with("MATERIALIZED")
 
 
-def _chosen(query: LibraryQuery) -> dict[str, Callable[[_Row], bool]]:
-    """Each choice as a test of a row, by facet name."""
-    tests: dict[str, Callable[[_Row], bool]] = {}
+def _chosen(rows: Any, query: LibraryQuery) -> dict[str, ColumnElement[bool]]:
+    """Each choice as a condition on the rows, by facet name."""
+    tests: dict[str, ColumnElement[bool]] = {}
     if query.theme_id is not None:
-        tests["theme"] = lambda r: r.theme == query.theme_id
+        tests["theme"] = rows.c.theme == query.theme_id
     if query.municipality:
-        wanted = query.municipality.strip().casefold()
-        tests["municipality"] = lambda r: (r.municipality or "").casefold() == wanted
+        tests["municipality"] = rows.c.place == func.lower(query.municipality.strip())
     if query.province is not None:
-        tests["province"] = lambda r: r.province == query.province
+        tests["province"] = rows.c.province == query.province
     if query.status is not None:
-        tests["status"] = lambda r: r.status == query.status
+        tests["status"] = rows.c.status == query.status
     if query.year is not None:
-        tests["year"] = lambda r: r.year == query.year
+        tests["year"] = rows.c.year == query.year
     return tests
 
 
 def library(session: Session, actor: User, *, query: LibraryQuery) -> LibraryPage:
-    rows = _rows(session, actor, query)
-    tests = _chosen(query)
-    chosen = [r for r in rows if all(test(r) for test in tests.values())]
-    after = decode_cursor(query.cursor, (int,))[0] if query.cursor else None
-    page = [r.id for r in chosen if after is None or r.id < after][:query.limit + 1]
+    rows = _base_rows(session, actor, query)
+    tests = _chosen(rows, query)
+    every = list(tests.values())
+    page_ids = select(rows.c.id).where(*every).order_by(rows.c.id.desc()).limit(query.limit + 1)
+    if query.cursor:
+        page_ids = page_ids.where(rows.c.id < decode_cursor(query.cursor, (int,))[0])
+    # One statement: the page's ids, the total and each facet's values with their counts (under every
+    # choice but the facet's own); the database counts, the rows never travel.
+    parts = [select(literal("page").label("facet"), _text(rows.c.id).label("value"),
+                    literal(None, String).label("label"), literal(0).label("n"))
+             .where(rows.c.id.in_(page_ids.scalar_subquery())),
+             select(literal("total"), literal(None, String), literal(None, String), func.count())
+             .select_from(rows).where(*every)]
+    for name, value, label in (("theme", rows.c.theme, rows.c.theme), ("municipality", rows.c.place,
+                                                                        func.min(rows.c.municipality)),
+                               ("province", rows.c.province, rows.c.province),
+                               ("status", rows.c.status, rows.c.status), ("year", rows.c.year, rows.c.year)):
+        parts.append(select(literal(name), _text(value), _text(label), func.count())
+                     .where(value.is_not(None), *(t for facet, t in tests.items() if facet != name))
+                     .group_by(value))
+    found: dict[str, list[tuple[Any, Any, int]]] = {}
+    for facet, value, label, n in session.execute(union_all(*parts)):
+        found.setdefault(facet, []).append((value, label, n))
+    page = sorted((int(v) for v, _, _ in found.get("page", [])), reverse=True)
     shown = page[:query.limit]
-    return LibraryPage(items=cards(session, shown), total=len(chosen), facets=_facets(session, rows, tests),
+    return LibraryPage(items=cards(session, shown), total=found["total"][0][2], facets=_facets(session, found),
                        next_cursor=encode_cursor(shown[-1]) if len(page) > query.limit else None)
 
 
-def _count(rows: list[_Row], tests: dict[str, Callable[[_Row], bool]], name: str,
-           value: Callable[[_Row], Any]) -> list[tuple[Any, int]]:
-    """A facet's counts among the rows that pass every other choice (its own is left out)."""
-    others = [test for facet, test in tests.items() if facet != name]
-    counts = Counter(value(r) for r in rows if all(test(r) for test in others))
-    counts.pop(None, None)
-    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:FACET_SIZE]
+def _text(value: Any) -> Any:
+    return cast(value, String)  # one column type for every part of the union
 
 
-def _facets(session: Session, rows: list[_Row], tests: dict[str, Callable[[_Row], bool]]) -> Facets:
-    themes = _count(rows, tests, "theme", lambda r: r.theme)
-    names = dict(session.execute(select(Group.id, Group.name).where(Group.id.in_([v for v, _ in themes]))).all())
-    # Municipalities as written, counted without regard to case.
-    spelled: dict[str, str] = {}
-    for r in rows:
-        if r.municipality:
-            spelled.setdefault(r.municipality.casefold(), r.municipality)
+def _top(values: list[tuple[Any, Any, int]]) -> list[tuple[Any, Any, int]]:
+    return sorted(values, key=lambda v: (-v[2], v[0]))[:FACET_SIZE]
+
+
+def _facets(session: Session, found: dict[str, list[tuple[Any, Any, int]]]) -> Facets:
+    themes = _top(found.get("theme", []))
+    ids = [int(v) for v, _, _ in themes]
+    names = dict(session.execute(select(Group.id, Group.name).where(Group.id.in_(ids))).all())
     return Facets(
-        theme=[FacetValue(value=str(v), label=names.get(v, ""), count=n) for v, n in themes],
-        municipality=[FacetValue(value=spelled[v], label=spelled[v], count=n) for v, n in _count(
-            rows, tests, "municipality", lambda r: r.municipality.casefold() if r.municipality else None)],
-        province=[FacetValue(value=v, label=v, count=n) for v, n in _count(rows, tests, "province",
-                                                                           lambda r: r.province)],
-        status=[FacetValue(value=v, label=v, count=n) for v, n in _count(rows, tests, "status", lambda r: r.status)],
-        year=sorted((FacetValue(value=str(v), label=str(v), count=n)
-                     for v, n in _count(rows, tests, "year", lambda r: r.year)),
-                    key=lambda f: f.value, reverse=True),
+        theme=[FacetValue(value=v, label=names.get(int(v), ""), count=n) for v, _, n in themes],
+        # Municipalities counted without regard to case, shown as written.
+        municipality=[FacetValue(value=label, label=label, count=n) for _, label, n in _top(
+            found.get("municipality", []))],
+        province=[FacetValue(value=v, label=v, count=n) for v, _, n in _top(found.get("province", []))],
+        status=[FacetValue(value=v, label=v, count=n) for v, _, n in _top(found.get("status", []))],
+        year=sorted((FacetValue(value=str(int(v)), label=str(int(v)), count=n)
+                     for v, _, n in _top(found.get("year", []))), key=lambda f: f.value, reverse=True),
     )
 
 

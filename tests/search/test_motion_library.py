@@ -48,6 +48,21 @@ class TestLibrary:
         assert facet(page, "municipality").get("Zwolle") is None
         assert facet(page, "status")["adopted"] >= 2 and facet(page, "status")["rejected"] >= 1
         assert facet(page, "theme")[str(library["green"]["id"])] == 2
+        assert page["total"] == len(page["items"]) == 3 and page["next_cursor"] is None
+        assert sum(facet(page, "year").values()) == sum(facet(page, "status").values()) == 3
+
+    def test_pages_follow_on_and_places_count_without_regard_to_case(self, client_for, manager, member, library,
+                                                                     make_thread) -> None:  # type: ignore[no-untyped-def]
+        make_thread(manager, library["green"]["channel_id"], title="Groene daken", body="Daken vergroenen.",
+                    kind="motion", motion={"municipality": "delft", "status": "submitted"})
+        reader = client_for(member)
+        first = reader.get(f"{API}/motions", params={"limit": 3}).json()
+        assert first["total"] == 4 and len(first["items"]) == 3 and first["next_cursor"]
+        rest = reader.get(f"{API}/motions", params={"limit": 3, "cursor": first["next_cursor"]}).json()
+        assert [m["title"] for m in rest["items"]] == ["Zonnepanelen op scholen"] and rest["next_cursor"] is None
+        assert rest["total"] == 4
+        assert [(v["label"], v["count"]) for v in first["facets"]["municipality"]][:1] in (
+            [("Delft", 2)], [("delft", 2)])
 
     def test_a_choice_narrows_and_counts_under_the_other_choices(self, client_for, member, library) -> None:  # type: ignore[no-untyped-def]
         reader = client_for(member)

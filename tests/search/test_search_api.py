@@ -214,7 +214,7 @@ class TestInput:
                   "^x", "{title_terms}: x", "motie:*", "zonnepark:*A", "AND", "NOT", "日本語", "🙂", IBAN, "x" * 200,
                   "a b c d e f g h i j k l", " ", "-", "_", "%", "zonnepark';--"):
             page = results(client, q)
-            assert page["counted_up_to"] == 1000, q
+            assert page["counted_up_to"] == search_query.COUNT_UP_TO, q
             ok(client.get(SUGGEST, params={"q": q}))
         for q in ('"zonnepark"', "zonnepark -kavel", "zonnepark';--", "(zonnepark)", "zonnepark:*"):
             assert found(client, q) == [thread_key(thread)], q
@@ -259,7 +259,7 @@ class TestWords:
     def test_stop_words_alone_find_nothing(self, client_for, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
         make_thread(member, town["channel_id"], title="De en het een", body="de het een van en")
         page = results(client_for(member), "de het een")
-        assert page == {"items": [], "next_cursor": None, "counts": {}, "counted_up_to": 1000, "words": []}
+        assert page == {"items": [], "next_cursor": None, "counts": {}, "counted_up_to": search_query.COUNT_UP_TO, "words": []}
         assert suggested(client_for(member), "de het een ") == []
 
     def test_words_are_folded_without_stop_words_or_repeats(self, client_for, member) -> None:  # type: ignore[no-untyped-def]

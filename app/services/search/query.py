@@ -52,7 +52,7 @@ RECENT_SLICE = 20_000  # PostgreSQL: the newest entries searched first (see _new
 FEW_MATCHES = 8_000    # PostgreSQL: this many matches left are read from the GIN index at once
 # Kinds with few entries whatever the site's size (members, groups, articles): counted row by row.
 SMALL_KINDS = (DocumentKind.article, DocumentKind.group, DocumentKind.member)
-COUNT_UP_TO = 1000  # counts stop here ("1000+")
+COUNT_UP_TO = 100  # counts stop here ("100+")
 _DOCUMENT = literal_column("search_documents.document", type_=TSVECTOR)
 _FTS = table("search_fts", column("rowid"))
 _PREFIX = re.compile(r"^[^\W_]+$")
@@ -170,28 +170,29 @@ class _Candidate:
 
 def _candidates(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
                 limit: int, query: Sequence[str] = ()) -> list[_Candidate]:
-    if match.fts_join:
-        # SQLite: FTS5 walks its index newest first and stops at the limit.
-        newest = _base(match, D.id).where(*where)
-        if below is not None:
-            newest = newest.where(D.id < below)
-        newest = newest.order_by(_order_newest(match)).limit(limit)
-        stmt = _base(match, D.id, match.rank, D.title_terms).where(D.id.in_(newest.scalar_subquery()))
-    else:
-        ids = _newest_matches(session, match, where, below=below, limit=limit)
-        # Ranked afterwards, and only these: not every match of a common word.
-        stmt = select(D.id, match.rank, D.title_terms).where(D.id.in_(ids))
+    if not match.fts_join:
+        # PostgreSQL: ranked as they are found, and only these (not every match of a common word). Title words
+        # weigh in ts_rank itself: the title is the document's weight A.
+        return [_Candidate(i, float(r or 0.0), 0) for i, r in _newest_matches(session, match, where, below=below,
+                                                                              limit=limit)]
+    # SQLite: FTS5 walks its index newest first and stops at the limit; bm25 ranks those, and the title words
+    # (its stems) are counted here.
+    newest = _base(match, D.id).where(*where)
+    if below is not None:
+        newest = newest.where(D.id < below)
+    newest = newest.order_by(_order_newest(match)).limit(limit)
+    stmt = _base(match, D.id, match.rank, D.title_terms).where(D.id.in_(newest.scalar_subquery()))
     wanted = [set(stems(w)) for w in query]
     out = []
-    for i, r, title_terms in session.execute(stmt.order_by(D.id.desc())):
+    for i, r, title_terms in session.execute(stmt):
         in_title = set(title_terms.split()) if wanted else set()
         out.append(_Candidate(i, float(r or 0.0), sum(1 for w in wanted if w & in_title)))
     return out
 
 
 def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
-                    limit: int) -> list[int]:
-    """PostgreSQL: the newest `limit` matches, slice by slice back in time, each slice bounded.
+                    limit: int) -> list[tuple[int, float]]:
+    """PostgreSQL: the newest `limit` matches with their rank, slice by slice back in time, each slice bounded.
 
     Left to itself, PostgreSQL either walks the whole table backwards by id checking every row (fast for a common
     word, 0.3 s for two that rarely meet) or reads every match from the GIN index and sorts them (fast for a rare
@@ -199,26 +200,29 @@ def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[b
     RECENT_SLICE entries are searched first (bounded either way), and how many matches they held says how
     common the words are: when the rest of the table holds few matches, the GIN index reads them all (behind
     OFFSET 0, so the planner cannot turn it into the backward walk); when it holds many, the next slice is
-    just large enough to hold what is still needed."""
+    just large enough to hold what is still needed. The rank is computed in the same statement, for the rows
+    returned only."""
     ceiling = below if below is not None else (session.scalar(select(func.max(D.id))) or 0) + 1
-    ids: list[int] = []
+    found: list[tuple[int, float]] = []
     size = RECENT_SLICE
-    while len(ids) < limit and ceiling > 0:
+    while len(found) < limit and ceiling > 0:
         floor = max(0, ceiling - size)
-        found = list(session.scalars(_base(match, D.id).where(*where, D.id >= floor, D.id < ceiling)
-                                     .order_by(D.id.desc()).limit(limit - len(ids))))
-        ids += found
-        density = len(found) / max(1, ceiling - floor)
+        in_slice = [(i, r) for i, r in session.execute(
+            _base(match, D.id, match.rank).where(*where, D.id >= floor, D.id < ceiling)
+            .order_by(D.id.desc()).limit(limit - len(found)))]
+        found += in_slice
+        density = len(in_slice) / max(1, ceiling - floor)
         ceiling = floor
-        needed = limit - len(ids)
+        needed = limit - len(found)
         if needed <= 0 or ceiling <= 0:
             break
         if density * ceiling <= FEW_MATCHES:
             older = _base(match, D.id.label("id")).where(*where, D.id < ceiling).offset(0).subquery()
-            ids += list(session.scalars(select(older.c.id).order_by(older.c.id.desc()).limit(needed)))
+            newest = select(older.c.id).order_by(older.c.id.desc()).limit(needed).scalar_subquery()
+            found += [(i, r) for i, r in session.execute(select(D.id, match.rank).where(D.id.in_(newest)))]
             break
         size = int(needed / density * 2)
-    return ids
+    return found
 
 
 def _ranked(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -285,15 +289,15 @@ def _counts(session: Session, match: _Match, where: list[ColumnElement[bool]]) -
         # SQLite: one pass of FTS5's match, grouped (a capped pass per kind ran the match five times).
         grouped = _base(match, D.kind, func.count()).where(*where).group_by(D.kind)
         return {DocumentKind(kind): min(n, COUNT_UP_TO) for kind, n in session.execute(grouped)}
-    parts = []
-    for kind in DocumentKind:
-        if match.row_by_row is not None and kind in SMALL_KINDS:
-            stmt = select(D.kind.label("kind")).where(match.row_by_row, *where, D.kind == kind)
-        else:
-            stmt = _base(match, D.kind.label("kind")).where(*where, D.kind == kind)
-        parts.append(select(stmt.limit(COUNT_UP_TO).subquery()))
-    every = union_all(*parts).subquery()
-    return {DocumentKind(kind): n for kind, n in session.execute(
+    # PostgreSQL: threads and the small kinds have GIN indexes of their own (partial: among threads a common
+    # word has a tenth of its matches, among members, groups and articles a handful); replies, nine in ten
+    # entries, are read through the whole index or row by row, as the planner estimates cheaper. The small kinds'
+    # condition is the index's own predicate, word for word, so the planner sees that it applies.
+    capped = [_base(match, D.kind.label("kind")).where(*where, D.kind == kind).limit(COUNT_UP_TO)
+              for kind in (DocumentKind.thread, DocumentKind.reply)]
+    small = _base(match, D.kind.label("kind")).where(*where, D.kind.in_([k.value for k in SMALL_KINDS]))
+    every = union_all(*(select(part.subquery()) for part in [*capped, small])).subquery()
+    return {DocumentKind(kind): min(n, COUNT_UP_TO) for kind, n in session.execute(
         select(every.c.kind, func.count()).group_by(every.c.kind))}
 
 

@@ -81,7 +81,8 @@ def query_words(q: str) -> list[str]:
 
 def _spans(text: str) -> Iterator[tuple[int, int, str]]:
     for match in _WORD.finditer(text):
-        yield match.start(), match.end(), search_fold(match.group())
+        word = match.group()
+        yield match.start(), match.end(), word.lower() if word.isascii() else search_fold(word)
 
 
 def snippet(text: str, query: Iterable[str], *, length: int = 220, prefix: str | None = None) -> Markup:

@@ -53,6 +53,7 @@ class SearchDocument(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     extra: Mapped[str] = mapped_column(Text, default="")
-    # SQLite only: the stemmed, accent-folded words that FTS5 indexes (empty on PostgreSQL).
+    # The stemmed, accent-folded words (both Snowball Dutch stemmers): what FTS5 indexes on SQLite, and on
+    # PostgreSQL part of the `document` tsvector beside its own `dutch` stems.
     title_terms: Mapped[str] = mapped_column(Text, default="")
     body_terms: Mapped[str] = mapped_column(Text, default="")

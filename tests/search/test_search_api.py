@@ -623,9 +623,13 @@ class TestOrderAndPages:
         assert len(hits) == len(set(hits)), hits  # nothing twice
         assert set(made) <= set(hits)  # nothing that was there is skipped
 
-    def test_each_kind_is_counted_up_to_the_cap(self, client_for, run, monkeypatch, member, town,
-                                                make_thread) -> None:  # type: ignore[no-untyped-def]
+    # The first window of candidates settles what it can (all of it when not full, a kind reaching the cap in it);
+    # the rest is counted: windows of 3 and 4 (neither kind settled), 6 (the replies), 50 (everything).
+    @pytest.mark.parametrize("window", [3, 4, 6, 50])
+    def test_each_kind_is_counted_up_to_the_cap(self, client_for, run, monkeypatch, member, town, make_thread,
+                                                window) -> None:  # type: ignore[no-untyped-def]
         monkeypatch.setattr(search_query, "COUNT_UP_TO", 5)
+        monkeypatch.setattr(search_query, "CANDIDATES", window)
         threads = [make_thread(member, town["channel_id"], title=f"Kokkelvisser {n}", body="Ja.") for n in range(2)]
         for n in range(6):
             run(posts.create_reply, member, thread_id=threads[0]["id"], data=ReplyCreate(body=f"Kokkelvisser {n}"))
@@ -634,6 +638,9 @@ class TestOrderAndPages:
         assert page["counted_up_to"] == 5
         assert len(found(client, "kokkelvisser", kind="thread")) == 2
         assert page["counts"] == {"thread": 2, "reply": 5}
+        # A kind chosen: the tabs still count every kind, under the other filters.
+        assert results(client, "kokkelvisser", kind="thread")["counts"] == {"thread": 2, "reply": 5}
+        assert results(client, "kokkelvisser", sort="newest")["counts"] == {"thread": 2, "reply": 5}
 
     def test_newest_is_by_date_also_after_a_rebuild(self, client_for, run, session, member, town,
                                                     make_thread) -> None:  # type: ignore[no-untyped-def]

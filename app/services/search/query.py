@@ -14,6 +14,7 @@ on in that window and then in the next, older one. A rare word has few matches, 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -160,6 +161,7 @@ def _order_newest(match: _Match) -> Any:
 @dataclass(frozen=True)
 class _Candidate:
     id: int
+    kind: str
     rank: float
     in_title: int  # how many of the query's words are in the title
 
@@ -170,29 +172,29 @@ class _Candidate:
 
 def _candidates(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
                 limit: int, query: Sequence[str] = ()) -> list[_Candidate]:
-    if not match.fts_join:
-        # PostgreSQL: ranked as they are found, and only these (not every match of a common word). Title words
-        # weigh in ts_rank itself: the title is the document's weight A.
-        return [_Candidate(i, float(r or 0.0), 0) for i, r in _newest_matches(session, match, where, below=below,
-                                                                              limit=limit)]
-    # SQLite: FTS5 walks its index newest first and stops at the limit; bm25 ranks those, and the title words
-    # (its stems) are counted here.
-    newest = _base(match, D.id).where(*where)
-    if below is not None:
-        newest = newest.where(D.id < below)
-    newest = newest.order_by(_order_newest(match)).limit(limit)
-    stmt = _base(match, D.id, match.rank, D.title_terms).where(D.id.in_(newest.scalar_subquery()))
+    columns = (D.id, D.kind, match.rank, D.title_terms)
+    if match.fts_join:
+        # SQLite: FTS5 walks its index newest first and stops at the limit; bm25 ranks those.
+        newest = _base(match, D.id).where(*where)
+        if below is not None:
+            newest = newest.where(D.id < below)
+        newest = newest.order_by(_order_newest(match)).limit(limit)
+        rows = list(session.execute(_base(match, *columns).where(D.id.in_(newest.scalar_subquery()))))
+    else:
+        # PostgreSQL: ranked as they are found, and only these (not every match of a common word).
+        rows = _newest_matches(session, match, where, columns, below=below, limit=limit)
     wanted = [set(stems(w)) for w in query]
     out = []
-    for i, r, title_terms in session.execute(stmt):
+    for i, kind, r, title_terms in rows:
         in_title = set(title_terms.split()) if wanted else set()
-        out.append(_Candidate(i, float(r or 0.0), sum(1 for w in wanted if w & in_title)))
+        out.append(_Candidate(i, kind, float(r or 0.0), sum(1 for w in wanted if w & in_title)))
     return out
 
 
-def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[bool]], *, below: int | None,
-                    limit: int) -> list[tuple[int, float]]:
-    """PostgreSQL: the newest `limit` matches with their rank, slice by slice back in time, each slice bounded.
+def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[bool]], columns: Sequence[Any], *,
+                    below: int | None, limit: int) -> list[Any]:
+    """PostgreSQL: the newest `limit` matches (these columns of them, the first the id), slice by slice back in
+    time, each slice bounded.
 
     Left to itself, PostgreSQL either walks the whole table backwards by id checking every row (fast for a common
     word, 0.3 s for two that rarely meet) or reads every match from the GIN index and sorts them (fast for a rare
@@ -203,13 +205,12 @@ def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[b
     just large enough to hold what is still needed. The rank is computed in the same statement, for the rows
     returned only."""
     ceiling = below if below is not None else (session.scalar(select(func.max(D.id))) or 0) + 1
-    found: list[tuple[int, float]] = []
+    found: list[Any] = []
     size = RECENT_SLICE
     while len(found) < limit and ceiling > 0:
         floor = max(0, ceiling - size)
-        in_slice = [(i, r) for i, r in session.execute(
-            _base(match, D.id, match.rank).where(*where, D.id >= floor, D.id < ceiling)
-            .order_by(D.id.desc()).limit(limit - len(found)))]
+        in_slice = list(session.execute(_base(match, *columns).where(*where, D.id >= floor, D.id < ceiling)
+                                        .order_by(D.id.desc()).limit(limit - len(found))))
         found += in_slice
         density = len(in_slice) / max(1, ceiling - floor)
         ceiling = floor
@@ -219,7 +220,7 @@ def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[b
         if density * ceiling <= FEW_MATCHES:
             older = _base(match, D.id.label("id")).where(*where, D.id < ceiling).offset(0).subquery()
             newest = select(older.c.id).order_by(older.c.id.desc()).limit(needed).scalar_subquery()
-            found += [(i, r) for i, r in session.execute(select(D.id, match.rank).where(D.id.in_(newest)))]
+            found += list(session.execute(select(*columns).where(D.id.in_(newest))))
             break
         size = int(needed / density * 2)
     return found
@@ -238,14 +239,17 @@ def search(session: Session, actor: User, *, q: str, filters: SearchFilters | No
         return SearchPage(items=[], next_cursor=None, counts={}, counted_up_to=COUNT_UP_TO, words=[])
     match = _match(session, query)
     where = [visible(actor), *_filters(filters)]
+    first_window: list[_Candidate] | None = None
     if sort == SearchSort.newest:
         ids, next_cursor = _newest_page(session, match, where, cursor, limit)
     else:
-        ids, next_cursor = _relevant_page(session, match, where, cursor, limit, query)
-    # Counted per kind without the kind filter: the tabs of the search page show what each would hold.
-    every_kind = [visible(actor), *_filters(filters.model_copy(update={"kind": []}))]
-    return SearchPage(items=_hits(session, ids, query), next_cursor=next_cursor,
-                      counts=_counts(session, match, every_kind) if cursor is None else {},
+        ids, next_cursor, first_window = _relevant_page(session, match, where, cursor, limit, query)
+    counts: dict[DocumentKind, int] = {}
+    if cursor is None:
+        # Counted per kind without the kind filter: the tabs of the search page show what each would hold.
+        every_kind = [visible(actor), *_filters(filters.model_copy(update={"kind": []}))]
+        counts = _counts(session, match, every_kind, _settled(first_window, filters.kind))
+    return SearchPage(items=_hits(session, ids, query), next_cursor=next_cursor, counts=counts,
                       counted_up_to=COUNT_UP_TO, words=query)
 
 
@@ -260,14 +264,17 @@ def _newest_page(session: Session, match: _Match, where: list[ColumnElement[bool
 
 
 def _relevant_page(session: Session, match: _Match, where: list[ColumnElement[bool]], cursor: str | None,
-                   limit: int, query: Sequence[str]) -> tuple[list[int], str | None]:
+                   limit: int, query: Sequence[str]) -> tuple[list[int], str | None, list[_Candidate] | None]:
     # The cursor: the window's upper id bound (exclusive; pinned at the first page, so what is posted while
     # she pages does not shift the windows) and how many of the window's ranked hits were shown. A place, not a
     # rank: bm25 (SQLite) changes a little as matches are added, a place in the same window does not.
     top, skip = decode_cursor(cursor, (int, int)) if cursor else (0, 0)
     page: list[tuple[int, int, int]] = []  # (the window's top, the hit's place in it, the hit)
+    first: list[_Candidate] | None = None
     while len(page) <= limit:
         window = _candidates(session, match, where, below=top or None, limit=CANDIDATES, query=query)
+        if first is None and not cursor:
+            first = window
         if not window:
             break
         top = top or max(c.id for c in window) + 1
@@ -278,25 +285,50 @@ def _relevant_page(session: Session, match: _Match, where: list[ColumnElement[bo
         top = min(c.id for c in window)
     shown = page[:limit]
     if len(page) <= limit:
-        return [i for _, _, i in shown], None
+        return [i for _, _, i in shown], None, first
     last_top, last_place, _ = shown[-1]
-    return [i for _, _, i in shown], encode_cursor(last_top, last_place + 1)
+    return [i for _, _, i in shown], encode_cursor(last_top, last_place + 1), first
 
 
-def _counts(session: Session, match: _Match, where: list[ColumnElement[bool]]) -> dict[DocumentKind, int]:
-    """Matches she may read, per kind, each counted up to COUNT_UP_TO (any of them: no order needed to count)."""
+def _settled(window: list[_Candidate] | None, kinds: Sequence[DocumentKind]) -> dict[DocumentKind, int]:
+    """The counts that the first window of candidates (the newest matches she may read, of the kinds chosen)
+    already tells: every count, when the window is not full (it holds every match); else the kinds that reach
+    the cap in it. For a common word that is the replies, which would take the longest to count."""
+    if window is None:
+        return {}
+    seen = Counter(DocumentKind(c.kind) for c in window)
+    held = kinds or list(DocumentKind)
+    if len(window) < CANDIDATES:
+        return {kind: min(seen[kind], COUNT_UP_TO) for kind in held}
+    return {kind: COUNT_UP_TO for kind in held if seen[kind] >= COUNT_UP_TO}
+
+
+def _counts(session: Session, match: _Match, where: list[ColumnElement[bool]],
+            settled: dict[DocumentKind, int]) -> dict[DocumentKind, int]:
+    """Matches she may read, per kind, each counted up to COUNT_UP_TO (any of them: no order needed to count);
+    the kinds already settled are not counted again."""
+    counts = dict(settled)
+    left = [kind for kind in DocumentKind if kind not in settled]
+    if left:
+        counts.update(_count(session, match, where, left))
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def _count(session: Session, match: _Match, where: list[ColumnElement[bool]],
+           kinds: list[DocumentKind]) -> dict[DocumentKind, int]:
     if match.fts_join:
         # SQLite: one pass of FTS5's match, grouped (a capped pass per kind ran the match five times).
-        grouped = _base(match, D.kind, func.count()).where(*where).group_by(D.kind)
-        return {DocumentKind(kind): min(n, COUNT_UP_TO) for kind, n in session.execute(grouped)}
+        grouped = _base(match, D.kind, func.count()).where(*where, D.kind.in_([k.value for k in kinds]))
+        return {DocumentKind(kind): min(n, COUNT_UP_TO) for kind, n in session.execute(grouped.group_by(D.kind))}
     # PostgreSQL: threads and the small kinds have GIN indexes of their own (partial: among threads a common
     # word has a tenth of its matches, among members, groups and articles a handful); replies, nine in ten
     # entries, are read through the whole index or row by row, as the planner estimates cheaper. The small kinds'
     # condition is the index's own predicate, word for word, so the planner sees that it applies.
-    capped = [_base(match, D.kind.label("kind")).where(*where, D.kind == kind).limit(COUNT_UP_TO)
-              for kind in (DocumentKind.thread, DocumentKind.reply)]
-    small = _base(match, D.kind.label("kind")).where(*where, D.kind.in_([k.value for k in SMALL_KINDS]))
-    every = union_all(*(select(part.subquery()) for part in [*capped, small])).subquery()
+    parts = [_base(match, D.kind.label("kind")).where(*where, D.kind == kind).limit(COUNT_UP_TO)
+             for kind in (DocumentKind.thread, DocumentKind.reply) if kind in kinds]
+    if any(kind in SMALL_KINDS for kind in kinds):
+        parts.append(_base(match, D.kind.label("kind")).where(*where, D.kind.in_([k.value for k in SMALL_KINDS])))
+    every = union_all(*(select(part.subquery()) for part in parts)).subquery()
     return {DocumentKind(kind): min(n, COUNT_UP_TO) for kind, n in session.execute(
         select(every.c.kind, func.count()).group_by(every.c.kind))}
 

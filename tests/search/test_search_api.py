@@ -38,6 +38,21 @@ def ok(response: Any, status: int = 200) -> Any:
     return response.json() if status != 204 else None
 
 
+@pytest.fixture(params=["planner", "walk", "read", "no-statistics"])
+def strategy(request, monkeypatch) -> str:  # type: ignore[no-untyped-def]
+    """PostgreSQL's ways to find the newest matches, each forced (SQLite ignores them): the choice by cost,
+    walking back in small slices, reading every match through the GIN index, and no planner estimate."""
+    monkeypatch.setattr(search_query, "MIN_SLICE", 2)
+    monkeypatch.setattr(search_query, "RECENT_SLICE", 3)
+    if request.param == "walk":
+        monkeypatch.setattr(search_query, "READ_COST", 1e12)
+    elif request.param == "read":
+        monkeypatch.setattr(search_query, "WALK_COST", 1e12)
+    elif request.param == "no-statistics":
+        monkeypatch.setattr(search_query, "_estimated_density", lambda *args, **kwargs: None)
+    return str(request.param)
+
+
 def results(client: Any, q: str, **params: Any) -> dict[str, Any]:
     """The whole answer of one search."""
     return ok(client.get(SEARCH, params={"q": q, **params}))
@@ -259,7 +274,8 @@ class TestWords:
     def test_stop_words_alone_find_nothing(self, client_for, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
         make_thread(member, town["channel_id"], title="De en het een", body="de het een van en")
         page = results(client_for(member), "de het een")
-        assert page == {"items": [], "next_cursor": None, "counts": {}, "counted_up_to": search_query.COUNT_UP_TO, "words": []}
+        assert page == {"items": [], "next_cursor": None, "counts": {}, "counted_up_to": search_query.COUNT_UP_TO,
+                        "words": []}
         assert suggested(client_for(member), "de het een ") == []
 
     def test_words_are_folded_without_stop_words_or_repeats(self, client_for, member) -> None:  # type: ignore[no-untyped-def]
@@ -567,7 +583,8 @@ class TestOrderAndPages:
             assert len(hits) == 25 and set(hits) == titled | others, limit
             assert set(hits[:len(titled)]) == titled  # one window: every title match first
 
-    def test_relevance_pages_across_windows(self, client_for, monkeypatch, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
+    def test_relevance_pages_across_windows(self, client_for, monkeypatch, member, town, make_thread,
+                                            strategy) -> None:  # type: ignore[no-untyped-def]
         """Ranked per window of the newest CANDIDATES matches, then the next older window; every match once."""
         monkeypatch.setattr(search_query, "CANDIDATES", 7)
         titled = set()
@@ -594,7 +611,8 @@ class TestOrderAndPages:
         assert results(client, "duinvallei")["counts"] == {"thread": 25}
         assert every(client, "duinvallei", limit=4, sort="newest") == made[::-1]
 
-    def test_windows_with_a_filter(self, client_for, run, monkeypatch, member, town, make_thread) -> None:  # type: ignore[no-untyped-def]
+    def test_windows_with_a_filter(self, client_for, run, monkeypatch, member, town, make_thread,
+                                   strategy) -> None:  # type: ignore[no-untyped-def]
         monkeypatch.setattr(search_query, "CANDIDATES", 3)
         thread = make_thread(member, town["channel_id"], title="Basis", body="Geen match.")
         replies = [run(posts.create_reply, member, thread_id=thread["id"], data=ReplyCreate(body=f"Oesterbank {n}"))

@@ -48,9 +48,13 @@ from app.services.views import user_summary_or_none, users_by_id
 from app.web.i18n import TIMEZONE
 
 D = SearchDocument
-CANDIDATES = 500   # ranked per window
-RECENT_SLICE = 20_000  # PostgreSQL: the newest entries searched first (see _newest_matches)
-FEW_MATCHES = 8_000    # PostgreSQL: this many matches left are read from the GIN index at once
+CANDIDATES = 200   # ranked per window
+# PostgreSQL: how the newest matches are found (see _newest_matches). The costs per entry walked and per match
+# read through the GIN index were measured at a million entries (docs/performance.md): about 1.1 and 1.8 µs.
+WALK_COST, READ_COST = 1.1, 1.8
+RECENT_SLICE = 20_000  # the first slice walked when the planner has no estimate
+MIN_SLICE = 2_000  # a density measured over fewer entries says little
+PRIOR = 2_000  # how many walked entries the planner's estimate weighs as
 # Kinds with few entries whatever the site's size (members, groups, articles): counted row by row.
 SMALL_KINDS = (DocumentKind.article, DocumentKind.group, DocumentKind.member)
 COUNT_UP_TO = 100  # counts stop here ("100+")
@@ -193,37 +197,52 @@ def _candidates(session: Session, match: _Match, where: list[ColumnElement[bool]
 
 def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[bool]], columns: Sequence[Any], *,
                     below: int | None, limit: int) -> list[Any]:
-    """PostgreSQL: the newest `limit` matches (these columns of them, the first the id), slice by slice back in
-    time, each slice bounded.
+    """PostgreSQL: the newest `limit` matches (these columns of them, the first the id), with the rank computed
+    in the same statement for the rows returned only.
 
-    Left to itself, PostgreSQL either walks the whole table backwards by id checking every row (fast for a common
-    word, 0.3 s for two that rarely meet) or reads every match from the GIN index and sorts them (fast for a rare
-    word, slow for a common one), and its estimates pick wrongly for words in between. So the newest
-    RECENT_SLICE entries are searched first (bounded either way), and how many matches they held says how
-    common the words are: when the rest of the table holds few matches, the GIN index reads them all (behind
-    OFFSET 0, so the planner cannot turn it into the backward walk); when it holds many, the next slice is
-    just large enough to hold what is still needed. The rank is computed in the same statement, for the rows
-    returned only."""
+    There are two ways to find them, and which is cheaper depends on how common the words are. Walking the
+    table backwards by id and testing each entry costs about WALK_COST per entry walked: `limit / density`
+    entries, cheap for a common word and ruinous for two words that rarely meet (0.35 s for "raad besluit").
+    Reading every match from the GIN index and keeping the newest costs about READ_COST per match, whatever
+    its age: cheap for a rare word, slow for a common one. Left to itself PostgreSQL picks between them by its
+    own estimate, in one plan for the whole table, and got words in between wrong. So the choice is made here,
+    step by step: the GIN read costs every match of the words (the planner's estimate from its statistics), the
+    walk `needed` over the density of matches she may read among the entries walked so far (before the first
+    step: the planner's estimate again). A walk is bounded to a slice twice the size that density says it
+    needs; the GIN read sits behind OFFSET 0 so the planner cannot turn it into a walk."""
     ceiling = below if below is not None else (session.scalar(select(func.max(D.id))) or 0) + 1
+    matching = _estimated_density(session, match, entries=ceiling)  # of all entries, whoever may read them
+    readable = matching  # of the entries walked, what matched and she may read (until walked: the estimate)
     found: list[Any] = []
-    size = RECENT_SLICE
+    walked = 0
     while len(found) < limit and ceiling > 0:
-        floor = max(0, ceiling - size)
-        in_slice = list(session.execute(_base(match, *columns).where(*where, D.id >= floor, D.id < ceiling)
-                                        .order_by(D.id.desc()).limit(limit - len(found))))
-        found += in_slice
-        density = len(in_slice) / max(1, ceiling - floor)
-        ceiling = floor
         needed = limit - len(found)
-        if needed <= 0 or ceiling <= 0:
-            break
-        if density * ceiling <= FEW_MATCHES:
+        every_match = (matching if matching is not None else readable or 0.0) * ceiling * READ_COST
+        if readable is not None and (not readable or every_match <= needed / readable * WALK_COST):
             older = _base(match, D.id.label("id")).where(*where, D.id < ceiling).offset(0).subquery()
             newest = select(older.c.id).order_by(older.c.id.desc()).limit(needed).scalar_subquery()
             found += list(session.execute(select(*columns).where(D.id.in_(newest))))
             break
-        size = int(needed / density * 2)
+        size = RECENT_SLICE if readable is None else max(MIN_SLICE, int(needed / readable * 2))
+        floor = max(0, ceiling - size)
+        found += list(session.execute(_base(match, *columns).where(*where, D.id >= floor, D.id < ceiling)
+                                      .order_by(D.id.desc()).limit(needed)))
+        walked += ceiling - floor
+        # What was found, with the estimate counted as if PRIOR entries had been walked: the newest entries
+        # are not a fair sample (members and groups written last, one busy thread), so a slice without a match
+        # is not taken to mean that the words are rare.
+        readable = (len(found) + (matching or 0.0) * PRIOR) / (walked + (PRIOR if matching is not None else 0))
+        ceiling = floor
     return found
+
+
+def _estimated_density(session: Session, match: _Match, *, entries: int) -> float | None:
+    """The share of all entries that the planner expects to match (None when it has no statistics yet)."""
+    counted = select(literal_column("1")).select_from(D).where(match.condition)
+    sql = counted.compile(session.get_bind(), compile_kwargs={"literal_binds": True})  # the words are a literal
+    plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()  # no binds: ":*A" is a word
+    rows = plan[0]["Plan"]["Plan Rows"] if plan else None
+    return min(1.0, rows / entries) if rows and entries > 0 else None
 
 
 def _ranked(candidates: list[_Candidate]) -> list[_Candidate]:

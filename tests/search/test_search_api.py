@@ -611,6 +611,25 @@ class TestOrderAndPages:
         assert results(client, "duinvallei")["counts"] == {"thread": 25}
         assert every(client, "duinvallei", limit=4, sort="newest") == made[::-1]
 
+    @pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL's planner statistics")
+    def test_the_planner_estimate_once_analyzed(self, client_for, session, monkeypatch, member, town,
+                                                make_thread) -> None:  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(search_query, "CANDIDATES", 6)
+        monkeypatch.setattr(search_query, "_STATISTICS", {})
+        for n in range(40):
+            body = "Over de kwelder." if n % 3 else "Over het wad."
+            make_thread(member, town["channel_id"], title=f"Natuur {n}", body=body)
+        client = client_for(member)
+        match = search_query._match(session, ["kwelder"])
+        assert search_query._estimated_density(session, match, entries=100) is None  # not analyzed yet
+        before = every(client, "kwelder", limit=4)
+        session.execute(text("ANALYZE search_documents"))
+        session.commit()
+        monkeypatch.setattr(search_query, "_STATISTICS", {})
+        density = search_query._estimated_density(session, match, entries=100)
+        assert density is not None and 0.1 < density <= 1.0
+        assert every(client, "kwelder", limit=4) == before and len(before) == 26
+
     def test_windows_with_a_filter(self, client_for, run, monkeypatch, member, town, make_thread,
                                    strategy) -> None:  # type: ignore[no-untyped-def]
         monkeypatch.setattr(search_query, "CANDIDATES", 3)

@@ -7,9 +7,10 @@ read, and being removed from a group removes its content from her results at onc
 
 Ranking: the best matches among the newest. A frequent word ("motie", "gemeente") matches a large part of
 a big site, and ranking every match of it is what makes full-text search slow for someone who may read
-everything. So the candidates are the newest CANDIDATES matches she may read (an index walk in id order,
-which stops early when matches are common), ranked by relevance (title matches first); the next page goes
-on in that window and then in the next, older one. A rare word has few matches, all of them candidates.
+everything. So the candidates are the newest CANDIDATES matches she may read (FTS5 walks its index newest
+first; on PostgreSQL see _newest_matches), ranked by relevance (title matches first); the next page goes on in
+that window and then in the next, older one. A rare word has few matches, all of them candidates. The tabs
+count each kind up to COUNT_UP_TO ("100+"): an exact count of a common word's matches means reading them all.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import (
@@ -55,7 +57,8 @@ WALK_COST, READ_COST = 1.1, 1.8
 RECENT_SLICE = 20_000  # the first slice walked when the planner has no estimate
 MIN_SLICE = 2_000  # a density measured over fewer entries says little
 PRIOR = 2_000  # how many walked entries the planner's estimate weighs as
-# Kinds with few entries whatever the site's size (members, groups, articles): counted row by row.
+# Kinds with few entries whatever the site's size (members, groups, articles): counted together, through a
+# partial GIN index of their own on PostgreSQL.
 SMALL_KINDS = (DocumentKind.article, DocumentKind.group, DocumentKind.member)
 COUNT_UP_TO = 100  # counts stop here ("100+")
 _DOCUMENT = literal_column("search_documents.document", type_=TSVECTOR)
@@ -112,9 +115,6 @@ class _Match:
     condition: ColumnElement[bool]
     rank: ColumnElement[Any]
     fts_join: bool  # SQLite: the FTS5 table must be joined
-    # PostgreSQL: the same test in a form the GIN index cannot serve, for the few entries of a small kind (its
-    # rows are read by their own index and tested one by one, not every match of a common word ANDed with them).
-    row_by_row: ColumnElement[bool] | None = None
 
 
 def _quote(term: str) -> str:
@@ -138,8 +138,7 @@ def _match(session: Session, query: list[str], prefix: str | None = None, *, tit
         expression = (" | " if any_word else " & ").join(parts).replace("'", "''")
         tsquery = func.to_tsquery(text("'simple'::regconfig"), literal_column(f"'{expression}'"))
         return _Match(condition=_DOCUMENT.op("@@")(tsquery), rank=func.ts_rank(_DOCUMENT, tsquery, 1).cast(Float),
-                      fts_join=False, row_by_row=_DOCUMENT.op("||")(text("''::tsvector")).self_group().op("@@")(
-                          tsquery))
+                      fts_join=False)
     scope = "{title_terms} : " if titles_only else ""
     parts = ["(" + " OR ".join(f'"{_quote(s)}"' for s in stems(w)) + ")" for w in query]
     if prefix:
@@ -237,12 +236,30 @@ def _newest_matches(session: Session, match: _Match, where: list[ColumnElement[b
 
 
 def _estimated_density(session: Session, match: _Match, *, entries: int) -> float | None:
-    """The share of all entries that the planner expects to match (None when it has no statistics yet)."""
+    """The share of all entries that the planner expects to match (None when it has no statistics of the words
+    yet: after a bulk load or a restore, until autovacuum analyzes the table, its guess is a constant)."""
+    if entries <= 0 or not _has_statistics(session):
+        return None
     counted = select(literal_column("1")).select_from(D).where(match.condition)
     sql = counted.compile(session.get_bind(), compile_kwargs={"literal_binds": True})  # the words are a literal
     plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()  # no binds: ":*A" is a word
     rows = plan[0]["Plan"]["Plan Rows"] if plan else None
-    return min(1.0, rows / entries) if rows and entries > 0 else None
+    return min(1.0, rows / entries) if rows else None
+
+
+_STATISTICS: dict[str, float] = {}  # database → until when it is known to have statistics of the words
+STATISTICS_CHECKED_FOR = 300.0  # seconds
+
+
+def _has_statistics(session: Session) -> bool:
+    key = session.get_bind().engine.url.render_as_string()
+    if _STATISTICS.get(key, 0.0) > monotonic():
+        return True
+    known = session.scalar(text("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'search_documents' "
+                                "AND attname = 'document' AND most_common_elems IS NOT NULL)"))
+    if known:
+        _STATISTICS[key] = monotonic() + STATISTICS_CHECKED_FOR
+    return bool(known)
 
 
 def _ranked(candidates: list[_Candidate]) -> list[_Candidate]:

@@ -29,7 +29,7 @@ from app.schemas.motions import (
 from app.schemas.search import DocumentKind
 from app.services.access import GroupAction, access_thread
 from app.services.markdown import excerpt
-from app.services.search.query import _base, _match, visible
+from app.services.search.query import SHOWN, _base, _match, visible
 from app.services.search.text import query_words, words
 from app.services.views import user_summary, user_summary_or_none, users_by_id
 
@@ -130,7 +130,7 @@ def _facets(session: Session, found: dict[str, list[tuple[Any, Any, int]]]) -> F
 def cards(session: Session, ids: list[int]) -> list[MotionCard]:
     if not ids:
         return []
-    docs = {d.id: d for d in session.scalars(select(D).where(D.id.in_(ids)))}
+    docs = {d.id: d for d in session.scalars(select(D).options(*SHOWN).where(D.id.in_(ids)))}
     threads = {t.id: t for t in session.scalars(select(Thread).where(Thread.id.in_({d.ref_id for d in docs.values()})))}
     groups = {g.id: g for g in session.scalars(select(Group).where(Group.id.in_({d.group_id for d in docs.values()})))}
     people = users_by_id(session, (d.author_id for d in docs.values()))

@@ -37,7 +37,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.models import Article, Group, Membership, SearchDocument, Thread, User
 from app.models.enums import ThreadKind, Visibility
@@ -61,6 +61,8 @@ PRIOR = 2_000  # how many walked entries the planner's estimate weighs as
 # partial GIN index of their own on PostgreSQL.
 SMALL_KINDS = (DocumentKind.article, DocumentKind.group, DocumentKind.member)
 COUNT_UP_TO = 100  # counts stop here ("100+")
+# What a hit shows: not the stemmed terms, which are as long as the text and only the databases read.
+SHOWN = (defer(D.title_terms), defer(D.body_terms))
 _DOCUMENT = literal_column("search_documents.document", type_=TSVECTOR)
 _FTS = table("search_fts", column("rowid"))
 _PREFIX = re.compile(r"^[^\W_]+$")
@@ -375,7 +377,7 @@ def _count(session: Session, match: _Match, where: list[ColumnElement[bool]],
 def _hits(session: Session, ids: Sequence[int], query: list[str], prefix: str | None = None) -> list[SearchHit]:
     if not ids:
         return []
-    docs = {d.id: d for d in session.scalars(select(D).where(D.id.in_(ids)))}
+    docs = {d.id: d for d in session.scalars(select(D).options(*SHOWN).where(D.id.in_(ids)))}
     thread_titles = dict(session.execute(select(Thread.id, Thread.title).where(
         Thread.id.in_({d.thread_id for d in docs.values() if d.thread_id}))).all())
     groups = {g.id: g for g in session.scalars(select(Group).where(

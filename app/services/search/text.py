@@ -89,7 +89,7 @@ def snippet(text: str, query: Iterable[str], *, length: int = 220, prefix: str |
     """A piece of `text` around its best stretch of query words, those words in <mark>; escaped HTML."""
     wanted = {s for w in query for s in stems(w)}
     hits = [(start, end) for start, end, word in _spans(text)
-            if set(stems(word)) & wanted or (prefix and word.startswith(prefix))]
+            if not wanted.isdisjoint(stems(word)) or (prefix and word.startswith(prefix))]
     if not hits:
         cut = text[:length].rsplit(" ", 1)[0] if len(text) > length else text
         return Markup(escape(cut)) + (Markup("…") if len(text) > length else Markup(""))

@@ -29,7 +29,7 @@ from app.schemas.motions import (
 from app.schemas.search import DocumentKind
 from app.services.access import GroupAction, access_thread
 from app.services.markdown import excerpt
-from app.services.search.query import SHOWN, _base, _match, visible
+from app.services.search.query import SHOWN, _base, _match, _order_newest, visible
 from app.services.search.text import query_words, words
 from app.services.views import user_summary, user_summary_or_none, users_by_id
 
@@ -53,7 +53,12 @@ def _base_rows(session: Session, actor: User, query: LibraryQuery) -> Any:
                func.lower(D.municipality).label("place"), D.municipality.label("municipality"),
                D.province.label("province"), D.motion_status.label("status"),
                extract("year", created).label("year"))
-    stmt = _base(_match(session, found), *columns) if found else select(*columns)
+    if found:
+        match = _match(session, found)
+        # In the full-text index's own order (SQLite: without it, it walked the motions and probed FTS5 for each).
+        stmt = _base(match, *columns).order_by(_order_newest(match))
+    else:
+        stmt = select(*columns)
     return stmt.where(visible(actor), *_motions()).cte("motions").prefix_with("MATERIALIZED")
 
 

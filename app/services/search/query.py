@@ -179,12 +179,11 @@ def _candidates(session: Session, match: _Match, where: list[ColumnElement[bool]
                 limit: int, query: Sequence[str] = ()) -> list[_Candidate]:
     columns = (D.id, D.kind, match.rank, D.title_terms)
     if match.fts_join:
-        # SQLite: FTS5 walks its index newest first and stops at the limit; bm25 ranks those.
-        newest = _base(match, D.id).where(*where)
+        # SQLite: FTS5 walks its index newest first and stops at the limit; bm25 ranks those only.
+        newest = _base(match, *columns).where(*where)
         if below is not None:
             newest = newest.where(D.id < below)
-        newest = newest.order_by(_order_newest(match)).limit(limit)
-        rows = list(session.execute(_base(match, *columns).where(D.id.in_(newest.scalar_subquery()))))
+        rows = list(session.execute(newest.order_by(_order_newest(match)).limit(limit)))
     else:
         # PostgreSQL: ranked as they are found, and only these (not every match of a common word).
         rows = _newest_matches(session, match, where, columns, below=below, limit=limit)
@@ -355,9 +354,11 @@ def _counts(session: Session, match: _Match, where: list[ColumnElement[bool]],
 def _count(session: Session, match: _Match, where: list[ColumnElement[bool]],
            kinds: list[DocumentKind]) -> dict[DocumentKind, int]:
     if match.fts_join:
-        # SQLite: one pass of FTS5's match, grouped (a capped pass per kind ran the match five times).
-        grouped = _base(match, D.kind, func.count()).where(*where, D.kind.in_([k.value for k in kinds]))
-        return {DocumentKind(kind): min(n, COUNT_UP_TO) for kind, n in session.execute(grouped.group_by(D.kind))}
+        # SQLite: one pass of FTS5's match, grouped (a capped pass per kind ran the match five times). Every kind
+        # is counted: a condition on the kind lets SQLite walk that kind's entries and probe FTS5 for each.
+        grouped = _base(match, D.kind, func.count()).where(*where).group_by(D.kind)
+        return {DocumentKind(kind): min(n, COUNT_UP_TO) for kind, n in session.execute(grouped)
+                if DocumentKind(kind) in kinds}
     # PostgreSQL: threads and the small kinds have GIN indexes of their own (partial: among threads a common
     # word has a tenth of its matches, among members, groups and articles a handful); replies, nine in ten
     # entries, are read through the whole index or row by row, as the planner estimates cheaper. The small kinds'

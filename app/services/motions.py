@@ -29,7 +29,7 @@ from app.schemas.motions import (
 from app.schemas.search import DocumentKind
 from app.services.access import GroupAction, access_thread
 from app.services.markdown import excerpt
-from app.services.search.query import SHOWN, _base, _match, _order_newest, visible
+from app.services.search.query import SHOWN, _base, _match, _order_newest, _postgres, visible
 from app.services.search.text import query_words, words
 from app.services.views import user_summary, user_summary_or_none, users_by_id
 
@@ -47,7 +47,7 @@ def _base_rows(session: Session, actor: User, query: LibraryQuery) -> Any:
     motion, read once (a materialized CTE) by the page, the total and every facet's count."""
     found = query_words(query.q or "")
     created: Any = D.created_at
-    if session.get_bind().dialect.name == "postgresql":
+    if _postgres(session):
         created = func.timezone("UTC", D.created_at)  # the year in UTC, as SQLite stores it
     columns = (D.id.label("id"), case((D.group_kind == GroupKind.theme, D.group_id)).label("theme"),
                func.lower(D.municipality).label("place"), D.municipality.label("municipality"),

@@ -51,10 +51,11 @@ def _state(url: str, article_id: int) -> tuple[str, int, int, int]:
 class TestScheduledPublishingAcrossRestarts:
     def test_published_once_after_a_restart_that_spanned_the_moment(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
         with committed_database(tmp_path, "plein_schedule") as url:
-            article_id, moment = _arrange(url, publish_in=4)
             env = site_env(tmp_path, url, worker_poll_seconds=0.2, job_lease_seconds=5)
             with plein(["worker"], env, tmp_path / "worker-1.log") as first:
                 wait_for(lambda: "worker" in first.output(), timeout=30, what="the first worker to start")
+                # Scheduled once the worker runs, so that however slowly it started, it is killed before the moment.
+                article_id, moment = _arrange(url, publish_in=4)
                 assert time.time() < moment, "the machine was too slow to kill the worker before the moment"
                 first.kill()  # gone before the publish moment, as in a deploy or a crash
             time.sleep(max(0.0, moment - time.time()) + 1.5)  # the moment passes with no worker running

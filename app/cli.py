@@ -39,12 +39,23 @@ def _database():  # type: ignore[no-untyped-def]
 
 
 def _migrate(db) -> None:  # type: ignore[no-untyped-def]
-    """Upgrade the schema; a search index that is still empty (the upgrade that added it) is filled."""
+    """Upgrade the schema; a search index that is still empty (the upgrade that added it) is filled.
+
+    A SQLite database with revisions to run is copied first, into `backups/` beside it."""
     from app import migrate
     from app.db import unit_of_work
     from app.services import search
 
-    migrate.upgrade(db.engine)
+    path = migrate.sqlite_path(db.engine)
+    try:
+        report = migrate.upgrade(db.engine, backup_dir=path.parent / "backups" if path else None)
+    except migrate.MigrationError as exc:
+        print(f"plein: migrate: {exc}", file=sys.stderr)
+        sys.exit(2)
+    if report.backup is not None:
+        print(f"backup of the database before the upgrade: {report.backup}", flush=True)
+    if report.before != report.after:
+        print(f"schema upgraded from {report.before or 'empty'} to {report.after}", flush=True)
     with unit_of_work(db, None) as session:
         counts = search.fill_if_empty(session)
     if counts:

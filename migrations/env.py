@@ -5,20 +5,16 @@ from sqlalchemy import Connection
 
 import app.models  # noqa: F401  (registers every table)
 from app.config import get_settings
-from app.db import Base, make_engine
-from app.migrate import include_name
+from app.db import Base
+from app.migrate import configure_context, include_name, migration_engine
 
 target_metadata = Base.metadata
 
 
 def run(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-        include_name=include_name,
-    )
+    # One transaction per revision; on SQLite with foreign keys off and checked (see app/migrate.py).
+    context.configure(**configure_context(connection, target_metadata=target_metadata,
+                                          compare_type=True, include_name=include_name))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -33,7 +29,7 @@ def main() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(get_settings().database_url)
+    engine = migration_engine(get_settings().database_url)
     with engine.connect() as connection:
         run(connection)
     engine.dispose()

@@ -174,7 +174,16 @@ def upgrade(engine: Engine, revision: str = "head", *, backup_dir: Path | None =
     backup = None
     if backup_dir is not None and before is not None and before != target and sqlite_path(engine) is not None:
         backup = backup_sqlite(engine, backup_dir, label=f"before-upgrade-from-{before}")
-    _run(engine, command.upgrade, revision)
+    try:
+        _run(engine, command.upgrade, revision)
+    except MigrationError:
+        raise
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise MigrationError(
+            f"the upgrade stopped: {reason}. The failed revision was rolled back; the schema is at revision "
+            f"{current_revision(engine) or 'empty'}" + (f" (a copy from before is at {backup})" if backup else "")
+            + ". Fix the cause and run it again.") from exc
     return UpgradeReport(before=before, after=current_revision(engine), backup=backup)
 
 

@@ -78,7 +78,7 @@ def test_a_failing_revision_leaves_the_schema_before_it_and_a_rerun_works(fresh_
     kept = snapshot(fresh_engine)
     with fresh_engine.begin() as connection:
         connection.execute(text("CREATE TABLE flags (id INTEGER PRIMARY KEY)"))
-    with pytest.raises(Exception, match="flags"):
+    with pytest.raises(migrate.MigrationError, match=f"flags.*rolled back.*at revision {before}"):
         migrate.upgrade(fresh_engine)
     assert migrate.current_revision(fresh_engine) == before
     tables = set(inspect(fresh_engine).get_table_names())
@@ -161,3 +161,25 @@ def test_plein_migrate_refuses_a_newer_database_with_a_clear_message(tmp_path: P
     assert result.returncode == 2
     assert "fe0fe0fe0fe0" in result.stderr and "newer Plein" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_plein_migrate_says_where_it_stopped_and_a_second_run_finishes(tmp_path: Path) -> None:
+    path = tmp_path / "plein.db"
+    engine = make_engine(f"sqlite:///{path}")
+    before = HISTORY[HISTORY.index("4b3dc5bce39c") - 1]
+    migrate.upgrade(engine, before)
+    populated = populate(engine)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE flags (id INTEGER PRIMARY KEY)"))
+    result = _plein("migrate", database_url=f"sqlite:///{path}", cwd=Path(__file__).parents[2])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"schema is at revision {before}" in result.stderr and "backups" in result.stderr
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE flags"))
+    engine.dispose()
+    again = _plein("migrate", database_url=f"sqlite:///{path}", cwd=Path(__file__).parents[2])
+    assert again.returncode == 0, again.stderr
+    assert f"schema upgraded from {before} to {HEAD}" in again.stdout
+    copy = sqlite3.connect(path)
+    assert copy.execute("SELECT count(*) FROM posts").fetchone() == (populated.rows["posts"],)
+    copy.close()

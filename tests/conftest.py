@@ -36,6 +36,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+# What `python3 manage.py test --fast` leaves out: Chromium, servers and workers in subprocesses, SMTP
+# conversations, the walk through the whole migration history. A single test can say so with @pytest.mark.slow.
+SLOW_MODULES = ("browser/", "realtime/test_workers.py", "publishing/test_scheduled_restart.py", "mail/",
+                "unit/test_cli.py", "migrations/test_history.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = os.path.dirname(__file__)
+    for item in items:
+        if os.path.relpath(str(item.path), root).startswith(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if BACKEND == "sqlite":

@@ -6,6 +6,9 @@ when it ends. `PLEIN_TEST_SERIAL=1` runs them one after the other instead.
 
 On a machine without PostgreSQL or Redis the second run is skipped and the reason is printed;
 with CI=true a missing service is a failure, never a silent skip. Extra arguments go to pytest.
+
+`--fast` is the tier for working on the code: lint and the in-process tests on SQLite only (no Chromium, no
+subprocess servers or workers, no migration history; the tests marked `slow` in tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -30,6 +33,15 @@ def run_suite(backend: str, args: list[str]) -> int:
 
 
 def main(args: list[str]) -> int:
+    if "--fast" in args:
+        args = [a for a in args if a != "--fast"]
+        print("=== ruff (lint) ===", flush=True)
+        lint = subprocess.call([sys.executable, "-m", "ruff", "check", "app", "tests", "bench"])
+        started = time.monotonic()
+        suite = run_suite("sqlite", ["-m", "not slow", *args])
+        print(f"\n=== fast tier ({time.monotonic() - started:.0f} s, SQLite, no slow tests): "
+              f"lint {'passed' if lint == 0 else 'FAILED'}, tests {'passed' if suite == 0 else 'FAILED'}", flush=True)
+        return 0 if lint == suite == 0 else 1
     ci = os.environ.get("CI") == "true"
     serial = os.environ.get("PLEIN_TEST_SERIAL") == "1"
     print("=== ruff (lint) ===", flush=True)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.db import Database, make_engine, unit_of_work
 from app.models import User
 from app.realtime.events import Event
-from tests.factories import PASSWORD, _password_hash
+from tests.factories import _password_hash
 from tests.servers import committed_database
 
 
@@ -108,5 +108,3 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(go, calls))
 
-
-__all__ = ["PASSWORD", "LiveSite", "at_once", "live_site"]

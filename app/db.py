@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -159,6 +160,29 @@ def upsert(session: Session, model: type, values: list[dict[str, Any]], *, index
         return list(session.execute(stmt.returning(*returning), values))
     session.execute(stmt, values)
     return []
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A unique constraint (or primary key) refused the row; not a foreign key, NOT NULL or CHECK."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        return True
+    return getattr(orig, "sqlite_errorname", "") in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
+@contextmanager
+def constraint_decides(session: Session, conflict: Exception) -> Iterator[None]:
+    """Flush what the block adds or changes in a SAVEPOINT and let the unique constraint decide, not a check read
+    before it: two requests that both read "not there yet" race, and the constraint refuses the second. Its
+    SAVEPOINT is rolled back and `conflict` raised in place of the IntegrityError that would have broken the
+    whole transaction (and answered 500)."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        raise conflict from None
 
 
 def check_connection(engine: Engine) -> None:

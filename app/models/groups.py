@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,7 +55,12 @@ class Membership(Base):
 
 class JoinRequest(Base):
     __tablename__ = "join_requests"
-    __table_args__ = (Index("ix_join_requests_group_status", "group_id", "status"),)
+    __table_args__ = (
+        Index("ix_join_requests_group_status", "group_id", "status"),
+        # One open request per member and group: two clicks at once must not make two (the insert relies on it).
+        Index("uq_join_requests_pending", "group_id", "user_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
@@ -70,7 +76,12 @@ class GroupInvitation(Base):
     """A group admin invites an existing member; the only way into a secret group."""
 
     __tablename__ = "group_invitations"
-    __table_args__ = (Index("ix_group_invitations_user_status", "user_id", "status"),)
+    __table_args__ = (
+        Index("ix_group_invitations_user_status", "user_id", "status"),
+        # One open invitation per member and group, however many admins invite her at the same moment.
+        Index("uq_group_invitations_pending", "group_id", "user_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)

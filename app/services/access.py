@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, Moved, NotFound
@@ -133,8 +133,11 @@ def access_channel(session: Session, actor: User, channel_id: int, action: Group
     if channel is None:
         raise NotFound("Channel not found.")
     if action == GroupAction.post:
-        lock_group_for_posting(session, channel.group_id)
-        session.refresh(channel)  # a merge that just committed may have moved it
+        locked = None
+        while channel.group_id != locked:  # a merge that just committed may have moved it: lock where it is now
+            locked = channel.group_id
+            lock_group_for_posting(session, locked)
+            session.refresh(channel)
     if channel.merged_into_id is not None:
         raise Moved(str(channel.id), str(channel.merged_into_id))
     group = session.get(Group, channel.group_id)
@@ -144,15 +147,50 @@ def access_channel(session: Session, actor: User, channel_id: int, action: Group
     return ChannelAccess(channel=channel, group=access)
 
 
+# PostgreSQL advisory locks of one class (the first key) per group (the second): "the group's content".
+_GROUP_CONTENT_LOCK = 0x706C6E  # "pln"
+
+
 def lock_group_for_posting(session: Session, group_id: int) -> None:
-    """A post must not slip past a merge of its group (it would stay behind in the old group). PostgreSQL:
-    share-lock the group row, which a merge holds exclusively. SQLite: start the write transaction now (one
-    writer at a time), so what is read next is what the post is written against."""
+    """A post must not slip past a merge of its group (it would stay behind in the old group).
+
+    PostgreSQL: a shared advisory lock on the group, which a merge takes exclusively (lock_groups_for_merge).
+    Not a FOR SHARE lock on the group's row: row locks do not queue, so with members posting continuously new
+    share lockers kept joining the ones already there and the merge's FOR UPDATE waited until posting stopped
+    (over a minute). Advisory locks queue in order: a merge waits only for the posts already in flight, and the
+    posts that come after it wait for it, then find their thread or channel in the group it went to.
+
+    SQLite: start the write transaction now (one writer at a time), so what is read next is what the post is
+    written against."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Group.id).where(Group.id == group_id).with_for_update(read=True))
+        session.execute(select(func.pg_advisory_xact_lock_shared(_GROUP_CONTENT_LOCK, group_id)))
     else:
-        session.execute(update(Group).where(Group.id == group_id).values(member_count=Group.member_count)
-                        .execution_options(synchronize_session=False))
+        _start_writing(session, [group_id])
+
+
+def lock_groups_for_merge(session: Session, group_ids: list[int]) -> None:
+    """A merge has its groups to itself: no post is written into them until it commits (see above). In id
+    order, so that two merges never wait on each other crosswise."""
+    if session.get_bind().dialect.name == "postgresql":
+        for group_id in sorted(group_ids):
+            session.execute(select(func.pg_advisory_xact_lock(_GROUP_CONTENT_LOCK, group_id)))
+    else:
+        _start_writing(session, group_ids)
+
+
+def lock_group_row(session: Session, group_id: int) -> None:
+    """Serialise the group's own settings that no constraint guards (its channels' names): PostgreSQL locks the
+    row; SQLite starts the write transaction, after which nobody else writes until it ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Group.id).where(Group.id == group_id).with_for_update())
+    else:
+        _start_writing(session, [group_id])
+
+
+def _start_writing(session: Session, group_ids: list[int]) -> None:
+    # pysqlite opens the transaction at the first write, and app.db queues writers on the process's write lock.
+    session.execute(update(Group).where(Group.id.in_(group_ids)).values(member_count=Group.member_count)
+                    .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import utcnow
+from app.db import is_unique_violation, utcnow
 from app.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthenticated
 from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
 from app.models.enums import SiteRole
@@ -101,18 +102,35 @@ def get_open_invite(session: Session, *, token: str) -> Invite:
 
 def accept_invite(session: Session, *, token: str, display_name: str, username: str, password: str) -> User:
     invite = get_open_invite(session, token=token)
-    if session.scalar(select(User.id).where(User.email == invite.email)) is not None:
-        raise Conflict("Someone with this email address already has an account.", field="email")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict("This username is taken.", field="username")
-    user = User(
-        email=invite.email, username=username, display_name=display_name,
-        password_hash=hash_password(password), role=invite.role,
-    )
-    session.add(user)
-    session.flush()
+
+    def taken() -> Conflict | None:
+        if session.scalar(select(User.id).where(User.email == invite.email)) is not None:
+            return Conflict("Someone with this email address already has an account.", field="email",
+                            code="email_taken")
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            return Conflict("This username is taken.", field="username", code="username_taken")
+        return None
+
+    if (refused := taken()) is not None:
+        raise refused
+    password_hash = hash_password(password)  # slow on purpose: before the invite is claimed (and rows locked)
+    # Claimed with one conditional UPDATE: the form sent twice at once (a double click) makes one account.
+    if not session.execute(
+            update(Invite).where(Invite.id == invite.id, Invite.accepted_at.is_(None), Invite.revoked_at.is_(None))
+            .values(accepted_at=utcnow()).execution_options(synchronize_session=False)).rowcount:
+        raise Gone("This invite was already used. Log in instead.", code="invite_used")
+    user = User(email=invite.email, username=username, display_name=display_name, password_hash=password_hash,
+                role=invite.role)
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as exc:
+        # Someone took the username (or the address) since the check above.
+        if not is_unique_violation(exc) or (refused := taken()) is None:
+            raise
+        raise refused from None
     search.index_member(session, user)
-    invite.accepted_at = utcnow()
+    session.refresh(invite)
     invite.user_id = user.id
     return user
 

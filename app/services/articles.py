@@ -19,10 +19,11 @@ from typing import BinaryIO
 
 from PIL import Image
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import on_rollback, utcnow
+from app.db import is_unique_violation, on_rollback, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Article, ArticleRevision, Channel, Membership, Post, Series, Thread, User
 from app.models.enums import GroupKind, Visibility
@@ -213,13 +214,21 @@ def create_article(session: Session, actor: User, *, data: ArticleCreate) -> Art
     require_editor(actor)
     _check_links(session, series_id=data.series_id, subject_id=data.subject_id)
     now = utcnow()
-    article = Article(
-        slug=_unique_slug(session, data.title), title=data.title, lead=data.lead.strip(), body=data.body,
-        body_html=render_markdown(data.body), series_id=data.series_id, subject_id=data.subject_id,
-        author_id=actor.id, created_by_id=actor.id, in_public_feed=data.in_public_feed, cover_alt=data.cover_alt,
-        status=Status.draft, created_at=now, updated_at=now)
-    session.add(article)
-    session.flush()
+    while True:
+        article = Article(
+            slug=_unique_slug(session, data.title), title=data.title, lead=data.lead.strip(), body=data.body,
+            body_html=render_markdown(data.body), series_id=data.series_id, subject_id=data.subject_id,
+            author_id=actor.id, created_by_id=actor.id, in_public_feed=data.in_public_feed, cover_alt=data.cover_alt,
+            status=Status.draft, created_at=now, updated_at=now)
+        try:
+            # Two articles of one title at once pick the same free slug: the unique constraint decides, and the
+            # second picks the next one (the first one's row is visible to it by then).
+            with session.begin_nested():
+                session.add(article)
+            break
+        except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
     audit.record(session, actor, "article.created", target_type="article", target_id=article.id,
                  after={"title": article.title})
     return _article_out(session, actor, article)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import constraint_decides, upsert, utcnow
 from app.errors import Conflict, Forbidden, Invalid, Moved, NotFound
 from app.models import Channel, Group, GroupInvitation, JoinRequest, Membership, User
 from app.models.enums import GroupKind, GroupRole, NotificationKind, RequestStatus, Visibility
@@ -33,6 +33,7 @@ from app.services.access import (
     access_group,
     check,
     group_access,
+    lock_group_row,
     merged_target,
 )
 from app.services.roles import is_staff
@@ -192,6 +193,10 @@ def _unique_slug(session: Session, wanted: str, *, exclude_id: int | None = None
         n += 1
 
 
+def _slug_taken() -> Conflict:
+    return Conflict("Another group already uses this slug.", field="slug", code="slug_taken")
+
+
 def _check_parent(session: Session, actor: User, parent_id: int, *, group_id: int | None = None) -> None:
     try:
         access_group(session, actor, parent_id, GroupAction.view)
@@ -213,14 +218,16 @@ def create_group(session: Session, actor: User, *, data: GroupCreate) -> GroupOu
     if data.parent_id is not None:
         _check_parent(session, actor, data.parent_id)
     if data.slug and session.scalar(select(Group.id).where(Group.slug == data.slug)) is not None:
-        raise Conflict("Another group already uses this slug.", field="slug")
+        raise _slug_taken()
     slug = data.slug or _unique_slug(session, slugify(data.name))
     group = Group(
         slug=slug, name=data.name, description=data.description, kind=data.kind.value,
         visibility=data.visibility.value, parent_id=data.parent_id, created_by_id=actor.id, member_count=1,
     )
-    session.add(group)
-    session.flush()
+    with constraint_decides(session, _slug_taken() if data.slug else Conflict(
+            "A group of this name was created a moment ago; choose another name.", field="name",
+            code="slug_taken")):
+        session.add(group)
     session.add(Membership(group_id=group.id, user_id=actor.id, role=GroupRole.admin.value))
     session.add(Channel(group_id=group.id, slug=slugify(DEFAULT_CHANNEL), name=DEFAULT_CHANNEL, is_default=True))
     session.flush()
@@ -260,8 +267,9 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
         group.description = data.description
     if data.slug is not None and data.slug != group.slug:
         if session.scalar(select(Group.id).where(Group.slug == data.slug, Group.id != group.id)) is not None:
-            raise Conflict("Another group already uses this slug.", field="slug")
-        group.slug = data.slug
+            raise _slug_taken()
+        with constraint_decides(session, _slug_taken()):
+            group.slug = data.slug
     if data.visibility is not None:
         group.visibility = data.visibility.value
     if "parent_id" in fields:
@@ -289,20 +297,37 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
 # --- membership ----------------------------------------------------------------------------------
 
 
-def _add_member(session: Session, group: Group, user_id: int, role: GroupRole = GroupRole.member) -> Membership:
-    membership = Membership(group_id=group.id, user_id=user_id, role=role.value)
-    session.add(membership)
+def _add_member(session: Session, group: Group, user_id: int, role: GroupRole = GroupRole.member) -> bool:
+    """Make her a member. False: she already was, possibly since a concurrent request a moment ago — the unique
+    constraint decides, not a check read before it (two clicks at once used to fail with an IntegrityError)."""
+    added = upsert(session, Membership, [{"group_id": group.id, "user_id": user_id, "role": role.value,
+                                          "created_at": utcnow()}],
+                   index_elements=["group_id", "user_id"], returning=[Membership.id])
+    if not added:
+        return False
+    # In SQL, not a recount: a count read before a concurrent join commits would lose that member.
+    group.member_count = Group.member_count + 1  # type: ignore[assignment]
     session.flush()
-    _recount(session, group)
     record_event(session, type="membership.changed", topic=group_topic(group.id),
                  payload={"group_id": group.id, "user_id": user_id, "role": role.value})
-    return membership
+    return True
 
 
-def _recount(session: Session, group: Group) -> None:
-    group.member_count = session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.group_id == group.id)
-    ) or 0
+def _settle(session: Session, model: type[JoinRequest] | type[GroupInvitation], row_id: int, status: RequestStatus,
+            decided_by_id: int | None = None) -> bool:
+    """Decide a pending request or invitation, if it is still pending: one conditional UPDATE, so of two
+    decisions at the same moment exactly one changes it (the other waits on the row, then finds it decided)."""
+    values: dict[str, object] = {"status": status.value, "decided_at": utcnow()}
+    if decided_by_id is not None:
+        values["decided_by_id"] = decided_by_id
+    changed = session.execute(
+        update(model).where(model.id == row_id, model.status == RequestStatus.pending).values(**values)
+        .execution_options(synchronize_session=False)).rowcount
+    return bool(changed)
+
+
+_DECIDED_AS = {RequestStatus.approved.value: "approved", RequestStatus.declined.value: "declined",
+               RequestStatus.cancelled.value: "cancelled"}
 
 
 def join_group(session: Session, actor: User, *, group_id: int, message: str = "") -> JoinOut:
@@ -318,41 +343,42 @@ def join_group(session: Session, actor: User, *, group_id: int, message: str = "
     if invitation is None:
         check(access, GroupAction.view)
     if access.is_member:
-        raise Conflict("You are already a member of this group.")
+        # Joining is idempotent: a second click, a second tab or a retry hears the same answer as the first.
+        return JoinOut(status="member", group=get_group(session, actor, group_id=group.id))
     if group.archived_at is not None:
-        raise Conflict("This group is archived.")
+        raise Conflict("This group is archived.", code="group_archived")
     if group.visibility == Visibility.open or invitation is not None or access.staff:
-        if invitation is not None:
-            invitation.status = RequestStatus.approved.value
-            invitation.decided_at = utcnow()
-        _add_member(session, group, actor.id)
+        if invitation is not None and not _settle(session, GroupInvitation, invitation.id, RequestStatus.approved):
+            raise Conflict("You declined this invitation a moment ago.", code="already_decided")
+        if not _add_member(session, group, actor.id):
+            session.refresh(group)  # a concurrent join won: show the count it committed
         return JoinOut(status="member", group=get_group(session, actor, group_id=group.id))
     if group.visibility == Visibility.secret:
         raise NotFound("Group not found.")
-    pending = session.scalar(
-        select(JoinRequest).where(JoinRequest.group_id == group.id, JoinRequest.user_id == actor.id,
-                                  JoinRequest.status == RequestStatus.pending)
-    )
-    if pending is not None:
-        raise Conflict("You already asked to join; a group admin will decide.")
-    request = JoinRequest(group_id=group.id, user_id=actor.id, message=message)
-    session.add(request)
-    session.flush()
+    created = upsert(session, JoinRequest, [{"group_id": group.id, "user_id": actor.id, "message": message,
+                                             "status": RequestStatus.pending.value, "created_at": utcnow()}],
+                     index_elements=["group_id", "user_id"], index_where=_PENDING, returning=[JoinRequest.id])
+    if not created:
+        raise Conflict("You already asked to join; a group admin will decide.", code="join_request_pending")
     record_event(session, type="join_request.created", topic=group_topic(group.id),
-                 payload={"group_id": group.id, "request_id": request.id, "user_id": actor.id})
+                 payload={"group_id": group.id, "request_id": created[0].id, "user_id": actor.id})
     return JoinOut(status="requested", group=get_group(session, actor, group_id=group.id))
+
+
+# The predicate of the unique partial indexes on pending requests and invitations, word for word (PostgreSQL
+# infers the index of ON CONFLICT from it; a bound parameter would not match).
+_PENDING = text("status = 'pending'")
 
 
 def cancel_join_request(session: Session, actor: User, *, group_id: int) -> None:
     access_group(session, actor, group_id, GroupAction.view)
-    request = session.scalar(
-        select(JoinRequest).where(JoinRequest.group_id == group_id, JoinRequest.user_id == actor.id,
+    cancelled = session.execute(
+        update(JoinRequest).where(JoinRequest.group_id == group_id, JoinRequest.user_id == actor.id,
                                   JoinRequest.status == RequestStatus.pending)
-    )
-    if request is None:
+        .values(status=RequestStatus.cancelled.value, decided_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if not cancelled:
         raise NotFound("You have no open request for this group.")
-    request.status = RequestStatus.cancelled.value
-    request.decided_at = utcnow()
 
 
 def _other_admins(session: Session, group_id: int, user_id: int) -> int:
@@ -374,12 +400,16 @@ def remove_member(session: Session, actor: User, *, group_id: int, user_id: int)
     if membership.role == GroupRole.admin and _other_admins(session, group_id, user_id) == 0 \
             and access.group.member_count > 1:
         raise Conflict("The group needs another admin first.", field="user_id")
+    # Of two removals at once (two tabs, or the member and an admin) only one deletes the row and counts.
+    if not session.execute(delete(Membership).where(Membership.id == membership.id)
+                           .execution_options(synchronize_session=False)).rowcount:
+        raise NotFound("This person is not a member of the group.")
+    session.expunge(membership)
     if user_id != actor.id:
         audit.record(session, actor, "member.removed", target_type="user", target_id=user_id, group_id=group_id,
                      before={"role": membership.role}, after={"role": None})
-    session.delete(membership)
+    access.group.member_count = case((Group.member_count > 0, Group.member_count - 1), else_=0)  # type: ignore[assignment]
     session.flush()
-    _recount(session, access.group)
     record_event(session, type="membership.changed", topic=group_topic(group_id),
                  payload={"group_id": group_id, "user_id": user_id, "role": None})
     record_event(session, type="membership.changed", topic=user_topic(user_id),
@@ -447,17 +477,15 @@ def decide_join_request(session: Session, actor: User, *, request_id: int, appro
         access = access_group(session, actor, request.group_id, GroupAction.administer)
     except NotFound:
         raise NotFound("Join request not found.") from None
-    if request.status != RequestStatus.pending:
-        raise Conflict(f"This request was already {request.status}.")
-    request.status = (RequestStatus.approved if approve else RequestStatus.declined).value
-    request.decided_at = utcnow()
-    request.decided_by_id = actor.id
+    decision = RequestStatus.approved if approve else RequestStatus.declined
+    won = _settle(session, JoinRequest, request.id, decision, decided_by_id=actor.id)
+    session.refresh(request)
+    if not won:
+        raise Conflict(_already_decided(session, "This request", request.status, request.decided_by_id),
+                       code="already_decided")
     audit.record(session, actor, f"join_request.{request.status}", target_type="user", target_id=request.user_id,
                  group_id=request.group_id, before={"status": "pending"}, after={"status": request.status})
-    already = session.scalar(
-        select(Membership.id).where(Membership.group_id == request.group_id, Membership.user_id == request.user_id)
-    )
-    if approve and already is None:
+    if approve:
         _add_member(session, access.group, request.user_id)
     record_event(session, type="join_request.decided", topic=user_topic(request.user_id),
                  payload={"group_id": request.group_id, "request_id": request.id, "status": request.status})
@@ -466,6 +494,12 @@ def decide_join_request(session: Session, actor: User, *, request_id: int, appro
     user = session.get(User, request.user_id)
     assert user is not None
     return _request_out(request, user)
+
+
+def _already_decided(session: Session, what: str, status: str, decided_by_id: int | None) -> str:
+    """What the loser of two decisions at once is told: what happened, and who did it."""
+    by = session.get(User, decided_by_id) if decided_by_id is not None else None
+    return f"{what} was already {_DECIDED_AS.get(status, status)}" + (f" by {by.display_name}." if by else ".")
 
 
 # --- invitations (the way into a secret group) ---------------------------------------------------
@@ -492,17 +526,20 @@ def invite_to_group(session: Session, actor: User, *, group_id: int, user_id: in
         raise Invalid("No active member with this id.", field="user_id")
     if group_access(session, user, access.group).is_member:
         raise Conflict("This person is already a member.", field="user_id")
-    existing = session.scalar(
-        select(GroupInvitation).where(GroupInvitation.group_id == group_id, GroupInvitation.user_id == user_id,
-                                      GroupInvitation.status == RequestStatus.pending)
-    )
-    if existing is not None:
-        return _invitation_out(session, actor, existing)
-    invitation = GroupInvitation(group_id=group_id, user_id=user_id, invited_by_id=actor.id)
-    session.add(invitation)
-    session.flush()
-    record_event(session, type="group_invitation.created", topic=user_topic(user_id),
-                 payload={"group_id": group_id, "invitation_id": invitation.id})
+    # Inviting is idempotent: whoever invites her while an invitation is open (also at the same moment) gets that
+    # one invitation back; the unique index on pending invitations decides which insert made it.
+    invitation = None
+    while invitation is None:  # again if the one that was in the way was declined a moment later
+        created = upsert(session, GroupInvitation, [{"group_id": group_id, "user_id": user_id,
+                                                     "invited_by_id": actor.id, "status": RequestStatus.pending.value,
+                                                     "created_at": utcnow()}],
+                         index_elements=["group_id", "user_id"], index_where=_PENDING, returning=[GroupInvitation.id])
+        invitation = session.scalar(
+            select(GroupInvitation).where(GroupInvitation.group_id == group_id, GroupInvitation.user_id == user_id,
+                                          GroupInvitation.status == RequestStatus.pending))
+    if created:
+        record_event(session, type="group_invitation.created", topic=user_topic(user_id),
+                     payload={"group_id": group_id, "invitation_id": invitation.id})
     return _invitation_out(session, actor, invitation)
 
 
@@ -519,13 +556,14 @@ def decide_invitation(session: Session, actor: User, *, invitation_id: int, acce
     invitation = session.get(GroupInvitation, invitation_id)
     if invitation is None or invitation.user_id != actor.id:
         raise NotFound("Invitation not found.")
-    if invitation.status != RequestStatus.pending:
-        raise Conflict(f"This invitation was already {invitation.status}.")
-    invitation.status = (RequestStatus.approved if accept else RequestStatus.declined).value
-    invitation.decided_at = utcnow()
+    won = _settle(session, GroupInvitation, invitation.id, RequestStatus.approved if accept else RequestStatus.declined)
+    session.refresh(invitation)
+    if not won:
+        status = "accepted" if invitation.status == RequestStatus.approved else _DECIDED_AS.get(invitation.status)
+        raise Conflict(f"This invitation was already {status}.", code="already_decided")
     group = session.get(Group, invitation.group_id)
     assert group is not None
-    if accept and not group_access(session, actor, group).is_member:
+    if accept:
         _add_member(session, group, actor.id)
     # Any open join request is settled by the invitation.
     session.execute(
@@ -571,10 +609,17 @@ def _name_taken(session: Session, group_id: int, name: str, exclude_id: int | No
     return session.scalar(stmt) is not None
 
 
+def _channel_name_taken() -> Conflict:
+    return Conflict("This group already has a channel with that name.", field="name", code="channel_name_taken")
+
+
 def create_channel(session: Session, actor: User, *, group_id: int, data: ChannelCreate) -> ChannelOut:
     access = access_group(session, actor, group_id, GroupAction.administer)
+    # No constraint knows that names differ in case only (two slugs may), so two admins naming a channel at the
+    # same moment take turns on the group, and the second one's check sees the first one's channel.
+    lock_group_row(session, group_id)
     if _name_taken(session, group_id, data.name):
-        raise Conflict("This group already has a channel with that name.", field="name")
+        raise _channel_name_taken()
     channel = Channel(group_id=access.group.id, name=data.name, description=data.description,
                       slug=_unique_channel_slug(session, group_id, data.name))
     session.add(channel)
@@ -588,8 +633,9 @@ def update_channel(session: Session, actor: User, *, channel_id: int, data: Chan
     access = access_channel(session, actor, channel_id, GroupAction.administer)
     channel = access.channel
     if data.name is not None and data.name != channel.name:
+        lock_group_row(session, channel.group_id)  # as in create_channel
         if _name_taken(session, channel.group_id, data.name, exclude_id=channel.id):
-            raise Conflict("This group already has a channel with that name.", field="name")
+            raise _channel_name_taken()
         channel.name = data.name
         channel.slug = _unique_channel_slug(session, channel.group_id, data.name, exclude_id=channel.id)
     if data.description is not None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.db import is_unique_violation
 from app.errors import Conflict, Invalid
 from app.models import IdempotencyKey, User
 
@@ -38,14 +39,16 @@ def claim_idempotency_key(session: Session, actor: User, key: str | None, finger
                 session.add(IdempotencyKey(user_id=actor.id, key=key, fingerprint=fingerprint,
                                            resource=resource, resource_id=0))
             return None
-        except IntegrityError:
+        except IntegrityError as exc:
             found = existing()
-            if found is None:
+            if found is None or not is_unique_violation(exc):
                 raise
     if found.fingerprint != fingerprint or found.resource != resource:
-        raise Conflict("This Idempotency-Key was already used for a different request.", field="Idempotency-Key")
+        raise Conflict("This Idempotency-Key was already used for a different request.", field="Idempotency-Key",
+                       code="idempotency_key_reused")
     if found.resource_id == 0:
-        raise Conflict("A request with this Idempotency-Key is still being processed.", field="Idempotency-Key")
+        raise Conflict("A request with this Idempotency-Key is still being processed.", field="Idempotency-Key",
+                       code="idempotency_key_in_use")
     return found.resource_id
 
 

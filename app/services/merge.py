@@ -6,9 +6,10 @@ become members of B with the higher of their two roles and their own notificatio
 requests and invitations move unless they became pointless. A stays behind as an archived tombstone that
 points at B, so every old link — the group's slug and id, a merged channel's id — is redirected.
 
-Concurrent posting: on PostgreSQL both group rows are locked FOR UPDATE first, and posting takes FOR SHARE
-on its group row (access.lock_group_for_posting), so a post written into A while the merge runs waits for
-it and then lands in B. SQLite has a single writer: the merge and a post never overlap.
+Concurrent posting: the merge first takes both groups for itself (access.lock_groups_for_merge: exclusive
+advisory locks on PostgreSQL, which every post takes shared; the write lock on SQLite), so a post written into
+A while the merge runs waits for it and then lands in B (a post for a merged channel is redirected, 308). The
+merge itself waits only for the posts already in flight, however busy the group: advisory locks queue fairly.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from app.models.enums import GroupRole, NotificationKind, RequestStatus, Visibil
 from app.realtime.events import group_topic, record_event
 from app.schemas.merge import ChannelMove, MergePreview, MergeResult
 from app.services import audit, notifications, search
+from app.services.access import lock_groups_for_merge
 from app.services.roles import is_staff
 from app.services.views import user_summary
 
@@ -48,6 +50,7 @@ def _groups(session: Session, actor: User, source_id: int, target_id: int, *, lo
         raise Invalid("A group cannot be merged into itself.", field="target_id")
     stmt = select(Group).where(Group.id.in_([source_id, target_id])).order_by(Group.id)
     if lock:
+        lock_groups_for_merge(session, [source_id, target_id])
         stmt = stmt.with_for_update()  # in id order: two merges never wait on each other crosswise
     found = {g.id: g for g in session.scalars(stmt)}
     if source_id not in found:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import Text, cast, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import constraint_decides, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
 from app.models.enums import GroupRole, NotificationKind
@@ -65,11 +64,8 @@ def flag_post(session: Session, actor: User, *, post_id: int, data: FlagIn) -> F
     if post.author_id == actor.id:
         raise Conflict("You cannot flag your own post; edit or delete it instead.")
     flag = Flag(post_id=post.id, user_id=actor.id, reason=data.reason.value, text=data.text, created_at=utcnow())
-    try:
-        with session.begin_nested():
-            session.add(flag)
-    except IntegrityError:
-        raise Conflict("You already flagged this post.") from None
+    with constraint_decides(session, Conflict("You already flagged this post.", code="already_flagged")):
+        session.add(flag)
     open_item(session, post=post, group=access.group.group, reasons=[QueueReason.flag.value], findings=[],
               held=False)
     return FlagOut(id=flag.id, post_id=post.id, reason=FlagReason(flag.reason), text=flag.text,
@@ -157,7 +153,12 @@ def _items_out(session: Session, items: list[ModerationItem]) -> list[QueueItemO
     return out
 
 
-def _open_item(session: Session, actor: User, item_id: int) -> tuple[ModerationItem, Post, Group]:
+def _claim(session: Session, actor: User, item_id: int, status: str, reason: str = "", *,
+           refuse_held: bool = False) -> tuple[ModerationItem, Post, Group]:
+    """Load the item, check she may decide it, and decide it: one conditional UPDATE (… WHERE status = 'pending'),
+    so of two moderators at the same moment exactly one wins — on PostgreSQL the second waits for the first's row
+    lock and then finds nothing pending; on SQLite the UPDATE is the write that queues for the single writer.
+    Everything after it (the post, its thread's counters) is read after the claim, so it is what the winner sees."""
     item = session.get(ModerationItem, item_id)
     if item is None:
         raise NotFound("Queue item not found.")
@@ -167,17 +168,32 @@ def _open_item(session: Session, actor: User, item_id: int) -> tuple[ModerationI
         if _moderated_groups(session, actor):
             raise Forbidden("You moderate other groups, not this one.")
         raise NotFound("Queue item not found.")
-    if item.status != PENDING:
-        raise Conflict(f"This item was already {item.status}.")
-    post = session.get(Post, item.post_id)
+    if refuse_held and item.held and item.status == PENDING:
+        raise Conflict("A held post is approved or rejected, not dismissed.", code="held_post")
+    won = session.execute(
+        update(ModerationItem).where(ModerationItem.id == item.id, ModerationItem.status == PENDING)
+        .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_reason=reason)
+        .execution_options(synchronize_session=False)).rowcount
+    session.refresh(item)
+    if not won:
+        raise Conflict(_already_decided(session, item), code="already_decided")
+    post = session.get(Post, item.post_id, populate_existing=True)
     assert post is not None
     return item, post, group
 
 
-def _close(session: Session, actor: User, item: ModerationItem, status: str, reason: str = "") -> None:
-    now = utcnow()
-    item.status, item.decided_at, item.decided_by_id, item.decision_reason = status, now, actor.id, reason
-    session.execute(update(Flag).where(Flag.post_id == item.post_id, Flag.handled_at.is_(None)).values(handled_at=now))
+def _already_decided(session: Session, item: ModerationItem) -> str:
+    """What the moderator who came second is told: what happened to the item, and who did it."""
+    if item.status == "withdrawn":
+        return "This post was deleted in the meantime; nothing is left to decide."
+    by = session.get(User, item.decided_by_id) if item.decided_by_id else None
+    return f"This item was already {item.status}" + (f" by {by.display_name}." if by else ".")
+
+
+def _close(session: Session, item: ModerationItem) -> None:
+    """The claimed item is done: its flags are handled, the moderators' counts change."""
+    session.execute(update(Flag).where(Flag.post_id == item.post_id, Flag.handled_at.is_(None))
+                    .values(handled_at=item.decided_at))
     session.flush()
     tell_moderators(session, group_id=item.group_id)
 
@@ -188,7 +204,7 @@ def _post_state(post: Post) -> dict[str, object]:
 
 def approve(session: Session, actor: User, *, item_id: int, body: str | None = None) -> QueueItemOut:
     """Let the post be seen (a held one goes live now), optionally after editing it."""
-    item, post, group = _open_item(session, actor, item_id)
+    item, post, group = _claim(session, actor, item_id, "approved")
     before = _post_state(post)
     if body is not None and body != post.body:
         thread = session.get(Thread, post.thread_id)
@@ -202,7 +218,7 @@ def approve(session: Session, actor: User, *, item_id: int, body: str | None = N
             notifications.notify_member(session, actor, user_id=post.author_id, kind=NotificationKind.post_approved,
                                         group=group, group_key=f"post:{post.id}:approved",
                                         detail=_title(session, post))
-    _close(session, actor, item, "approved")
+    _close(session, item)
     audit.record(session, actor, "post.approved" if body is None else "post.edited_and_approved",
                  target_type="post", target_id=post.id, group_id=group.id, before=before, after=_post_state(post))
     return _items_out(session, [item])[0]
@@ -210,7 +226,7 @@ def approve(session: Session, actor: User, *, item_id: int, body: str | None = N
 
 def reject(session: Session, actor: User, *, item_id: int, reason: str) -> QueueItemOut:
     """Remove the post; its author is told why."""
-    item, post, group = _open_item(session, actor, item_id)
+    item, post, group = _claim(session, actor, item_id, "rejected", reason)
     before = _post_state(post)
     if post.held_at is not None:
         # Never seen by others: remove it quietly (no events), and tell the author.
@@ -223,7 +239,7 @@ def reject(session: Session, actor: User, *, item_id: int, reason: str) -> Queue
                                          title=_title(session, post), reason=reason, key=f"post:{post.id}:removed")
     else:
         posts.delete_post(session, actor, post_id=post.id, reason=reason)
-    _close(session, actor, item, "rejected", reason)
+    _close(session, item)
     audit.record(session, actor, "post.rejected", target_type="post", target_id=post.id, group_id=group.id,
                  before=before, after=_post_state(post) | {"reason": reason})
     return _items_out(session, [item])[0]
@@ -231,10 +247,8 @@ def reject(session: Session, actor: User, *, item_id: int, reason: str) -> Queue
 
 def dismiss(session: Session, actor: User, *, item_id: int) -> QueueItemOut:
     """The flags were unfounded: the post stays as it is."""
-    item, post, group = _open_item(session, actor, item_id)
-    if item.held:
-        raise Conflict("A held post is approved or rejected, not dismissed.")
-    _close(session, actor, item, "dismissed")
+    item, post, group = _claim(session, actor, item_id, "dismissed", refuse_held=True)
+    _close(session, item)
     audit.record(session, actor, "flags.dismissed", target_type="post", target_id=post.id, group_id=group.id)
     return _items_out(session, [item])[0]
 
@@ -299,11 +313,12 @@ def list_watched_words(session: Session, actor: User) -> list[WatchedWordOut]:
 def add_watched_word(session: Session, actor: User, *, data: WatchedWordIn) -> WatchedWordOut:
     _require_staff(actor)
     word = fold(data.word)
+    on_the_list = Conflict("This word is on the list already.", field="word", code="watched_word_exists")
     if session.scalar(select(WatchedWord.id).where(WatchedWord.word == word)) is not None:
-        raise Conflict("This word is on the list already.", field="word")
+        raise on_the_list
     found = WatchedWord(word=word, action=data.action, created_by_id=actor.id, created_at=utcnow())
-    session.add(found)
-    session.flush()
+    with constraint_decides(session, on_the_list):
+        session.add(found)
     audit.record(session, actor, "watched_word.added", target_type="watched_word", target_id=found.id,
                  after={"word": word, "action": data.action})
     return WatchedWordOut(id=found.id, word=found.word, action=found.action, created_at=found.created_at)

@@ -6,11 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import upsert, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
     Attachment,
@@ -220,16 +219,17 @@ def _neutral(post: PostOut) -> PostOut:
 def _store_mentions(session: Session, post: Post, *, new: bool) -> dict[int, str]:
     """Store who the post mentions (active members by username); returns them, id → username."""
     if not new:  # an edit replaces the mentions the earlier text had
-        for mention in list(session.scalars(select(Mention).where(Mention.post_id == post.id))):
-            session.delete(mention)
+        session.execute(delete(Mention).where(Mention.post_id == post.id))
     names = find_mentions(post.body)
     found: dict[int, str] = {}
     if names:
         for user_id, username in session.execute(
                 select(User.id, User.username).where(User.username.in_(names), User.is_active.is_(True))):
-            session.add(Mention(post_id=post.id, user_id=user_id))
             found[user_id] = username
     session.flush()
+    # Two edits of one post at once both replace its mentions: the primary key decides, neither fails.
+    upsert(session, Mention, [{"post_id": post.id, "user_id": user_id} for user_id in found],
+           index_elements=["post_id", "user_id"])
     return found
 
 
@@ -249,19 +249,15 @@ def _set_co_submitters(session: Session, thread: Thread, user_ids: list[int], au
     missing = [u for u in unique if u not in found]
     if missing:
         raise Invalid(f"Unknown member id(s): {', '.join(map(str, missing))}.", field="motion.co_submitter_ids")
-    for row in list(session.scalars(select(MotionCoSubmitter).where(MotionCoSubmitter.thread_id == thread.id))):
-        session.delete(row)
-    session.flush()
-    for user_id in unique:
-        session.add(MotionCoSubmitter(thread_id=thread.id, user_id=user_id))
+    session.execute(delete(MotionCoSubmitter).where(MotionCoSubmitter.thread_id == thread.id))
+    upsert(session, MotionCoSubmitter, [{"thread_id": thread.id, "user_id": user_id} for user_id in unique],
+           index_elements=["thread_id", "user_id"])
 
 
 def _set_portfolios(session: Session, thread: Thread, portfolio_ids: list[int]) -> None:
-    for row in list(session.scalars(select(ThreadPortfolio).where(ThreadPortfolio.thread_id == thread.id))):
-        session.delete(row)
-    session.flush()
-    for portfolio_id in portfolio_ids:
-        session.add(ThreadPortfolio(thread_id=thread.id, portfolio_id=portfolio_id))
+    session.execute(delete(ThreadPortfolio).where(ThreadPortfolio.thread_id == thread.id))
+    upsert(session, ThreadPortfolio, [{"thread_id": thread.id, "portfolio_id": p} for p in portfolio_ids],
+           index_elements=["thread_id", "portfolio_id"])
 
 
 # --- threads -------------------------------------------------------------------------------------
@@ -427,12 +423,17 @@ def delete_thread(session: Session, actor: User, *, thread_id: int, reason: str 
     if not (access.group.allows(GroupAction.moderate) or thread.author_id == actor.id):
         raise Forbidden("Only the author and the group's moderators can delete this thread.")
     now = utcnow()
-    thread.deleted_at = now
-    search.unindex_thread(session, thread.id)
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     if opening is not None and opening.deleted_at is None:
+        screening.withdraw(session, post_id=opening.id)  # first: the order a moderator's decision locks in
+    # Only if nobody deleted it a moment ago: two deletions at once are one (one audit entry, one notice).
+    if not session.execute(update(Thread).where(Thread.id == thread.id, Thread.deleted_at.is_(None))
+                           .values(deleted_at=now).execution_options(synchronize_session=False)).rowcount:
+        raise NotFound("Thread not found.")
+    session.refresh(thread)
+    search.unindex_thread(session, thread.id)
+    if opening is not None and opening.deleted_at is None:
         opening.deleted_at, opening.deleted_by_id = now, actor.id
-        screening.withdraw(session, post_id=opening.id)
     payload = {"thread_id": thread.id, "channel_id": thread.channel_id, "group_id": thread.group_id}
     for topic in (thread_topic(thread.id), channel_topic(thread.channel_id), group_topic(thread.group_id)):
         record_event(session, type="thread.deleted", topic=topic, payload=payload)
@@ -598,10 +599,19 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
         delete_thread(session, actor, thread_id=access.thread.id, reason=reason)
         return
     post, thread = access.post, access.thread
-    post.deleted_at, post.deleted_by_id = utcnow(), actor.id
-    search.unindex(session, "reply", post.id)
+    # Its queue item first (the order a moderator's decision locks them in: item, post, thread), then the post
+    # itself, only if nobody deleted it a moment ago: two deletions at once must count it off once. Whether it was
+    # held is read from the row as it is deleted, not from before: a moderator may have just approved it.
     screening.withdraw(session, post_id=post.id)
-    if post.held_at is None:  # a held reply was never counted
+    gone = session.execute(
+        update(Post).where(Post.id == post.id, Post.deleted_at.is_(None)).values(deleted_at=utcnow(),
+                                                                                 deleted_by_id=actor.id)
+        .returning(Post.held_at).execution_options(synchronize_session=False)).first()
+    if gone is None:
+        raise NotFound("Post not found.")
+    session.refresh(post)
+    search.unindex(session, "reply", post.id)
+    if gone.held_at is None:  # a held reply was never counted
         thread.reply_count = case((Thread.reply_count > 0, Thread.reply_count - 1), else_=0)  # type: ignore[assignment]
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
@@ -645,20 +655,16 @@ def set_reaction(session: Session, actor: User, *, post_id: int, emoji: str, on:
     if emoji not in REACTIONS:
         raise Invalid(f"Choose one of {' '.join(REACTIONS)}.", field="emoji")
     access = access_post(session, actor, post_id, PostAction.react)
-    existing = session.scalar(select(Reaction).where(Reaction.post_id == post_id, Reaction.user_id == actor.id,
-                                                     Reaction.emoji == emoji))
-    changed = False
-    if on and existing is None:
-        try:
-            with session.begin_nested():
-                session.add(Reaction(post_id=post_id, user_id=actor.id, emoji=emoji))
-            changed = True
-        except IntegrityError:  # a double click that raced itself: the reaction is there, as asked
-            pass
-    elif not on and existing is not None:
-        session.delete(existing)
-        session.flush()
-        changed = True
+    # Idempotent both ways, and decided by the database: of two clicks at once (or two tabs) one inserts or
+    # deletes the row and the other finds it done; only the one that changed something tells the others.
+    if on:
+        changed = bool(upsert(session, Reaction, [{"post_id": post_id, "user_id": actor.id, "emoji": emoji,
+                                                   "created_at": utcnow()}],
+                              index_elements=["post_id", "user_id", "emoji"], returning=[Reaction.id]))
+    else:
+        changed = bool(session.execute(
+            delete(Reaction).where(Reaction.post_id == post_id, Reaction.user_id == actor.id, Reaction.emoji == emoji)
+            .execution_options(synchronize_session=False)).rowcount)
     mine = _posts_out(session, actor, [access.post], access.thread, access.group)[0]
     if changed:
         record_event(session, type="reaction.changed", topic=thread_topic(access.thread.id),

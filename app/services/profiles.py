@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import on_rollback
+from app.db import constraint_decides, on_rollback
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Portfolio, User, UserPortfolio
 from app.models.enums import Province, Title
@@ -149,11 +149,12 @@ def create_portfolio(session: Session, actor: User, *, name: str) -> PortfolioOu
     # A name may be 80 characters, the slug column only 60 (PostgreSQL refuses longer ones).
     slug = slugify(name, max_length=60)
     existing = session.scalars(select(Portfolio)).all()
+    exists = Conflict("This portfolio tag already exists.", field="name", code="portfolio_exists")
     if any(p.slug == slug or fold(p.name) == fold(name) for p in existing):
-        raise Conflict("This portfolio tag already exists.", field="name")
+        raise exists
     portfolio = Portfolio(slug=slug, name=name)
-    session.add(portfolio)
-    session.flush()
+    with constraint_decides(session, exists):
+        session.add(portfolio)
     return PortfolioOut.model_validate(portfolio)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
@@ -76,15 +76,24 @@ def decide_audience(session: Session, actor: User, *, thread_id: int, approve: b
     check_decider(actor)
     access = access_thread(session, actor, thread_id, GroupAction.read)
     thread = access.thread
-    if thread.audience_status != AudienceStatus.pending:
-        raise Conflict("This question is not waiting for approval.")
+    decision = AudienceStatus.sent if approve else AudienceStatus.declined
+    # One conditional UPDATE decides: of two decisions at the same moment exactly one changes the status (the
+    # other waits on the row, then finds it decided), so the askees hear of the question once.
+    won = session.execute(
+        update(Thread).where(Thread.id == thread.id, Thread.audience_status == AudienceStatus.pending)
+        .values(audience_status=decision.value).execution_options(synchronize_session=False)).rowcount
+    session.refresh(thread)
+    if not won:
+        if thread.audience_status == AudienceStatus.sent:
+            raise Conflict(f"This question was already sent to its {thread.audience_count or 0} recipients.",
+                           code="already_decided")
+        if thread.audience_status == AudienceStatus.declined:
+            raise Conflict("This question was already declined.", code="already_decided")
+        raise Conflict("This question is not waiting for approval.", code="not_awaiting_approval")
     if not approve:
-        thread.audience_status = AudienceStatus.declined.value
-        session.flush()
         return audience_out(thread)  # type: ignore[return-value]
     asker = session.get(User, thread.author_id) if thread.author_id else None
     askees = current_askees(session, access.group.group, thread)
-    thread.audience_status = AudienceStatus.sent.value
     thread.audience_count = len(askees)
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     if opening is None:

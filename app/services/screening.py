@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import phonenumbers
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from stdnum import iban
 from stdnum.nl import bsn
 
 from app.config import get_settings
-from app.db import utcnow
+from app.db import is_unique_violation, utcnow
 from app.errors import Forbidden, Invalid
 from app.models import Group, Membership, ModerationItem, Post, User, WatchedWord
 from app.models.enums import GroupRole
@@ -164,13 +165,14 @@ def check_edit(session: Session, actor: User, *, post: Post, group: Group, text:
 
 
 def withdraw(session: Session, *, post_id: int) -> None:
-    """The post is gone (its author or a moderator deleted it): nothing is left to decide."""
-    item = session.scalar(select(ModerationItem).where(ModerationItem.post_id == post_id,
-                                                       ModerationItem.status == "pending"))
-    if item is not None:
-        item.status, item.decided_at = "withdrawn", utcnow()
-        session.flush()
-        tell_moderators(session, group_id=item.group_id)
+    """The post is gone (its author or a moderator deleted it): nothing is left to decide. Conditional, like a
+    moderator's decision: an item a moderator decided a moment ago keeps that decision."""
+    group_id = session.scalar(
+        update(ModerationItem).where(ModerationItem.post_id == post_id, ModerationItem.status == "pending")
+        .values(status="withdrawn", decided_at=utcnow()).returning(ModerationItem.group_id)
+        .execution_options(synchronize_session=False))
+    if group_id is not None:
+        tell_moderators(session, group_id=group_id)
 
 
 def hold_for_review(session: Session, *, post: Post, group: Group, hold: Hold) -> None:
@@ -180,15 +182,27 @@ def hold_for_review(session: Session, *, post: Post, group: Group, hold: Hold) -
 def open_item(session: Session, *, post: Post, group: Group, reasons: list[str], findings: list[str],
               held: bool) -> ModerationItem:
     """Put the post in the queue, or add reasons to its open item (one per post)."""
-    item = session.scalar(select(ModerationItem).where(ModerationItem.post_id == post.id,
-                                                       ModerationItem.status == "pending"))
-    if item is None:
+    def pending() -> ModerationItem | None:
+        # Locked (PostgreSQL): two flags at once both add their reasons, neither overwrites the other's.
+        return session.scalar(select(ModerationItem).where(ModerationItem.post_id == post.id,
+                                                           ModerationItem.status == "pending").with_for_update())
+
+    while (item := pending()) is None:
         item = ModerationItem(post_id=post.id, group_id=group.id, author_id=post.author_id, reasons=list(reasons),
                               findings=list(findings), held=held, created_at=utcnow())
-        session.add(item)
-    else:
-        item.reasons = sorted(set(item.reasons) | set(reasons))
-        item.findings = item.findings + [f for f in findings if f not in item.findings]
+        try:
+            # Several members flag a post at the same moment: the unique index on its open item decides, and
+            # who came second adds her reasons to the item the first one opened.
+            with session.begin_nested():
+                session.add(item)
+        except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
+            continue
+        tell_moderators(session, group_id=group.id)
+        return item
+    item.reasons = sorted(set(item.reasons) | set(reasons))
+    item.findings = item.findings + [f for f in findings if f not in item.findings]
     session.flush()
     tell_moderators(session, group_id=group.id)
     return item

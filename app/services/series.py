@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import constraint_decides, utcnow
 from app.errors import Conflict, NotFound
 from app.models import Article, Notification, Series, User
 from app.schemas.publishing import (
@@ -71,13 +71,14 @@ def get_series(session: Session, actor: User, *, series_id: int) -> SeriesOut:
 def create_series(session: Session, actor: User, *, data: SeriesCreate) -> SeriesOut:
     require_editor(actor)
     slug = slugify(data.name)
+    exists = Conflict("A series with this name already exists.", field="name", code="series_exists")
     if session.scalar(select(Series.id).where(Series.slug == slug)) is not None:
-        raise Conflict("A series with this name already exists.", field="name")
+        raise exists
     series = Series(slug=slug, name=data.name, description=data.description, cadence_days=data.cadence_days,
                     first_slot=data.first_slot, publish_time=data.publish_time, reminder_days=data.reminder_days,
                     created_at=utcnow())
-    session.add(series)
-    session.flush()
+    with constraint_decides(session, exists):
+        session.add(series)
     audit.record(session, actor, "series.created", target_type="series", target_id=series.id,
                  after=series_out(series).model_dump(mode="json"))
     schedule_reminders(session, series=series)
@@ -89,7 +90,7 @@ def update_series(session: Session, actor: User, *, series_id: int, data: Series
     series = _get(session, series_id)
     if data.name is not None and data.name != series.name and session.scalar(select(Series.id).where(
             or_(Series.name == data.name, Series.slug == slugify(data.name)), Series.id != series.id)) is not None:
-        raise Conflict("A series with this name already exists.", field="name")
+        raise Conflict("A series with this name already exists.", field="name", code="series_exists")
     before = series_out(series).model_dump(mode="json")
     for name in data.model_fields_set:
         value = getattr(data, name)

@@ -296,7 +296,7 @@ class TestUploadIdempotencyKey:
         client = client_for(member)
         files_before = stored_files()
         assert self._upload(client, b"%PDF-1.4 motie", "upload-2").status_code == 201
-        assert_error(self._upload(client, b"%PDF-1.4 andere motie", "upload-2"), 409, "conflict",
+        assert_error(self._upload(client, b"%PDF-1.4 andere motie", "upload-2"), 409, "idempotency_key_reused",
                      "Idempotency-Key")
         assert stored_files() == files_before + 1
 

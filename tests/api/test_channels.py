@@ -55,9 +55,9 @@ class TestCreateChannel:
         assert_error(client.post(url, json={"name": "   "}), 422, "invalid", "name")
         assert_error(client.post(url, json={"name": "x" * 81}), 422, "invalid", "name")
         assert_error(client.post(url, json={"name": "Zorg", "is_default": True}), 422, "invalid", "is_default")
-        assert_error(client.post(url, json={"name": "algemeen"}), 409, "conflict", "name")
+        assert_error(client.post(url, json={"name": "algemeen"}), 409, "channel_name_taken", "name")
         assert client.post(url, json={"name": "Zorg"}).status_code == 201
-        assert_error(client.post(url, json={"name": "ZORG"}), 409, "conflict", "name")
+        assert_error(client.post(url, json={"name": "ZORG"}), 409, "channel_name_taken", "name")
 
     def test_group_admin_creates(self, client_for, member, make_group, capture_events) -> None:
         group = make_group(admins=(member,))
@@ -114,7 +114,7 @@ class TestUpdateChannel:
         client = client_for(member)
         other = client.post(f"{API}/groups/{group['id']}/channels", json={"name": "Zorg"}).json()
         assert_error(client.patch(f"{API}/channels/{other['id']}", json={"name": "Algemeen"}),
-                     409, "conflict", "name")
+                     409, "channel_name_taken", "name")
         assert_error(client.patch(f"{API}/channels/{other['id']}", json={"name": ""}), 422, "invalid", "name")
         assert_error(client.patch(f"{API}/channels/{other['id']}", json={"archived": "soms"}),
                      422, "invalid", "archived")

@@ -113,7 +113,7 @@ class TestCreateGroup:
     def test_slug_conflict(self, client_for, manager, make_group) -> None:
         make_group("Zorg")
         response = client_for(manager).post(f"{API}/groups", json={"name": "Zorg 2", "kind": "theme", "slug": "zorg"})
-        assert_error(response, 409, "conflict", "slug")
+        assert_error(response, 409, "slug_taken", "slug")
 
     def test_unknown_parent(self, client_for, manager) -> None:
         response = client_for(manager).post(f"{API}/groups", json={"name": "Zorg", "kind": "theme",
@@ -192,7 +192,7 @@ class TestUpdateGroup:
         group = make_group(admins=(member,))
         client = client_for(member)
         assert_error(client.patch(f"{API}/groups/{group['id']}", json={"name": ""}), 422, "invalid", "name")
-        assert_error(client.patch(f"{API}/groups/{group['id']}", json={"slug": "bezet"}), 409, "conflict", "slug")
+        assert_error(client.patch(f"{API}/groups/{group['id']}", json={"slug": "bezet"}), 409, "slug_taken", "slug")
         assert_error(client.patch(f"{API}/groups/{group['id']}", json={"kind": "faction"}), 422, "invalid", "kind")
 
     def test_group_admin_renames_and_links_by_id_keep_working(self, client_for, member, make_group,
@@ -265,12 +265,15 @@ class TestJoinOpenGroup:
         assert response.json()["group"]["my_role"] == "member"
         assert response.json()["group"]["member_count"] == 2
         assert kinds(capture_events) == [("membership.changed", f"group:{group['id']}")]
-        assert_error(client.post(f"{API}/groups/{group['id']}/join"), 409, "conflict")
+        # Joining again is the same success (idempotent: a second click or tab), and changes nothing.
+        again = client.post(f"{API}/groups/{group['id']}/join")
+        assert again.status_code == 200 and again.json() == response.json()
+        assert kinds(capture_events) == [("membership.changed", f"group:{group['id']}")]
 
     def test_archived_group_cannot_be_joined(self, client_for, outsider, manager, make_group) -> None:
         group = make_group()
         client_for(manager).patch(f"{API}/groups/{group['id']}", json={"archived": True})
-        assert_error(client_for(outsider).post(f"{API}/groups/{group['id']}/join"), 409, "conflict")
+        assert_error(client_for(outsider).post(f"{API}/groups/{group['id']}/join"), 409, "group_archived")
 
 
 class TestJoinClosedGroup:
@@ -284,7 +287,7 @@ class TestJoinClosedGroup:
         assert response.json()["group"]["my_role"] is None
         assert response.json()["group"]["my_request"] == "pending"
         assert kinds(capture_events) == [("join_request.created", f"group:{group['id']}")]
-        assert_error(asker.post(f"{API}/groups/{group['id']}/join"), 409, "conflict")
+        assert_error(asker.post(f"{API}/groups/{group['id']}/join"), 409, "join_request_pending")
         assert_error(asker.get(f"{API}/groups/{group['id']}/threads"), 403, "forbidden")
 
         group_admin = client_for(member)
@@ -304,7 +307,7 @@ class TestJoinClosedGroup:
         assert asker.get(f"{API}/groups/{group['id']}").json()["my_role"] == "member"
         assert asker.get(f"{API}/groups/{group['id']}/threads").status_code == 200
         assert group_admin.get(f"{API}/groups/{group['id']}/join-requests").json() == []
-        assert_error(group_admin.post(f"{API}/join-requests/{request['id']}/approve"), 409, "conflict")
+        assert_error(group_admin.post(f"{API}/join-requests/{request['id']}/approve"), 409, "already_decided")
 
     def test_admin_declines(self, client_for, outsider, member, make_group) -> None:
         group = make_group(visibility="closed", admins=(member,))
@@ -377,7 +380,7 @@ class TestJoinSecretGroup:
         assert accepted.status_code == 200 and accepted.json()["status"] == "approved"
         assert invitee.get(f"{API}/groups/{group['id']}").json()["my_role"] == "member"
         assert invitee.get(f"{API}/me/group-invitations").json() == []
-        assert_error(invitee.post(f"{API}/group-invitations/{mine['id']}/accept"), 409, "conflict")
+        assert_error(invitee.post(f"{API}/group-invitations/{mine['id']}/accept"), 409, "already_decided")
 
     def test_invited_member_may_also_join_directly(self, client_for, outsider, member, make_group,
                                                    session) -> None:

@@ -212,7 +212,7 @@ class TestAcceptInvite:
 
     def test_username_taken(self, client_for, manager, member, anon, email) -> None:
         token = invite(client_for(manager), email)
-        assert_error(accept(anon, token, username=member.username), 409, "conflict", "username")
+        assert_error(accept(anon, token, username=member.username), 409, "username_taken", "username")
         assert anon.get(f"/api/v1/invites/{token}").status_code == 200
 
     def test_username_is_lowered(self, client_for, manager, anon, email, username) -> None:
@@ -225,7 +225,7 @@ class TestAcceptInvite:
                                                   username) -> None:
         token = invite(client_for(manager), email)
         make_user(email=email)
-        assert_error(accept(anon, token, username=username), 409, "conflict", "email")
+        assert_error(accept(anon, token, username=username), 409, "email_taken", "email")
 
     def test_happy_creates_the_account_and_logs_in(self, client_for, manager, anon, mails, session, email,
                                                     username) -> None:

@@ -187,3 +187,21 @@ class TestPostingDuringTheMerge:
                 assert channels <= set(s.scalars(select(Channel.id).where(Channel.group_id == ids["b"])))
                 assert s.get(Group, ids["a"]).merged_into_id == ids["b"]
             engine.dispose()
+
+    def test_a_busy_group_is_merged_in_seconds(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        """Members keep posting into A (8 writers, no pause to speak of) while the merge runs. It used to wait
+        until posting stopped (over a minute on PostgreSQL: FOR SHARE row locks let every new post jump the
+        merge's FOR UPDATE); now it waits for the posts in flight only, and the ones after it land in B."""
+        from bench.merge_under_load import run
+
+        with committed_database(tmp_path, "plein_busy_merge") as url:
+            engine = make_engine(url)
+            try:
+                result = run(Database(engine), writers=8, pause=0.005, warmup=0.5, after=0.5, max_seconds=10)
+            finally:
+                engine.dispose()
+        assert result["errors"] == [], result
+        assert result["merge_s"] < 3 and result["posting_during_merge"], result
+        assert result["writes"] > 20 and result["moved_308"] > 0, result  # posts raced it, and were redirected
+        assert (result["left_behind"], result["threads_lost"], result["replies_lost"]) == (0, 0, 0), result
+        assert result["reply_count_exact"], result

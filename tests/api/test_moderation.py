@@ -221,7 +221,7 @@ class TestFlags:
     def test_duplicate(self, client_for, member, staff, thread) -> None:
         client = client_for(member)
         flagged(client, thread["opening_post_id"])
-        assert_error(flag(client, thread["opening_post_id"], "other", "Nog een keer"), 409, "conflict")
+        assert_error(flag(client, thread["opening_post_id"], "other", "Nog een keer"), 409, "already_flagged")
         [item] = queue(staff)
         assert len(item["flags"]) == 1
 
@@ -674,12 +674,12 @@ class TestDismiss:
         assert again["id"] != item["id"]
         assert [(f["by"]["id"], f["reason"]) for f in again["flags"]] == [(third.id, "inappropriate")]
         # Who flagged before cannot flag again.
-        assert_error(flag(client_for(member), post_id), 409, "conflict")
+        assert_error(flag(client_for(member), post_id), 409, "already_flagged")
 
     def test_a_held_post_is_not_dismissed(self, client_for, member, staff, hold_word, thread) -> None:
         post = reply(client_for(member), thread["id"], "Fryslân")
         item = item_for(staff, post["id"])
-        assert_error(staff.post(f"{API}/moderation/items/{item['id']}/dismiss"), 409, "conflict")
+        assert_error(staff.post(f"{API}/moderation/items/{item['id']}/dismiss"), 409, "held_post")
         assert queue(staff)[0]["status"] == "pending"
 
     def test_flagging_a_held_post_keeps_it_held(self, client_for, member, mod, staff, hold_word, thread) -> None:
@@ -694,11 +694,11 @@ class TestDecisionAccess:
         held = item_for(staff, reply(client_for(member), thread["id"], "Fryslân")["id"])
         decide(staff, held["id"], "approve")
         for action, body in (("approve", {}), ("reject", {"reason": "Toch niet"}), ("dismiss", {})):
-            assert_error(staff.post(f"{API}/moderation/items/{held['id']}/{action}", json=body), 409, "conflict")
+            assert_error(staff.post(f"{API}/moderation/items/{held['id']}/{action}", json=body), 409, "already_decided")
         flagged(client_for(writer), reply(client_for(member), thread["id"], "Hallo")["id"])
         [open_] = queue(staff)
         decide(staff, open_["id"], "dismiss")
-        assert_error(staff.post(f"{API}/moderation/items/{open_['id']}/dismiss"), 409, "conflict")
+        assert_error(staff.post(f"{API}/moderation/items/{open_['id']}/dismiss"), 409, "already_decided")
 
     def test_who_may_decide(self, client_for, make_user, make_group, make_thread, member, writer, mod, staff,
                             thread) -> None:
@@ -892,8 +892,8 @@ class TestWatchedWords:
 
     def test_bad_input(self, staff) -> None:
         add_word(staff, "Fryslân", "hold")
-        assert_error(staff.post(WORDS, json={"word": "FRYSLAN", "action": "block"}), 409, "conflict", "word")
-        assert_error(staff.post(WORDS, json={"word": "  fryslân ", "action": "hold"}), 409, "conflict", "word")
+        for again in ({"word": "FRYSLAN", "action": "block"}, {"word": "  fryslân ", "action": "hold"}):
+            assert_error(staff.post(WORDS, json=again), 409, "watched_word_exists", "word")
         assert_error(staff.post(WORDS, json={"word": "kut", "action": "delete"}), 422, "invalid", "action")
         assert_error(staff.post(WORDS, json={"word": "kut"}), 422, "invalid", "action")
         assert_error(staff.post(WORDS, json={"word": " k ", "action": "hold"}), 422, "invalid", "word")

@@ -760,8 +760,9 @@ class TestQuestions:
                 assert lines[0]["actor"]["id"] == member.id  # from the asker, not the manager
         assert sorted(m.user_id for m in mails) == sorted(u.id for k, u in holders.items() if k != "none")
         assert staff.get(f"{API}/questions/pending").json()["items"] == []
-        assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}), 409, "conflict")
-        assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": False}), 409, "conflict")
+        url = f"{API}/threads/{thread['id']}/audience"
+        assert_error(staff.post(url, json={"approve": True}), 409, "already_decided")
+        assert_error(staff.post(url, json={"approve": False}), 409, "already_decided")
 
     def test_declined_question_reaches_nobody(self, client_for, member, manager, plain, portfolio, holders,
                                               approval_over, mails, capture_events) -> None:
@@ -775,14 +776,16 @@ class TestQuestions:
         for user in holders.values():
             assert notes(client_for(user)) == []
         assert staff.get(f"{API}/questions/pending").json()["items"] == []
-        assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}), 409, "conflict")
-        assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": "ja"}),
+        url = f"{API}/threads/{thread['id']}/audience"
+        assert_error(staff.post(url, json={"approve": True}), 409, "already_decided")
+        assert_error(staff.post(url, json={"approve": "ja"}),
                      422, "invalid", "approve")
 
     def test_not_a_question_waiting(self, client_for, manager, member, plain, make_thread) -> None:
         thread = make_thread(member, plain["channel_id"])
         staff = client_for(manager)
-        assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}), 409, "conflict")
+        assert_error(staff.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}), 409,
+                     "not_awaiting_approval")
         assert_error(staff.post(f"{API}/threads/999999/audience", json={"approve": True}), 404, "not_found")
 
     def test_staff_need_no_approval(self, client_for, manager, plain, portfolio, holders, approval_over) -> None:

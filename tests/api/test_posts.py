@@ -141,7 +141,7 @@ class TestCreateReply:
         assert session.scalar(select(func.count()).select_from(Post).where(Post.thread_id == thread["id"],
                                                                            Post.body == "Eén keer")) == 1
         assert_error(client.post(url, json={"body": "Twee keer"}, headers={"Idempotency-Key": "r-1"}),
-                     409, "conflict", "Idempotency-Key")
+                     409, "idempotency_key_reused", "Idempotency-Key")
 
 
 class TestListReplies:

@@ -308,7 +308,7 @@ class TestPortfolios:
         name = f"Cultuur {next(_n)}"
         portfolio(staff, name)
         for same in (name, name.upper(), f"  {name} ", name.replace("u", "ü")):
-            assert_error(staff.post("/api/v1/portfolios", json={"name": same}), 409, "conflict", "name")
+            assert_error(staff.post("/api/v1/portfolios", json={"name": same}), 409, "portfolio_exists", "name")
 
     def test_happy_staff_create_and_everyone_lists(self, client_for, manager, admin, member) -> None:
         n = next(_n)

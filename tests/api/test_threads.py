@@ -165,10 +165,10 @@ class TestIdempotency:
         url = f"{API}/channels/{group['channel_id']}/threads"
         assert client.post(url, json=thread_body(), headers={"Idempotency-Key": "k1"}).status_code == 201
         assert_error(client.post(url, json=thread_body(title="Iets anders"), headers={"Idempotency-Key": "k1"}),
-                     409, "conflict", "Idempotency-Key")
+                     409, "idempotency_key_reused", "Idempotency-Key")
         other = make_group(members=(member,))
         assert_error(client.post(f"{API}/channels/{other['channel_id']}/threads", json=thread_body(),
-                                 headers={"Idempotency-Key": "k1"}), 409, "conflict", "Idempotency-Key")
+                                 headers={"Idempotency-Key": "k1"}), 409, "idempotency_key_reused", "Idempotency-Key")
 
     def test_keys_belong_to_one_member(self, client_for, member, moderator, group) -> None:
         url = f"{API}/channels/{group['channel_id']}/threads"

@@ -59,3 +59,48 @@ def test_keyset_indexes_exist(fresh_engine: Engine) -> None:
     assert indexes["ix_threads_group_activity"] == ["group_id", "last_activity_at", "id"]
     post_indexes = {i["name"]: i["column_names"] for i in inspect(fresh_engine).get_indexes("posts")}
     assert post_indexes["ix_posts_thread_id_id"] == ["thread_id", "id"]
+
+
+
+def _insert(connection, table_name: str, **values):  # type: ignore[no-untyped-def]
+    """A row with `values`, the other required columns of the table as it is at this revision filled in."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import Boolean, DateTime, Integer, MetaData, Table
+
+    table = Table(table_name, MetaData(), autoload_with=connection)
+    for column in table.columns:
+        if column.name in values or column.nullable or column.primary_key or column.server_default is not None:
+            continue
+        python_type = column.type
+        values[column.name] = (False if isinstance(python_type, Boolean) else 0 if isinstance(python_type, Integer)
+                               else datetime(2026, 11, 20, 10, tzinfo=UTC) if isinstance(python_type, DateTime)
+                               else "x")
+    return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+
+def test_duplicate_pending_requests_are_settled_before_the_unique_index(fresh_engine: Engine) -> None:
+    """Before 7c1f0e9b2a54 two clicks at once could leave two open join requests (or invitations) for one member
+    and group; the upgrade keeps the oldest open, cancels the later ones, and from then on the index refuses them."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    tables = ("join_requests", "group_invitations")
+    migrate.upgrade(fresh_engine, "d4c22c77701e")
+    with fresh_engine.begin() as c:
+        user_id = _insert(c, "users", email="a@example.nl", username="a")
+        group_ids = [_insert(c, "groups", slug=f"g{n}", kind="theme", visibility="closed") for n in range(2)]
+        for table in tables:
+            for group_id, status in ((group_ids[0], "pending"), (group_ids[0], "pending"), (group_ids[1], "pending"),
+                                     (group_ids[0], "declined"), (group_ids[0], "pending")):
+                _insert(c, table, group_id=group_id, user_id=user_id, status=status)
+    migrate.upgrade(fresh_engine)
+    with fresh_engine.begin() as c:
+        for table in tables:
+            rows = c.execute(text(f"SELECT status, decided_at IS NOT NULL FROM {table} ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [("pending", False), ("cancelled", True), ("pending", False),
+                                                ("declined", False), ("cancelled", True)], table
+    for table in tables:
+        with pytest.raises(IntegrityError), fresh_engine.begin() as c:
+            _insert(c, table, group_id=group_ids[0], user_id=user_id, status="pending")
+    assert _diff(fresh_engine) == []

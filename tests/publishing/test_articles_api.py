@@ -1008,7 +1008,7 @@ class TestSeries:
 
     @pytest.mark.parametrize("name", ["Raadslid in beeld", "raadslid in béeld"])
     def test_duplicate_name(self, editor, raadslid, name) -> None:  # type: ignore[no-untyped-def]
-        assert_error(editor.post(SERIES, json={"name": name, "first_slot": "2027-01-04"}), 409, "conflict", "name")
+        assert_error(editor.post(SERIES, json={"name": name, "first_slot": "2027-01-04"}), 409, "series_exists", "name")
         assert [s["id"] for s in ok(editor.get(SERIES))] == [raadslid["id"]]
 
     def test_create_read_and_change(self, editor, reader, raadslid) -> None:  # type: ignore[no-untyped-def]
@@ -1032,7 +1032,7 @@ class TestSeries:
     def test_rename_to_an_existing_name(self, editor, raadslid) -> None:  # type: ignore[no-untyped-def]
         ok(editor.post(SERIES, json={"name": "Uit de fractie", "first_slot": "2027-01-04"}), 201)
         assert_error(editor.patch(f"{SERIES}/{raadslid['id']}", json={"name": "Uit de fractie"}),
-                     409, "conflict", "name")
+                     409, "series_exists", "name")
 
 
 class TestCalendar:

@@ -47,7 +47,7 @@ def _floor(engine, url: str, workdir: Path) -> float:  # type: ignore[no-untyped
 def run_one(backend: str, revision: str, posts: int, postgres: str) -> dict[str, object]:
     from app import migrate
     from app.db import make_engine
-    from tests.migrations.harness import ROWS_PER_SCALE, lost, populate, snapshot
+    from tests.migrations.harness import ROWS_PER_SCALE, changed_after, lost, populate, snapshot
 
     scale = max(1, posts // ROWS_PER_SCALE["posts"])
     with tempfile.TemporaryDirectory(prefix="plein-bench-mig-") as tmp:
@@ -74,7 +74,7 @@ def run_one(backend: str, revision: str, posts: int, postgres: str) -> dict[str,
             started = time.perf_counter()
             migrate.upgrade(engine)
             upgrade_s = time.perf_counter() - started
-            problems = lost(before, snapshot(engine))
+            problems = lost(before, snapshot(engine), changed=changed_after(revision))
         finally:
             engine.dispose()
             if name is not None:

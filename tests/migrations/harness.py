@@ -65,6 +65,20 @@ _VOCAB: dict[str, list[str]] = {
 }
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
+# Columns a revision rewrites on purpose (a data migration), by revision: not counted as lost when the upgrade
+# passes through it. Everything else must come through unchanged.
+DATA_CHANGES: dict[str, set[tuple[str, str]]] = {
+    # Duplicate pending join requests and invitations (left by the race its unique indexes close) cancelled.
+    "7c1f0e9b2a54": {("join_requests", "status"), ("join_requests", "decided_at"),
+                     ("group_invitations", "status"), ("group_invitations", "decided_at")},
+}
+
+
+def changed_after(revision: str) -> set[tuple[str, str]]:
+    """What the revisions after `revision` may rewrite on purpose."""
+    later = migrate.history()
+    return {c for r in later[later.index(revision) + 1:] for c in DATA_CHANGES.get(r, set())}
+
 
 def user_tables(engine: Engine) -> list[str]:
     names = inspect(engine).get_table_names()

@@ -274,6 +274,10 @@ class _Admission:
             self.release()
             raise
 
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
     def release(self) -> None:
         with self._lock:
             while self._waiting:
@@ -313,6 +317,8 @@ class Database:
         try:
             await self.admission.acquire(ADMIT_SECONDS)
         except TimeoutError:
+            log.warning("no turn at the database within %.0f s (%d waiting)", ADMIT_SECONDS,
+                        self.admission.waiting)
             raise _busy() from None
         try:
             yield

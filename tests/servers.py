@@ -1,5 +1,6 @@
 """Real processes for end-to-end tests: a committed database of the suite's backend, `plein` commands in
-subprocesses (serve, worker), and a real SMTP server on loopback (aiosmtpd)."""
+subprocesses (serve, worker), a real SMTP server on loopback (aiosmtpd), and for the outage tests servers a
+test owns and may stop and start (PostgreSQL, redis-server) plus an app served by uvicorn in a thread."""
 from __future__ import annotations
 
 import asyncio

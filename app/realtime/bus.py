@@ -160,6 +160,7 @@ class RedisBus(_Observers):
         self._reader: asyncio.Task[None] | None = None
         # Events of this process were not published (Redis was down): announce the gap when it answers.
         self._gap_pending = False
+        self.reading = False  # the stream reader is reading (not waiting for Redis to answer)
 
     def publish(self, event: Event) -> None:
         self.publish_many([event])
@@ -202,11 +203,16 @@ class RedisBus(_Observers):
         # stretch ends in a timeout, an error in the log and a growing retry delay before the next event.
         self._async = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=5,
                                                    socket_timeout=READ_BLOCK_MS / 1000 + 5)
-        # Start at the stream's current end: a new worker delivers what is published from now on.
-        last = await self.head() or EMPTY_STREAM
+        # Start at the stream's current end: a new worker delivers what is published from now on. With Redis
+        # down the worker starts all the same (pages work; live updates wait), and takes the end once it answers.
+        try:
+            last: str | None = await self.head() or EMPTY_STREAM
+        except BusUnavailable as exc:
+            log.warning("Redis unreachable at start (%s); live updates start once it answers", exc)
+            last = None
         self._reader = asyncio.create_task(self._read(deliver, last), name="plein-redis-bus")
 
-    async def _read(self, deliver: Deliver, last: str) -> None:
+    async def _read(self, deliver: Deliver, last: str | None) -> None:
         import redis
 
         assert self._async is not None
@@ -214,6 +220,12 @@ class RedisBus(_Observers):
         interrupted = False
         while True:
             try:
+                if last is None:
+                    newest = await self._async.xrevrange(self.stream, max="+", min="-", count=1)
+                    last = newest[0][0].decode() if newest else EMPTY_STREAM
+                    # Sockets that connected since Redis answered may have missed what came before this.
+                    deliver(gap_event())
+                    interrupted = False
                 if interrupted:
                     # Back after an interruption: carry on from the last id read if the stream still has it.
                     # If not (Redis restarted without its data), events may be lost: announce a gap.
@@ -223,6 +235,7 @@ class RedisBus(_Observers):
                     log.info("reading the event stream again")
                 if self._gap_pending:
                     await self._announce_gap()
+                self.reading = True
                 answer = await self._async.xread({self.stream: last}, block=READ_BLOCK_MS, count=500)
                 backoff = 0.1
                 for _stream, entries in answer or []:
@@ -232,7 +245,7 @@ class RedisBus(_Observers):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                interrupted = True
+                interrupted, self.reading = True, False
                 if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
                     log.warning("reading the event stream failed (%s); retrying in %.1fs", exc, backoff)
                 else:

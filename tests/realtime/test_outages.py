@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 from websockets.sync.client import connect as ws_connect
 
-from tests.servers import AppServer, OutageSite, OwnRedis, arrange_outage_site, count_replies
+from tests.servers import AppServer, OutageSite, OwnRedis, arrange_outage_site, count_replies, wait_for
 
 SESSION_COOKIE = "plein_session"
 PASSWORD = "correct horse battery staple"
@@ -150,6 +150,24 @@ class TestRedisDown:
             assert wrong[-1].json()["error"]["code"] == "rate_limited"
             assert int(wrong[-1].headers["retry-after"]) >= 1
             own_redis.start()
+
+
+    def test_a_worker_started_while_redis_is_down_serves_and_goes_live_once_it_answers(
+            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:  # type: ignore[no-untyped-def]
+        topic = f"thread:{site.thread_id}"
+        own_redis.stop()
+        app = make_app(settings, site, own_redis.url)
+        with AppServer(app) as server, browser(server, site) as http:
+            assert http.get(f"/api/v1/threads/{site.thread_id}").status_code == 200
+            own_redis.start()
+            wait_for(lambda: app.state.bus.reading, timeout=15, what="the stream reader to find Redis back")
+            with open_socket(server, site, member=1, topics=[topic]) as ws:
+                assert receive(ws)["type"] == "hello"
+                assert receive(ws) == {"type": "subscribed", "topics": [topic]}
+                reply_id = http.post(f"/api/v1/threads/{site.thread_id}/replies",
+                                     json={"body": "Live."}).json()["id"]
+                event = receive_until(ws, "event")
+                assert (event["event"], event["payload"]["id"]) == ("post.created", reply_id)
 
 
 class TestLongReplay:

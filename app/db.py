@@ -1,11 +1,13 @@
 """Engine, sessions and the unit of work: one transaction per action, side effects after commit."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -20,11 +22,17 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from app.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,6 +73,25 @@ def utcnow() -> datetime:
 
 _OPENS_SQLITE_TRANSACTION = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN")
 
+# Every wait on the database is bounded, and ends in a 503 with Retry-After rather than a request that hangs
+# (docs/performance.md, "Many writers at once on SQLite", has the measurements behind these numbers).
+# - a writer of this process waits this long for the process's write lock;
+WRITE_LOCK_SECONDS = 10.0
+# - SQLite waits this long for a writer of another process (a backup, `plein search-rebuild`);
+SQLITE_BUSY_SECONDS = 10.0
+# - a request waits this long for its turn at the database (Database.admit) and then for a pooled connection.
+ADMIT_SECONDS = 10.0
+POOL_SECONDS = 10.0
+# How many requests work with the database at once, per process. The thread pool that runs the endpoints
+# has 40 threads (anyio's default); a request that holds a connection (and perhaps the write lock) needs
+# one of them for its next step, so the requests that may wait on the database while holding a thread
+# must stay well below 40, or they take every thread and the holder can never finish (measured: 50
+# concurrent replies on SQLite stood still for the pool's 30 s timeout). The rest wait for their turn in
+# the event loop, which costs no thread.
+ADMIT_MAX = 20
+# Connections beyond the admitted requests: websockets signing in, the job runner, page errors.
+POOL_SPARE = 10
+
 
 class _QueuedWriterConnection(sqlite3.Connection):
     """A SQLite connection that waits for the process's write lock before it starts a write transaction.
@@ -80,7 +107,7 @@ class _QueuedWriterConnection(sqlite3.Connection):
 
     def take_write_lock(self) -> None:
         if not self.holds_write_lock:
-            if not self.write_lock.acquire(timeout=30):
+            if not self.write_lock.acquire(timeout=WRITE_LOCK_SECONDS):
                 raise sqlite3.OperationalError("database is locked")
             self.holds_write_lock = True
 
@@ -109,8 +136,13 @@ class _QueuedWriterConnection(sqlite3.Connection):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    pool = {"pool_size": ADMIT_MAX + POOL_SPARE, "max_overflow": POOL_SPARE, "pool_timeout": POOL_SECONDS}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
+        if ":memory:" not in url and "mode=memory" not in url:
+            # One connection per admitted request plus the spares: a writer waits on the write lock (which
+            # hands over at once), never on the pool. SQLite connections are cheap.
+            kwargs = {**pool, **kwargs}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS,
                                                   "factory": _QueuedWriterConnection}, **kwargs)
         write_lock = threading.Lock()
 
@@ -140,7 +172,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 connection.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    # pre_ping: a connection the server dropped (a restart) is replaced at checkout, so the pool recovers by
+    # itself; connect_timeout: a server that does not answer fails the request instead of hanging it.
+    kwargs = {"pool_pre_ping": True, **pool, "pool_size": 10, "max_overflow": 20,
+              "connect_args": {"connect_timeout": 5}, **kwargs}
+    return create_engine(url, **kwargs)
 
 
 def upsert(session: Session, model: type, values: list[dict[str, Any]], *, index_elements: list[str],
@@ -190,10 +226,128 @@ def check_connection(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
+def database_unavailable(exc: BaseException) -> Unavailable | None:
+    """The one place that tells an outage from a bug: what a database error means for the one who asked
+    (503 with Retry-After), or None when it is not the database being unavailable."""
+    if isinstance(exc, Unavailable):
+        return exc
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free within POOL_SECONDS
+        return _busy()
+    orig = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return _down()
+    if isinstance(orig, sqlite3.OperationalError):
+        text_ = str(orig).lower()
+        return _busy() if "locked" in text_ or "busy" in text_ else _down()
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return None
+    if isinstance(orig, psycopg.errors.TransactionRollback):  # a deadlock or serialization failure: try again
+        return _busy()
+    if isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError):  # refused, restarting, cut off
+        return _down()
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return _down()
+    return None
+
+
+def _down() -> Unavailable:
+    return Unavailable("The database is not reachable right now. Try again in a few seconds.",
+                       headers={"Retry-After": "5"})
+
+
+def _busy() -> Unavailable:
+    return Unavailable("The site is very busy right now. Try again in a moment.", headers={"Retry-After": "2"})
+
+
+class _Admission:
+    """At most `limit` holders at once; the others wait in turn (first come, first served) without a thread.
+
+    Works across event loops (a test client runs each request on a loop of its own): a waiter is woken on
+    its own loop."""
+
+    class _Waiter:
+        __slots__ = ("future", "granted")
+
+        def __init__(self, future: asyncio.Future[None]) -> None:
+            self.future = future
+            self.granted = False
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.active = 0
+        self._lock = threading.Lock()
+        self._waiting: deque[_Admission._Waiter] = deque()
+
+    async def acquire(self, timeout: float) -> None:
+        with self._lock:
+            if self.active < self.limit and not self._waiting:
+                self.active += 1
+                return
+            waiter = self._Waiter(asyncio.get_running_loop().create_future())
+            self._waiting.append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter.future), timeout)
+        except BaseException:
+            with self._lock:
+                if not waiter.granted:
+                    self._waiting.remove(waiter)
+                    raise
+            # Handed the turn just as the wait ended: give it on, then report what ended the wait.
+            self.release()
+            raise
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def release(self) -> None:
+        with self._lock:
+            while self._waiting:
+                waiter = self._waiting.popleft()
+                waiter.granted = True  # the turn passes straight to her: `active` stays the same
+                loop = waiter.future.get_loop()
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(_wake, waiter.future)
+                    return
+            self.active -= 1
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _admission_limit(engine: Engine) -> int:
+    pool = engine.pool
+    if isinstance(pool, QueuePool) and pool._max_overflow >= 0:  # noqa: SLF001 (no public accessor)
+        capacity = pool.size() + pool._max_overflow  # noqa: SLF001
+        return max(1, min(ADMIT_MAX, capacity - POOL_SPARE if capacity > POOL_SPARE else capacity))
+    return ADMIT_MAX
+
+
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessionmaker: sessionmaker[Session] = sessionmaker(bind=engine, expire_on_commit=False)
+        self.admission = _Admission(_admission_limit(engine))
+
+    @asynccontextmanager
+    async def admit(self) -> AsyncIterator[None]:
+        """Wait (in the event loop, holding no thread) for a turn at the database, at most ADMIT_SECONDS.
+
+        Requests and websockets hold their turn for the whole unit of work; see ADMIT_MAX for why."""
+        try:
+            await self.admission.acquire(ADMIT_SECONDS)
+        except TimeoutError:
+            log.warning("no turn at the database within %.0f s (%d waiting)", ADMIT_SECONDS,
+                        self.admission.waiting)
+            raise _busy() from None
+        try:
+            yield
+        finally:
+            self.admission.release()
 
 
 class Dispatcher(Protocol):
@@ -242,10 +396,18 @@ def unit_of_work(db: Database, dispatcher: Dispatcher | None) -> Iterator[Sessio
         session.commit()
         recorded = session.info.pop(_EFFECTS_KEY, Effects())
     except BaseException:
-        session.rollback()
+        try:
+            session.rollback()
+        except Exception:  # the connection is gone (the database restarted): so is the transaction
+            log.warning("rolling back failed; the connection is dropped", exc_info=True)
         run_rollback_hooks(session)
         raise
     finally:
         session.close()
     if dispatcher is not None and recorded.events:
-        dispatcher.dispatch(recorded)
+        try:
+            dispatcher.dispatch(recorded)
+        except Exception:
+            # The action is committed: it stands, and its caller hears so. The bus tells the live pages that
+            # missed these events to fetch again once it is back (bus.py).
+            log.exception("publishing %d event(s) after commit failed", len(recorded.events))

@@ -58,6 +58,14 @@ class TooManyRequests(AppError):
     code = "rate_limited"
 
 
+class Unavailable(AppError):
+    """The database (or another service a request cannot do without) is down, locked or out of connections:
+    nothing was changed, and the same request can simply be sent again after Retry-After seconds."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 class Moved(AppError):
     """The thing was merged into another: the request is redirected (308 keeps the method and the body, so a
     post written to the old address still lands). `old` and `new` are the path segment to swap (id or slug)."""

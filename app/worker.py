@@ -14,7 +14,7 @@ import socket
 from datetime import date, datetime
 
 from app.config import Settings
-from app.db import Database, Dispatcher, unit_of_work
+from app.db import Database, Dispatcher, database_unavailable, unit_of_work
 from app.errors import Forbidden, NotFound
 from app.mailer import Transport, build_message
 from app.models import User
@@ -48,8 +48,13 @@ class Worker:
                     await asyncio.to_thread(self.schedule)
                     self._scheduled_at = loop.time()
                 done = await self.run_due()
-            except Exception:  # the database restarting must not end the worker; try again shortly
-                log.exception("worker loop failed")
+            except Exception as exc:  # the database restarting must not end the worker; try again shortly
+                if database_unavailable(exc) is not None:
+                    log.warning("database unavailable (%s); the worker tries again in %.0f s",
+                                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                                self.settings.worker_poll_seconds)
+                else:
+                    log.exception("worker loop failed")
                 done = 0
             if done == 0:
                 try:
@@ -97,6 +102,10 @@ class Worker:
             else:
                 raise ValueError(f"unknown job kind {job.kind!r}")
         except Exception as exc:
+            if database_unavailable(exc) is not None:
+                # Not the job's fault, and its failure could not be written either: the lease runs out and the
+                # job is tried again then.
+                raise
             log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, exc, exc_info=True)
             await asyncio.to_thread(self._finish, job, error=f"{type(exc).__name__}: {exc}")
             return

@@ -1,5 +1,6 @@
 """Real processes for end-to-end tests: a committed database of the suite's backend, `plein` commands in
-subprocesses (serve, worker), and a real SMTP server on loopback (aiosmtpd)."""
+subprocesses (serve, worker), a real SMTP server on loopback (aiosmtpd), and for the outage tests servers a
+test owns and may stop and start (PostgreSQL, redis-server) plus an app served by uvicorn in a thread."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -236,3 +238,213 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._loop.call_soon_threadsafe(setattr, self, "_cut", False)
+
+
+# --- servers a test may stop and start (never the shared PostgreSQL or Redis) --------------------------------
+
+
+def _postgres_bin(name: str) -> str:
+    import glob
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    if not candidates:
+        raise RuntimeError(f"{name} not found: install the PostgreSQL server package")
+    return candidates[-1]
+
+
+class OwnPostgres:
+    """A PostgreSQL server of the test's own (initdb into a temporary directory, its own port), which the
+    test stops and starts. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user."""
+
+    def __init__(self) -> None:
+        import pwd
+        import tempfile
+
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="plein-own-pg-"))
+        self.data = self.dir / "data"
+        self.logfile = self.dir / "server.log"
+        self._as: list[str] = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+            self._as = ["runuser", "-u", "postgres", "--"]
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        result = subprocess.run([*self._as, *args], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            log = self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+            raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}\n{log}")
+
+    def __enter__(self) -> OwnPostgres:
+        self._run(_postgres_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync",
+                  "-E", "UTF8", "--locale=C")
+        self.start()
+        return self
+
+    def start(self) -> None:
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        self._run(_postgres_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.logfile), "-o", options,
+                  "-w", "-t", "30", "start")
+
+    def stop(self) -> None:
+        """A fast shutdown: open connections are cut, as when the database server restarts."""
+        self._run(_postgres_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+
+    def __exit__(self, *_exc: object) -> None:
+        import shutil
+
+        try:
+            if (self.data / "postmaster.pid").exists():
+                self._run(_postgres_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class OwnRedis:
+    """A redis-server of the test's own on a free port, without persistence, which the test stops and starts
+    (a restart loses the stream, as a Redis without persistence does)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> OwnRedis:
+        self.start()
+        return self
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.RedisError:
+                return False
+
+        wait_for(answers, timeout=10, what="redis-server to start")
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class AppServer:
+    """An app served by uvicorn in a thread of the test process, on a loopback port: real HTTP and real
+    websockets, with the app object (its settings, engine and bus) at hand."""
+
+    def __init__(self, app: Any) -> None:
+        import threading
+
+        import uvicorn
+
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/api/v1/ws"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    lifespan="on", ws_ping_interval=None))
+        self._thread = threading.Thread(target=self.server.run, daemon=True, name="uvicorn")
+
+    def __enter__(self) -> AppServer:
+        self._thread.start()
+        wait_for(lambda: self.server.started or not self._thread.is_alive(), timeout=30, what="uvicorn to start")
+        if not self.server.started:
+            raise RuntimeError("uvicorn did not start")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self._thread.join(20)
+
+
+@dataclass(frozen=True)
+class OutageSite:
+    """What the outage tests need on a database of their own: a group with a thread and member sessions."""
+
+    database_url: str
+    thread_id: int
+    channel_id: int
+    writer_email: str
+    sessions: list[tuple[str, str]]  # (cookie token, CSRF token), one per member
+
+
+def arrange_outage_site(database_url: str, secret_key: str, *, members: int = 1) -> OutageSite:
+    """Migrate the database and build, through the services, an open group whose `members` members each
+    have a cookie session (started by the service: no argon2 per member)."""
+    from app import migrate
+    from app.db import Database, make_engine, unit_of_work
+    from app.models import User
+    from app.schemas.groups import GroupCreate
+    from app.schemas.posts import ThreadCreate
+    from app.security import csrf_token_for, hash_password
+    from app.services import accounts, groups, posts
+
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        db = Database(engine)
+        password_hash = hash_password("correct horse battery staple")
+        with unit_of_work(db, None) as session:
+            manager = User(email="beheer@example.nl", username="beheer", display_name="Beheer",
+                           password_hash=password_hash, role="community_manager")
+            people = [User(email=f"lid{i}@example.nl", username=f"lid{i}", display_name=f"Lid {i}",
+                           password_hash=password_hash) for i in range(members)]
+            session.add_all([manager, *people])
+            session.flush()
+            manager_id, ids = manager.id, [p.id for p in people]
+        with unit_of_work(db, None) as session:
+            group_id = groups.create_group(session, session.get(User, manager_id), data=GroupCreate(
+                name="Werkgroep Zorg", kind="theme", visibility="open")).id
+        with unit_of_work(db, None) as session:
+            for user_id in ids:
+                groups.join_group(session, session.get(User, user_id), group_id=group_id)
+        with unit_of_work(db, None) as session:
+            channel_id = groups.list_channels(session, session.get(User, manager_id), group_id=group_id)[0].id
+            thread_id = posts.create_thread(session, session.get(User, ids[0]), channel_id=channel_id,
+                                            data=ThreadCreate(kind="discussion", title="Zorg in de wijk",
+                                                              body="Wie weet hoe het ervoor staat?")).id
+        tokens = []
+        with unit_of_work(db, None) as session:
+            for user_id in ids:
+                token = accounts.start_session(session, session.get(User, user_id), ip_address=None,
+                                               user_agent="pytest").token
+                tokens.append((token, csrf_token_for(secret_key, token)))
+    finally:
+        engine.dispose()
+    return OutageSite(database_url=database_url, thread_id=thread_id, channel_id=channel_id,
+                      writer_email="lid0@example.nl", sessions=tokens)
+
+
+def count_replies(database_url: str, thread_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from app.db import make_engine
+    from app.models import Post
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(Post).where(
+                Post.thread_id == thread_id, Post.is_opening.is_(False))).scalar_one())
+    finally:
+        engine.dispose()

@@ -1,11 +1,12 @@
 """Request dependencies: the unit of work, who is asking, and the CSRF check for cookie writes."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import contextmanager_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.db import unit_of_work
@@ -20,8 +21,11 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with unit_of_work(request.app.state.db, request.app.state.dispatcher) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # The turn at the database is awaited here, in the event loop: a request waiting for it holds no thread
+    # (app/db.py ADMIT_MAX). The unit of work itself runs in the thread pool, its commit without a limit.
+    db = request.app.state.db
+    async with db.admit(), contextmanager_in_threadpool(unit_of_work(db, request.app.state.dispatcher)) as session:
         yield session
 
 

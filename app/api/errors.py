@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.limits import BodyTooLarge, HasNul
+from app.db import database_unavailable
 from app.errors import AppError, Moved
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,9 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     def respond(request: Request, status: int, code: str, message: str, field: str | None = None,
                 headers: dict[str, str] | None = None) -> Response:
         if pages is not None and pages[0](request):
-            return pages[1](request, status, message)
+            page = pages[1](request, status, message)
+            page.headers.update(headers or {})  # a page that says "try again later" says when, too
+            return page
         return error_response(status, code, message, field, headers)
 
     @app.exception_handler(Moved)
@@ -75,6 +80,20 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
         return respond(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    async def _database(request: Request, exc: Exception) -> Response:
+        # Down, restarting, locked or out of connections: what it is (503, Retry-After), not a 500. Nothing
+        # was written: the unit of work rolled back before this answer.
+        unavailable = database_unavailable(exc)
+        if unavailable is None:
+            return await _unexpected(request, exc)
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        return respond(request, unavailable.status_code, unavailable.code, unavailable.message,
+                       headers=unavailable.headers)
+
+    app.add_exception_handler(SQLAlchemyError, _database)
+    app.add_exception_handler(sqlite3.Error, _database)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -10,6 +10,12 @@
 before the HTTP response leaves. `observe` lets code in the same process (tests, metrics) see what this
 process published, synchronously. The hub consumes the bus with `start(deliver)`: `deliver` is called on
 the hub's event loop, in publish order, for the events of every process.
+
+Redis can go away. Publishing never raises (the action it follows is committed and stands); what could
+not be published is a gap, and so is a stream that lost what this worker had read up to (Redis restarted
+without persistence). A gap is announced with a GAP_EVENT in the stream once Redis answers again: every
+worker's hub then tells its connected clients to resync, and a replay across it answers None (resync).
+Reading the replay window or the head while Redis is down raises BusUnavailable.
 """
 from __future__ import annotations
 
@@ -18,18 +24,26 @@ import logging
 import secrets
 import threading
 from collections import deque
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from app.realtime.events import Event, event_id_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 Observer = Callable[[Event], None]
 Deliver = Callable[[Event], None]
 REPLAY_MAX_EVENTS = 10_000
 REPLAY_SCAN_LIMIT = 50_000
 EMPTY_STREAM = "0-0"
 READ_BLOCK_MS = 5000
+# Announces, through the stream, that events may be missing before it (not sent to clients as an event).
+GAP_EVENT = "bus.gap"
+GAP_TOPIC = "bus:gap"
+
+
+class BusUnavailable(RuntimeError):
+    """The bus cannot be read right now (Redis is down): live updates must wait."""
 
 
 class EventBus(Protocol):
@@ -144,27 +158,43 @@ class RedisBus(_Observers):
         self._sync = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._async = None
         self._reader: asyncio.Task[None] | None = None
+        # Events of this process were not published (Redis was down): announce the gap when it answers.
+        self._gap_pending = False
+        self.reading = False  # the stream reader is reading (not waiting for Redis to answer)
 
     def publish(self, event: Event) -> None:
-        raw = event.model_dump_json(exclude={"id"})
-        # Approximate trimming is much cheaper; a small window (tests, tiny sites) is trimmed exactly.
-        event_id = self._sync.xadd(self.stream, {"e": raw}, maxlen=self.replay_max,
-                                   approximate=self.replay_max >= 1000)
-        self.notify(event.model_copy(update={"id": event_id.decode()}))
+        self.publish_many([event])
 
     def publish_many(self, events: list[Event]) -> None:
-        if len(events) < 2:
-            for event in events:
-                self.publish(event)
+        import redis
+
+        if not events:
             return
+        gap = self._gap_pending
+        if gap:
+            events = [gap_event(), *events]
         # One round trip for all of them, not one per event: publishing an article to 5,000 members sends
         # 5,000 events, and their XADDs one by one took most of a second.
         pipe = self._sync.pipeline(transaction=False)
         for event in events:
+            # Approximate trimming is much cheaper; a small window (tests, tiny sites) is trimmed exactly.
             pipe.xadd(self.stream, {"e": event.model_dump_json(exclude={"id"})}, maxlen=self.replay_max,
                       approximate=self.replay_max >= 1000)
-        for event, event_id in zip(events, pipe.execute(), strict=True):
-            self.notify(event.model_copy(update={"id": event_id.decode()}))
+        try:
+            ids = pipe.execute()
+        except redis.RedisError as exc:
+            # Called after commit: the action stands. Its events are lost, so clients must refetch once the
+            # bus is back (the gap is announced then).
+            self._gap_pending = True
+            log.warning("Redis unreachable: %d live event(s) not published (%s); clients will be asked to "
+                        "resync when it is back", len(events) - gap, exc)
+            return
+        if gap:
+            self._gap_pending = False
+            log.info("Redis is back: clients were asked to resync")
+        for event, event_id in zip(events, ids, strict=True):
+            if event.type != GAP_EVENT:
+                self.notify(event.model_copy(update={"id": event_id.decode()}))
 
     async def start(self, deliver: Deliver) -> None:
         import redis.asyncio
@@ -173,15 +203,39 @@ class RedisBus(_Observers):
         # stretch ends in a timeout, an error in the log and a growing retry delay before the next event.
         self._async = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=5,
                                                    socket_timeout=READ_BLOCK_MS / 1000 + 5)
-        # Start at the stream's current end: a new worker delivers what is published from now on.
-        last = await self.head() or EMPTY_STREAM
+        # Start at the stream's current end: a new worker delivers what is published from now on. With Redis
+        # down the worker starts all the same (pages work; live updates wait), and takes the end once it answers.
+        try:
+            last: str | None = await self.head() or EMPTY_STREAM
+        except BusUnavailable as exc:
+            log.warning("Redis unreachable at start (%s); live updates start once it answers", exc)
+            last = None
         self._reader = asyncio.create_task(self._read(deliver, last), name="plein-redis-bus")
 
-    async def _read(self, deliver: Deliver, last: str) -> None:
+    async def _read(self, deliver: Deliver, last: str | None) -> None:
+        import redis
+
         assert self._async is not None
         backoff = 0.1
+        interrupted = False
         while True:
             try:
+                if last is None:
+                    newest = await self._async.xrevrange(self.stream, max="+", min="-", count=1)
+                    last = newest[0][0].decode() if newest else EMPTY_STREAM
+                    # Sockets that connected since Redis answered may have missed what came before this.
+                    deliver(gap_event())
+                    interrupted = False
+                if interrupted:
+                    # Back after an interruption: carry on from the last id read if the stream still has it.
+                    # If not (Redis restarted without its data), events may be lost: announce a gap.
+                    if not await self._stream_has(last):
+                        self._gap_pending = True
+                    interrupted = False
+                    log.info("reading the event stream again")
+                if self._gap_pending:
+                    await self._announce_gap()
+                self.reading = True
                 answer = await self._async.xread({self.stream: last}, block=READ_BLOCK_MS, count=500)
                 backoff = 0.1
                 for _stream, entries in answer or []:
@@ -190,11 +244,32 @@ class RedisBus(_Observers):
                         deliver(self._event(last, fields))
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                # Redis restarted or the network blipped: carry on from the last id read, lose nothing.
-                log.exception("reading the event stream failed; retrying in %.1fs", backoff)
+            except Exception as exc:
+                interrupted, self.reading = True, False
+                if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+                    log.warning("reading the event stream failed (%s); retrying in %.1fs", exc, backoff)
+                else:
+                    log.exception("reading the event stream failed; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+    async def _stream_has(self, entry_id: str) -> bool:
+        assert self._async is not None
+        if entry_id == EMPTY_STREAM:
+            # Nothing read yet: unless the stream is still empty, what was added meanwhile may be gone.
+            return not await self._async.exists(self.stream)
+        found = await self._async.xrange(self.stream, min=entry_id, max=entry_id, count=1)
+        return bool(found)
+
+    async def _announce_gap(self) -> None:
+        assert self._async is not None
+        self._gap_pending = False
+        try:
+            await self._async.xadd(self.stream, {"e": gap_event().model_dump_json(exclude={"id"})},
+                                   maxlen=self.replay_max, approximate=self.replay_max >= 1000)
+        except BaseException:
+            self._gap_pending = True
+            raise
 
     @staticmethod
     def _event(entry_id: str, fields: dict[bytes, bytes]) -> Event:
@@ -220,7 +295,26 @@ class RedisBus(_Observers):
                 log.warning("closing the Redis connection failed: %s", closing.exception())
             self._async = None
 
+    async def _reading(self, read: Callable[[], Awaitable[T]]) -> T:
+        """A read for a client (head, replay): BusUnavailable while Redis is down. After a Redis restart the
+        idle pooled connections are all dead; the first read finds that out, so they are dropped and the read
+        is tried once more on a fresh one."""
+        import redis
+
+        assert self._async is not None
+        try:
+            try:
+                return await read()
+            except redis.ConnectionError:
+                await self._async.connection_pool.disconnect(inuse_connections=False)
+                return await read()
+        except redis.RedisError as exc:
+            raise BusUnavailable(f"Redis: {exc}") from exc
+
     async def replay(self, after_id: str, topics: set[str]) -> list[Event] | None:
+        return await self._reading(lambda: self._replay(after_id, topics))
+
+    async def _replay(self, after_id: str, topics: set[str]) -> list[Event] | None:
         assert self._async is not None
         try:
             event_id_key(after_id)
@@ -240,14 +334,20 @@ class RedisBus(_Observers):
             entries = entries[1:]
         if len(entries) >= REPLAY_SCAN_LIMIT - 1:
             return None
-        events = (self._event(i.decode(), f) for i, f in entries)
+        events = [self._event(i.decode(), f) for i, f in entries]
+        if any(e.type == GAP_EVENT for e in events):
+            return None  # events went missing in between: only fetching the page again is complete
         return [e for e in events if e.topic in topics]
 
     async def head(self) -> str | None:
         client = self._async
         assert client is not None
-        newest = await client.xrevrange(self.stream, max="+", min="-", count=1)
+        newest = await self._reading(lambda: client.xrevrange(self.stream, max="+", min="-", count=1))
         return newest[0][0].decode() if newest else EMPTY_STREAM
+
+
+def gap_event() -> Event:
+    return Event(type=GAP_EVENT, topic=GAP_TOPIC)
 
 
 def make_bus(redis_url: str | None, *, prefix: str, replay_max: int = REPLAY_MAX_EVENTS) -> EventBus:

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketState
 
 from app.models.enums import Visibility
-from app.realtime.bus import EventBus
+from app.realtime.bus import GAP_EVENT, EventBus
 from app.realtime.events import Event, event_id_key, group_topic, user_topic
 from app.services.access import TopicGrant
 from app.services.roles import STAFF_ROLES
@@ -30,6 +30,12 @@ CLOSE_TOO_BIG = 1009
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ORIGIN = 4403
 CLOSE_TOO_SLOW = 4008
+CLOSE_TRY_AGAIN = 1013  # the database or the bus is unavailable: reconnect (and resume) in a while
+
+# A replay is sent as fast as the client reads it, page by page through the send queue; a client that reads
+# nothing of it for this long is too slow.
+REPLAY_STALL_SECONDS = 30.0
+RESYNC_AFTER_GAP = "Live updates were interrupted and some were lost; fetch the page again."
 
 
 def event_message(event: Event) -> str:
@@ -189,6 +195,9 @@ class Hub:
 
     def deliver(self, event: Event) -> None:
         """Called by the bus on this loop, in publish order, for every event of every worker."""
+        if event.type == GAP_EVENT:
+            self.resync_all()
+            return
         self._apply_access_changes(event)
         subscribers = self._by_topic.get(event.topic)
         if not subscribers:
@@ -204,6 +213,36 @@ class Hub:
                     self._close_soon(conn, CLOSE_TOO_SLOW, "too slow: replay backlog")
                 continue
             self.send(conn, text)
+
+    def resync_all(self) -> None:
+        """Events were lost (the bus was unreachable): every connected client fetches its page again."""
+        if self.connections:
+            log.info("asking %d websocket(s) to resync after a gap in the event stream", len(self.connections))
+        for conn in list(self.connections):
+            self.send(conn, {"type": "resync", "topics": sorted(conn.grants), "message": RESYNC_AFTER_GAP})
+
+    async def _send_paced(self, conn: Connection, events: list[Event]) -> None:
+        """Queue many events (a replay) as fast as the client takes them, instead of all at once: a replay
+        longer than the send queue goes out page by page. Each is checked against her access when it is
+        queued (a membership may end meanwhile). A client that takes none for REPLAY_STALL_SECONDS is too
+        slow and is closed."""
+        loop = asyncio.get_running_loop()
+        for event in events:
+            while conn.queue.full():
+                if conn.closed or conn.closing:
+                    return
+                deadline = loop.time() + REPLAY_STALL_SECONDS
+                while conn.queue.full() and loop.time() < deadline and not (conn.closed or conn.closing):
+                    await asyncio.sleep(0.01)
+                if conn.queue.full() and not (conn.closed or conn.closing):
+                    log.info("closing a slow websocket of user %s (a replay not read)", conn.user_id)
+                    self._close_soon(conn, CLOSE_TOO_SLOW, "too slow: replay not read")
+                    return
+            if conn.closed or conn.closing:
+                return
+            grant = conn.grants.get(event.topic)
+            if grant is not None and conn.may_receive(grant) and conn.is_new(event):
+                conn.queue.put_nowait(event_message(event))
 
     def _apply_access_changes(self, event: Event) -> None:
         payload = event.payload
@@ -289,24 +328,23 @@ class Hub:
         except BaseException:
             conn.held = None
             raise
-        held, conn.held = conn.held, None
         self.send(conn, {"type": "subscribed", "topics": [g.topic for g in grants]})
         floor = event_id_key(last_event_id)
         if missed is None:
             self.send(conn, {"type": "resync", "topics": sorted(topics),
                              "message": "Some events are older than the replay window; fetch the page again."})
         else:
-            for event in missed:
-                grant = conn.grants.get(event.topic)
-                if grant is not None and conn.may_receive(grant):
-                    self.send(conn, event_message(event))
+            # Paced out page by page; live events keep waiting in `held` meanwhile, so none overtakes it.
+            await self._send_paced(conn, missed)
             if missed and missed[-1].id:
                 floor = max(floor, event_id_key(missed[-1].id))
             for topic in topics:
                 conn.floors[topic] = max(conn.floors.get(topic, floor), floor)
-        for event in held:
-            if conn.is_new(event):
-                self.send(conn, event_message(event))
+        # Then what arrived meanwhile, until nothing waits any more; from then on events go out live.
+        while conn.held and not conn.closed:
+            held, conn.held = conn.held, []
+            await self._send_paced(conn, held)
+        conn.held = None
 
 
 def close_sockets_before_exit(hub: Hub) -> None:

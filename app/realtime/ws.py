@@ -2,21 +2,33 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import SESSION_COOKIE, bearer_token
-from app.db import unit_of_work
+from app.db import database_unavailable, unit_of_work
 from app.errors import NotFound
-from app.realtime.hub import CLOSE_ORIGIN, CLOSE_TOO_BIG, CLOSE_UNAUTHENTICATED, Connection, Hub
+from app.realtime.bus import BusUnavailable
+from app.realtime.hub import (
+    CLOSE_ORIGIN,
+    CLOSE_TOO_BIG,
+    CLOSE_TRY_AGAIN,
+    CLOSE_UNAUTHENTICATED,
+    Connection,
+    Hub,
+)
 from app.services import accounts, roles
 from app.services.access import TopicGrant, access_topic, member_group_ids
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 router = APIRouter()
 MAX_FRAME_CHARS = 16 * 1024
 MAX_TOPICS_PER_MESSAGE = 100
@@ -77,6 +89,21 @@ def _authorize(websocket: WebSocket, user_id: int, topics: list[str]) -> tuple[l
     return grants, refused
 
 
+async def _in_database(websocket: WebSocket, fn: Callable[..., T], *args: Any) -> T:
+    """Database work of the socket: in its turn (like a request's, app/db.py Database.admit), in a thread."""
+    async with websocket.app.state.db.admit():
+        return await run_in_threadpool(fn, websocket, *args)
+
+
+def _unavailable(exc: BaseException) -> str | None:
+    """Why live updates must wait (the database or the bus is unavailable), or None for any other error."""
+    if isinstance(exc, BusUnavailable):
+        return "live updates unavailable; try again"
+    if database_unavailable(exc) is not None:
+        return "database unavailable; try again"
+    return None
+
+
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message, **extra}
 
@@ -90,7 +117,14 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if bearer_token(websocket.headers) is None and not _origin_allowed(websocket, settings.base_url):
         await websocket.close(CLOSE_ORIGIN, "origin not allowed")
         return
-    viewer = await run_in_threadpool(_authenticate, websocket)
+    try:
+        viewer = await _in_database(websocket, _authenticate)
+    except Exception as exc:
+        if (reason := _unavailable(exc)) is None:
+            raise
+        log.warning("websocket refused for now: %s", exc)
+        await websocket.close(CLOSE_TRY_AGAIN, reason)  # the page reconnects (and resumes) by itself
+        return
     if viewer is None:
         await websocket.close(CLOSE_UNAUTHENTICATED, "log in first")
         return
@@ -110,6 +144,11 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await _receive_loop(hub, conn)
     except WebSocketDisconnect:
         pass
+    except Exception as exc:
+        if (reason := _unavailable(exc)) is None:
+            raise
+        log.warning("websocket of user %s closed for now: %s", conn.user_id, exc)
+        await hub.close(conn, CLOSE_TRY_AGAIN, reason)
     finally:
         hub.disconnect(conn)
 
@@ -122,7 +161,7 @@ async def _subscribe(hub: Hub, conn: Connection, topics: list[str], last_event_i
             # Resuming at connect: finish it for her own topic, or its live events stay held for good.
             await hub.subscribe_with_resume(conn, [], last_event_id)
         return
-    grants, refused = await run_in_threadpool(_authorize, conn.websocket, conn.user_id, topics)
+    grants, refused = await _in_database(conn.websocket, _authorize, conn.user_id, topics)
     for topic in refused:
         # The same answer for a topic that does not exist and one the member may not see.
         hub.send(conn, _error("not_found", "Topic not found.", field="topics", topic=topic))

@@ -316,6 +316,9 @@ PAGE_REASONS = {message: message for message in (
     N_("Only the community manager and admins see the community's health."),
     N_("Only the community manager and admins merge groups."),
     N_("Only editors (the community manager, admins and members with the editor role) do this."),
+    # 503: the database is down, restarting, locked or out of connections (app/db.py database_unavailable).
+    N_("The database is not reachable right now. Try again in a few seconds."),
+    N_("The site is very busy right now. Try again in a moment."),
 )}
 
 
@@ -323,7 +326,9 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     """What a page shows when the service said no; the API keeps its JSON answer."""
     viewer = getattr(request.state, "viewer", None)
     token = request.cookies.get(SESSION_COOKIE)
-    if viewer is None and token:  # no page route ran (an unknown address): still her language and header
+    # No page route ran (an unknown address): still her language and header. Not when the database is
+    # unavailable (503): asking it who she is would only fail again.
+    if viewer is None and token and status_code != 503:
         with unit_of_work(request.app.state.db, None) as session:
             resolved = accounts.resolve_session(session, token=token)
             if resolved is not None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.api.deps import SessionDep  # noqa: F401  (resolved by FastAPI from this module: a test route)
 from tests.api.helpers import assert_error
 
 # MAX_REQUEST_BYTES defaults to 1_000_000; app/api/limits.py words that as "1000 kB".
@@ -143,3 +144,27 @@ class TestNulCharacter:
         assert client.get("/api/v1/groups?q=a%00b").status_code == 422
         assert client.get("/api/v1/groups?q=a%00b").json()["error"]["field"] == "query"
         assert client.get("/api/v1/groups/by-slug/a%00b").status_code == 404
+
+
+class TestUniqueViolationSafetyNet:
+    """A unique violation no service turned into its own 409 is still a conflict (409), never a 500."""
+
+    @pytest.fixture
+    def client(self, app, anon, make_user):  # type: ignore[no-untyped-def]
+        from sqlalchemy import text
+
+        taken = make_user()
+
+        @app.post("/api/v1/_test/duplicate-email")
+        def _duplicate(session: SessionDep) -> dict[str, str]:
+            session.execute(text("UPDATE users SET email = :email WHERE id != :id"), {"email": taken.email,
+                                                                                     "id": taken.id})
+            return {}
+
+        make_user()
+        return anon
+
+    def test_a_unique_violation_is_a_409_conflict(self, client) -> None:  # type: ignore[no-untyped-def]
+        response = client.post("/api/v1/_test/duplicate-email")
+        assert_error(response, 409, "conflict")
+        assert "same moment" in response.json()["error"]["message"]

@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-that-is-long-enough-0123456789")
 
@@ -75,23 +73,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=100_000)
     args = parser.parse_args()
 
-    import psycopg
     from sqlalchemy import text
 
     from app import migrate
     from app.db import Database, make_engine
     from app.models import User
     from app.services import community
+    from bench.databases import fresh_database
 
-    with tempfile.TemporaryDirectory() as tmp:
-        name = None
-        if args.backend == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'health.db'}"
-        else:
-            name = f"plein_health_{os.getpid()}"
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            url = args.postgres.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0] + f"/{name}"
+    with fresh_database(args.backend, args.postgres, name="health") as url:
         engine = make_engine(url)
         try:
             migrate.upgrade(engine)
@@ -123,9 +113,6 @@ def main() -> None:
                 print(f"| {label} | {rows} | {statistics.median(times):.1f} | {p95:.1f} |")
         finally:
             engine.dispose()
-            if name:
-                with psycopg.connect(args.postgres, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

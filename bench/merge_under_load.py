@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-that-is-long-enough-0123456789")
@@ -157,21 +155,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
 
-    import psycopg
-
     from app import migrate
     from app.db import Database, make_engine
+    from bench.databases import fresh_database
 
-    for n in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            name = None
-            if args.backend == "sqlite":
-                url = f"sqlite:///{Path(tmp) / 'merge.db'}"
-            else:
-                name = f"plein_merge_bench_{os.getpid()}_{n}"
-                with psycopg.connect(args.postgres, autocommit=True) as conn:
-                    conn.execute(f'CREATE DATABASE "{name}"')
-                url = args.postgres.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0] + f"/{name}"
+    for _ in range(args.runs):
+        with fresh_database(args.backend, args.postgres, name="merge") as url:
             engine = make_engine(url)
             try:
                 migrate.upgrade(engine)
@@ -179,9 +168,6 @@ def main() -> None:
                              after=args.after, max_seconds=args.max_seconds)
             finally:
                 engine.dispose()
-                if name:
-                    with psycopg.connect(args.postgres, autocommit=True) as conn:
-                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         print(f"{args.backend}, {args.writers} writers, {args.pause:g} ms pause: merge {result['merge_s']:.2f} s "
               f"(posting {'went on' if result['posting_during_merge'] else 'had stopped'}; "
               f"{result['writes_during_merge']} writes committed meanwhile); {result['writes']} writes in "

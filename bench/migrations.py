@@ -20,7 +20,7 @@ from pathlib import Path
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-that-is-long-enough-0123456789")
 
 
-def _floor(engine, url: str, workdir: Path) -> float:  # type: ignore[no-untyped-def]
+def _floor(engine, url: str, postgres: str, workdir: Path) -> float:  # type: ignore[no-untyped-def]
     """Seconds for one plain copy of the whole database."""
     import psycopg
     from sqlalchemy.engine import make_url
@@ -35,8 +35,7 @@ def _floor(engine, url: str, workdir: Path) -> float:  # type: ignore[no-untyped
         return elapsed
     name = make_url(url).database
     engine.dispose()
-    admin = url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(postgres, autocommit=True) as conn:
         started = time.perf_counter()
         conn.execute(f'CREATE DATABASE "{name}_copy" TEMPLATE "{name}"')
         elapsed = time.perf_counter() - started
@@ -47,22 +46,12 @@ def _floor(engine, url: str, workdir: Path) -> float:  # type: ignore[no-untyped
 def run_one(backend: str, revision: str, posts: int, postgres: str) -> dict[str, object]:
     from app import migrate
     from app.db import make_engine
+    from bench.databases import fresh_database
     from tests.migrations.harness import ROWS_PER_SCALE, changed_after, lost, populate, snapshot
 
     scale = max(1, posts // ROWS_PER_SCALE["posts"])
-    with tempfile.TemporaryDirectory(prefix="plein-bench-mig-") as tmp:
-        workdir = Path(tmp)
-        if backend == "sqlite":
-            url = f"sqlite:///{workdir / 'plein.db'}"
-            name = None
-        else:
-            import psycopg
-
-            name = f"plein_bench_mig_{os.getpid()}"
-            with psycopg.connect(postgres, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                conn.execute(f'CREATE DATABASE "{name}"')
-            url = postgres.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0] + f"/{name}"
+    with tempfile.TemporaryDirectory(prefix="plein-bench-mig-") as tmp, \
+            fresh_database(backend, postgres, name="migrations") as url:
         engine = make_engine(url)
         try:
             migrate.upgrade(engine, revision)
@@ -70,18 +59,13 @@ def run_one(backend: str, revision: str, posts: int, postgres: str) -> dict[str,
             populated = populate(engine, scale=scale)
             populate_s = time.perf_counter() - started
             before = snapshot(engine)
-            floor = _floor(engine, url, workdir)
+            floor = _floor(engine, url, postgres, Path(tmp))
             started = time.perf_counter()
             migrate.upgrade(engine)
             upgrade_s = time.perf_counter() - started
             problems = lost(before, snapshot(engine), changed=changed_after(revision))
         finally:
             engine.dispose()
-            if name is not None:
-                import psycopg
-
-                with psycopg.connect(postgres, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return {"revision": revision, "rows": sum(populated.rows.values()), "posts": populated.rows.get("posts", 0),
             "populate_s": populate_s, "floor_s": floor, "upgrade_s": upgrade_s, "problems": problems}
 

@@ -9,7 +9,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,25 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app import migrate
 from app.db import make_engine
-from tests.backends import BACKEND, create_postgres_database, drop_postgres_database
+from tests.backends import BACKEND
 from tests.migrations.harness import changed_after, lost, populate, snapshot
 
 HISTORY = migrate.history()
 HEAD = HISTORY[-1]
-
-
-@pytest.fixture
-def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
-    if BACKEND == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'history.db'}")
-        yield engine
-        engine.dispose()
-        return
-    name, url = create_postgres_database("plein_hist")
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    drop_postgres_database(name)
 
 
 def test_history_is_one_line_from_base_to_head() -> None:

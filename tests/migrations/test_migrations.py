@@ -1,8 +1,6 @@
 """Alembic is the only way the schema changes: models and migrations must agree, and both ways work."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,23 +8,7 @@ from sqlalchemy import Engine, inspect
 
 import app.models  # noqa: F401
 from app import migrate
-from app.db import Base, make_engine
-from tests.backends import BACKEND, create_postgres_database, drop_postgres_database
-
-
-@pytest.fixture
-def fresh_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    """An empty database of the suite's backend, separate from the shared test database."""
-    if BACKEND == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
-        yield engine
-        engine.dispose()
-        return
-    name, url = create_postgres_database("plein_mig")
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    drop_postgres_database(name)
+from app.db import Base
 
 
 def _diff(engine: Engine) -> list:  # type: ignore[type-arg]
@@ -59,7 +41,6 @@ def test_keyset_indexes_exist(fresh_engine: Engine) -> None:
     assert indexes["ix_threads_group_activity"] == ["group_id", "last_activity_at", "id"]
     post_indexes = {i["name"]: i["column_names"] for i in inspect(fresh_engine).get_indexes("posts")}
     assert post_indexes["ix_posts_thread_id_id"] == ["thread_id", "id"]
-
 
 
 def _insert(connection, table_name: str, **values):  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -12,6 +12,12 @@ from app.db import Base, UTCDateTime, utcnow
 
 class Invite(Base):
     __tablename__ = "invites"
+    __table_args__ = (
+        # One open invite per address: a new one replaces the earlier, and two sent at once cannot both stay.
+        Index("uq_invites_open_email", "email", unique=True,
+              sqlite_where=text("accepted_at IS NULL AND revoked_at IS NULL"),
+              postgresql_where=text("accepted_at IS NULL AND revoked_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import is_unique_violation, utcnow
+from app.db import constraint_decides, is_unique_violation, utcnow
 from app.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthenticated
 from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
 from app.models.enums import SiteRole
@@ -58,8 +58,10 @@ def create_invite(session: Session, actor: User, *, email: str, role: SiteRole) 
         email=email, token_hash=token_hash(token), role=role.value, invited_by_id=actor.id,
         created_at=now, expires_at=now + timedelta(hours=settings.invite_ttl_hours),
     )
-    session.add(invite)
-    session.flush()
+    # Two staff inviting this address at once: the index on open invites decides, the second hears it.
+    with constraint_decides(session, Conflict("An invite to this address was sent just now.", field="email",
+                                              code="invite_just_sent")):
+        session.add(invite)
     url = invite_url(token)
     # A new member's language is not known yet: the invite is in Dutch, the site's language.
     subject, text, html = compose("invite", language="nl", inviter=actor.display_name, url=url,

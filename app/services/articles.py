@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -275,11 +275,18 @@ def delete_article(session: Session, actor: User, *, article_id: int) -> None:
     article = access_article(session, actor, article_id, edit=True)
     if article.status == Status.published:
         raise Conflict("Unpublish the article before deleting it.", field="status")
+    # The DELETE decides (not the row read above): of two editors deleting at once, or one deleting while
+    # another publishes, exactly one outcome happens, audited once, its cover files removed once.
+    gone = session.execute(delete(Article).where(Article.id == article.id, Article.status != Status.published)
+                           .returning(Article.id)).first()
+    if gone is None:
+        if session.scalar(select(Article.status).where(Article.id == article.id)) == Status.published:
+            raise Conflict("Unpublish the article before deleting it.", field="status")
+        raise NotFound("Article not found.")
     audit.record(session, actor, "article.deleted", target_type="article", target_id=article.id,
                  before={"title": article.title, "status": article.status})
     keys = list((article.cover or {}).values())
-    session.delete(article)
-    session.flush()
+    session.expunge(article)
     for key in keys:
         storage().delete(key)
 

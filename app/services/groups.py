@@ -392,6 +392,10 @@ def remove_member(session: Session, actor: User, *, group_id: int, user_id: int)
     """Leave (user_id is the actor) or remove someone (group admins)."""
     action = GroupAction.view if user_id == actor.id else GroupAction.administer
     access = access_group(session, actor, group_id, action)
+    # "Is there another admin?" is a read no constraint guards: two admins leaving (or removing each other) at
+    # once would both see the other and leave none. The group's lock makes them take turns.
+    lock_group_row(session, group_id)
+    session.refresh(access.group)
     membership = session.scalar(
         select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
     )
@@ -419,6 +423,7 @@ def remove_member(session: Session, actor: User, *, group_id: int, user_id: int)
 def set_member_role(session: Session, actor: User, *, group_id: int, user_id: int, role: GroupRole) -> MemberOut:
     role = GroupRole(role)  # callers other than the API (the test factories, scripts) pass a plain string
     access_group(session, actor, group_id, GroupAction.administer)
+    lock_group_row(session, group_id)  # as in remove_member: the last admin is not demoted twice at once
     membership = session.scalar(
         select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
     )

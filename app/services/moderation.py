@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import constraint_decides, utcnow
@@ -326,9 +326,10 @@ def add_watched_word(session: Session, actor: User, *, data: WatchedWordIn) -> W
 
 def remove_watched_word(session: Session, actor: User, *, word_id: int) -> None:
     _require_staff(actor)
-    found = session.get(WatchedWord, word_id)
+    # The DELETE decides: of two staff removing the word at once, one removes it and the other finds nothing.
+    found = session.execute(delete(WatchedWord).where(WatchedWord.id == word_id)
+                            .returning(WatchedWord.id, WatchedWord.word, WatchedWord.action)).first()
     if found is None:
         raise NotFound("Watched word not found.")
     audit.record(session, actor, "watched_word.removed", target_type="watched_word", target_id=found.id,
                  before={"word": found.word, "action": found.action})
-    session.delete(found)

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image, ImageOps
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import constraint_decides, on_rollback
+from app.db import constraint_decides, on_rollback, upsert
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import Portfolio, User, UserPortfolio
 from app.models.enums import Province, Title
@@ -106,7 +106,13 @@ def update_me(session: Session, actor: User, *, data: ProfileUpdate) -> MeOut:
         if len(found) != len(unique):
             missing = sorted(set(unique) - {p.id for p in found})
             raise Invalid(f"Unknown portfolio id(s): {', '.join(map(str, missing))}.", field="portfolio_ids")
-        actor.portfolios = found
+        # Written as SQL, not through the loaded collection: two tabs saving at once would each delete the
+        # rows the other already deleted (a StaleDataError) or insert the same pair twice.
+        session.flush()
+        session.execute(delete(UserPortfolio).where(UserPortfolio.user_id == actor.id))
+        upsert(session, UserPortfolio, [{"user_id": actor.id, "portfolio_id": p.id} for p in found],
+               index_elements=["user_id", "portfolio_id"])
+        session.expire(actor, ["portfolios"])
     session.flush()
     search.index_member(session, actor)
     return me_out(actor)

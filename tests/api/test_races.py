@@ -409,3 +409,71 @@ class TestQuestionAudienceAtOnce:
         asked = sorted(site.rows(select(Notification.user_id, Notification.count).where(
             Notification.thread_id == thread.id, Notification.kind == "question")))
         assert asked == ([(h.id, 1) for h in sorted(holders, key=lambda u: u.id)] if status == "sent" else [])
+
+
+# --- found in review: the same shapes elsewhere ----------------------------------------------------
+
+
+class TestMoreAtOnce:
+    def test_her_portfolios_saved_from_many_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+        from app.models import Portfolio, UserPortfolio
+
+        staff = site.client(manager)
+        ids = [staff.post(f"{API}/portfolios", json={"name": f"Portefeuille {site.user().id}"}).json()["id"]
+               for _ in range(2)]
+        member = site.user()
+        tabs = [site.client(member) for _ in range(4)]
+        for chosen in (ids, [], ids[:1]):
+            responses = at_once(*[lambda c=c, chosen=chosen: c.patch(f"{API}/me", json={"portfolio_ids": chosen})
+                                  for c in tabs])
+            assert statuses(responses) == [200] * 4, [r.text for r in responses]
+            assert sorted(r[0] for r in site.rows(select(UserPortfolio.portfolio_id)
+                                                  .where(UserPortfolio.user_id == member.id))) == sorted(chosen)
+            assert {p["id"] for p in tabs[0].get(f"{API}/me").json()["portfolios"]} == set(chosen)
+        assert site.count(Portfolio, Portfolio.id.in_(ids)) == 2
+
+    def test_a_watched_word_removed_from_many_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+        staff = [site.client(manager), site.client(site.user("admin"))] * 2
+        word = f"weg{site.user().id}"
+        word_id = staff[0].post(f"{API}/moderation/watched-words", json={"word": word, "action": "hold"}).json()["id"]
+        responses = at_once(*[lambda c=c: c.delete(f"{API}/moderation/watched-words/{word_id}") for c in staff])
+        assert statuses(responses) == [204] + [404] * 3, [r.text for r in responses]
+        assert error_codes(responses) == ["not_found"] * 3
+        assert site.count(AuditEntry, AuditEntry.action == "watched_word.removed",
+                          AuditEntry.target_id == word_id) == 1
+
+    def test_an_article_deleted_from_many_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+        from app.models import Article
+
+        tabs = [site.client(manager) for _ in range(4)]
+        article = tabs[0].post(f"{API}/articles", json={"title": f"Interview {site.user().id}", "lead": "Kort.",
+                                                        "body": "Tekst."}).json()
+        responses = at_once(*[lambda c=c: c.delete(f"{API}/articles/{article['id']}") for c in tabs])
+        assert statuses(responses) == [204] + [404] * 3, [r.text for r in responses]
+        assert site.count(Article, Article.id == article["id"]) == 0
+        assert site.count(AuditEntry, AuditEntry.action == "article.deleted",
+                          AuditEntry.target_id == article["id"]) == 1
+
+    def test_two_staff_invite_one_address(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+        from app.models import Invite
+
+        staff = [site.client(manager), site.client(site.user("admin"))] * 2
+        email = f"nieuw{site.user().id}@example.nl"
+        responses = at_once(*[lambda c=c: c.post(f"{API}/invites", json={"email": email}) for c in staff])
+        assert 201 in statuses(responses) and set(statuses(responses)) <= {201, 409}, [r.text for r in responses]
+        assert set(error_codes(responses)) <= {"invite_just_sent"}
+        assert site.count(Invite, Invite.email == email, Invite.accepted_at.is_(None),
+                          Invite.revoked_at.is_(None)) == 1
+
+    def test_the_last_two_admins_leave_at_once(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+        first, second, member = site.user(), site.user(), site.user()
+        group_id, _ = new_group(site, manager, members=(first, second, member))
+        # The manager (staff) makes both admins, then leaves: the two are the group's only admins.
+        for admin in (first, second):
+            site.run(groups.set_member_role, manager, group_id=group_id, user_id=admin.id, role="admin")
+        site.run(groups.remove_member, manager, group_id=group_id, user_id=manager.id)
+        responses = at_once(*[lambda u=u: site.client(u).delete(f"{API}/groups/{group_id}/members/{u.id}")
+                              for u in (first, second)])
+        assert statuses(responses) == [204, 409], [r.text for r in responses]
+        assert site.count(Membership, Membership.group_id == group_id, Membership.role == "admin") == 1
+        assert site.scalar(select(Group.member_count).where(Group.id == group_id)) == 2

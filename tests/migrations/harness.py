@@ -71,6 +71,8 @@ DATA_CHANGES: dict[str, set[tuple[str, str]]] = {
     # Duplicate pending join requests and invitations (left by the race its unique indexes close) cancelled.
     "7c1f0e9b2a54": {("join_requests", "status"), ("join_requests", "decided_at"),
                      ("group_invitations", "status"), ("group_invitations", "decided_at")},
+    # Duplicate open invites for one address revoked (the newest stays open).
+    "b5e2a91c7d30": {("invites", "revoked_at")},
 }
 
 

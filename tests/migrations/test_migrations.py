@@ -85,3 +85,26 @@ def test_duplicate_pending_requests_are_settled_before_the_unique_index(fresh_en
         with pytest.raises(IntegrityError), fresh_engine.begin() as c:
             _insert(c, table, group_id=group_ids[0], user_id=user_id, status="pending")
     assert _diff(fresh_engine) == []
+
+
+def test_duplicate_open_invites_are_settled_before_the_unique_index(fresh_engine: Engine) -> None:
+    """Before b5e2a91c7d30 two staff inviting one address at once could leave two open invites; the upgrade
+    keeps the newest open (a later invite replaces an earlier one), revokes the rest, and then the index
+    refuses a second open invite."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    migrate.upgrade(fresh_engine, "7c1f0e9b2a54")
+    with fresh_engine.begin() as c:
+        for n, email in enumerate(["a@example.nl", "a@example.nl", "b@example.nl", "a@example.nl"]):
+            _insert(c, "invites", email=email, token_hash=f"t{n}")
+        c.execute(text("UPDATE invites SET accepted_at = created_at WHERE token_hash = 't0'"))
+    migrate.upgrade(fresh_engine)
+    with fresh_engine.begin() as c:
+        rows = c.execute(text("SELECT email, accepted_at IS NOT NULL, revoked_at IS NOT NULL FROM invites "
+                              "ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("a@example.nl", True, False), ("a@example.nl", False, True),
+                                        ("b@example.nl", False, False), ("a@example.nl", False, False)]
+    with pytest.raises(IntegrityError), fresh_engine.begin() as c:
+        _insert(c, "invites", email="b@example.nl", token_hash="t9")
+    assert _diff(fresh_engine) == []

@@ -76,10 +76,19 @@ DATA_CHANGES: dict[str, set[tuple[str, str]]] = {
 }
 
 
-def changed_after(revision: str) -> set[tuple[str, str]]:
-    """What the revisions after `revision` may rewrite on purpose."""
+# Tables ("table", None) and columns ("table", "column") a revision drops on purpose, by revision. Anything
+# else that is there before an upgrade and gone after it counts as lost. None so far.
+DROPS: dict[str, set[tuple[str, str | None]]] = {}
+
+
+def _after(revision: str, table: dict[str, set[Any]]) -> set[Any]:
     later = migrate.history()
-    return {c for r in later[later.index(revision) + 1:] for c in DATA_CHANGES.get(r, set())}
+    return {c for r in later[later.index(revision) + 1:] for c in table.get(r, set())}
+
+
+def changed_after(revision: str) -> set[tuple[str, str]]:
+    """What the revisions after `revision` may rewrite or drop on purpose (both count as allowed changes)."""
+    return _after(revision, DATA_CHANGES) | _after(revision, DROPS)  # type: ignore[arg-type]
 
 
 def user_tables(engine: Engine) -> list[str]:
@@ -294,17 +303,25 @@ def snapshot(engine: Engine, tables: Iterable[str] | None = None) -> Snapshot:
     return result
 
 
-def lost(before: Snapshot, after: Snapshot, *, changed: set[tuple[str, str]] = frozenset()) -> list[str]:  # type: ignore[assignment]
-    """What `before` had that `after` lost or altered, over the tables and columns both have."""
+def lost(before: Snapshot, after: Snapshot, *,
+         changed: set[tuple[str, str | None]] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """What `before` had that `after` lost, dropped or altered, but for the declared `changed` (tables as
+    (table, None), columns as (table, column))."""
     problems = []
     for name, was in before.items():
         now = after.get(name)
         if now is None:
-            continue  # a table the upgrade dropped on purpose
+            if (name, None) not in changed:
+                problems.append(f"{name}: the table is gone")
+            continue
         if was["rows"] != now["rows"]:
             problems.append(f"{name}: {was['rows']} rows became {now['rows']}")
             continue
         for column, digest in was["columns"].items():
-            if column in now["columns"] and now["columns"][column] != digest and (name, column) not in changed:
+            if (name, column) in changed:
+                continue
+            if column not in now["columns"]:
+                problems.append(f"{name}.{column}: the column is gone")
+            elif now["columns"][column] != digest:
                 problems.append(f"{name}.{column}: values changed")
     return problems

@@ -168,3 +168,15 @@ def test_plein_migrate_says_where_it_stopped_and_a_second_run_finishes(tmp_path:
     copy = sqlite3.connect(path)
     assert copy.execute("SELECT count(*) FROM posts").fetchone() == (populated.rows["posts"],)
     copy.close()
+
+
+def test_the_comparison_sees_a_dropped_table_or_column_and_changed_values() -> None:
+    before = {"posts": {"rows": 2, "columns": {"id": "a", "body": "b"}}, "tags": {"rows": 1, "columns": {"id": "c"}}}
+    assert lost(before, {"posts": {"rows": 2, "columns": {"id": "a"}}}) == ["posts.body: the column is gone",
+                                                                            "tags: the table is gone"]
+    assert lost(before, {"posts": {"rows": 2, "columns": {"id": "a", "body": "x"}}, "tags": before["tags"]}) \
+        == ["posts.body: values changed"]
+    assert lost(before, {"posts": {"rows": 1, "columns": {"id": "a", "body": "b"}}, "tags": before["tags"]}) \
+        == ["posts: 2 rows became 1"]
+    assert lost(before, {"posts": {"rows": 2, "columns": {"id": "a"}}},
+                changed={("posts", "body"), ("tags", None)}) == []

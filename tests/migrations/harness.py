@@ -196,8 +196,7 @@ def populate(engine: Engine, *, scale: int = 1, seed: int = 15, batch: int = 500
     counts: dict[str, int] = {}
     with engine.begin() as connection:
         for table in order:
-            want = max(1, ROWS_PER_SCALE.get(table.name, DEFAULT_ROWS) * scale) if table.name != "search_documents" \
-                else 0
+            want = ROWS_PER_SCALE.get(table.name, DEFAULT_ROWS) * scale  # search_documents: 0 (the app fills it)
             pk = [c.name for c in table.primary_key.columns]
             simple_pk = len(pk) == 1 and isinstance(table.c[pk[0]].type, sqltypes.Integer)
             uniques = _unique_sets(engine, table) + ([] if simple_pk else [tuple(pk)])

@@ -7,8 +7,8 @@ or left behind in A, and that posts sent to A's old channel after the merge were
 
 Each writer is a thread with its own unit of work per post, as a request would be; it pauses `--pause` ms
 between posts. The merge starts after `--warmup` seconds of posting; the writers go on for `--after` seconds
-after it returns (longer, until one post has been redirected), and stop after `--max-seconds` whatever happens (so a merge that waits for posting to stop
-does finish, and shows how long it waited).
+after it returns (longer, until one post has been redirected), and stop after `--max-seconds` whatever
+happens (so a merge that waits for posting to stop does finish, and shows how long it waited).
 """
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ class ApiClient:
 def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:  # type: ignore[no-untyped-def]
     """A logged-in client. The session is started by the service, skipping argon2: the login endpoint
     itself (password check, rate limits, cookie flags) is tested in tests/api/test_auth.py."""
-    from app.api.deps import CSRF_COOKIE, SESSION_COOKIE
+    from app.deps import CSRF_COOKIE, SESSION_COOKIE
     from app.security import csrf_token_for
     from app.services import accounts
 

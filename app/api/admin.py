@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep
 from app.schemas.common import PathId
 from app.schemas.users import (
     InviteCreate,

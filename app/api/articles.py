@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
-from app.api.deps import CurrentUser, IdempotencyKeyHeader, OptionalAuthDep, SessionDep
+from app.deps import CurrentUser, IdempotencyKeyHeader, OptionalAuthDep, SessionDep
 from app.schemas.common import PathId
 from app.schemas.posts import PostOut, ReplyCreate
 from app.schemas.publishing import (

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.deps import (
+from app.config import Settings
+from app.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     AuthDep,
@@ -10,7 +11,6 @@ from app.api.deps import (
     SessionDep,
     client_ip,
 )
-from app.config import Settings
 from app.schemas.common import PathId
 from app.schemas.users import (
     ApiTokenCreate,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep
 from app.pagination import Page
 from app.schemas.health import DriftingMember, GroupActivity, UnansweredQuestion
 from app.services import community

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from app.api.deps import SessionDep
+from app.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep
 from app.pagination import Page
 from app.schemas.common import Id, PathId
 from app.schemas.moderation import (

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep
 from app.schemas.common import PathId
 from app.schemas.motions import LibraryPage, LibraryQuery, MotionCard, ReuseOut
 from app.services import motions

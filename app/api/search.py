@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep
 from app.schemas.search import SearchHit, SearchPage, SearchQuery, Suggestion, SuggestQuery
 from app.services import search
 

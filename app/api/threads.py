@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile, status
 from fastapi.responses import FileResponse
 
-from app.api.deps import CurrentUser, IdempotencyKeyHeader, SessionDep
+from app.deps import CurrentUser, IdempotencyKeyHeader, SessionDep
 from app.models.enums import ThreadKind
 from app.pagination import Page
 from app.schemas.common import PathId

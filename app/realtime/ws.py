@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import SESSION_COOKIE, bearer_token
 from app.db import database_unavailable, unit_of_work
+from app.deps import SESSION_COOKIE, bearer_token
 from app.errors import NotFound
 from app.realtime.bus import BusUnavailable
 from app.realtime.hub import (

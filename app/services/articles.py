@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import is_unique_violation, on_rollback, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.i18n import TIMEZONE
 from app.models import Article, ArticleRevision, Channel, Membership, Post, Series, Thread, User
 from app.models.enums import GroupKind, Visibility
 from app.realtime.events import channel_topic, group_topic, record_event, site_topic
@@ -45,7 +46,6 @@ from app.services.markdown import render_markdown
 from app.services.roles import is_editor
 from app.services.text import slugify
 from app.services.views import user_summary_or_none, users_by_id
-from app.web.i18n import TIMEZONE
 
 PUBLISH_JOB = "article.publish"
 COVER_WIDTHS = (1600, 800, 400)

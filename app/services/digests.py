@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import Database, unit_of_work, utcnow
+from app.i18n import TIMEZONE
 from app.models import Article, Group, Job, Membership, Post, Series, Thread, ThreadState, User
 from app.models.enums import DigestFrequency, NotificationLevel
 from app.services.jobs import enqueue
 from app.services.mail import Mail, compose, record_mail, unsubscribe_url
 from app.services.markdown import excerpt
-from app.web.i18n import TIMEZONE
 
 DIGEST_JOB = "digest"
 PERIOD = {DigestFrequency.daily: timedelta(days=1), DigestFrequency.weekly: timedelta(days=7)}

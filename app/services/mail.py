@@ -60,7 +60,7 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=
 
 
 def _install_i18n() -> None:
-    from app.web import i18n
+    from app import i18n
 
     _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     _env.globals.update(local_datetime=i18n.local_datetime, local_date=i18n.local_date)
@@ -71,7 +71,7 @@ _install_i18n()
 
 @contextmanager
 def _language(language: str) -> Iterator[None]:
-    from app.web import i18n
+    from app import i18n
 
     before = i18n.current_language()
     i18n.set_language(language)

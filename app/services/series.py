@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.db import constraint_decides, utcnow
 from app.errors import Conflict, NotFound
+from app.i18n import TIMEZONE
 from app.models import Article, Notification, Series, User
 from app.schemas.publishing import (
     ArticleStatus,
@@ -32,7 +33,6 @@ from app.services import audit, jobs, notifications
 from app.services.articles import require_editor
 from app.services.roles import STAFF_ROLES
 from app.services.text import slugify
-from app.web.i18n import TIMEZONE
 
 REMINDER_JOB = "series.reminder"
 SLOTS_AHEAD = 3  # reminders are queued for this many coming slots of every series

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.api.deps import OptionalAuthDep, SessionDep
+from app import i18n
+from app.deps import OptionalAuthDep, SessionDep
 from app.errors import Invalid
 from app.models.enums import GroupKind, MotionStatus, Province, ThreadKind, Title
 from app.schemas.common import PathId
 from app.schemas.motions import LibraryQuery
 from app.schemas.search import DocumentKind, SearchQuery, SearchSort
 from app.services import groups, motions, profiles, search
-from app.web import i18n
 from app.web.pages import N_, PageViewer
 from app.web.render import render
 

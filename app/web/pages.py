@@ -11,8 +11,9 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
+from app import i18n
 from app.db import unit_of_work
+from app.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
 from app.errors import AppError, Forbidden, NotFound
 from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
@@ -34,7 +35,6 @@ from app.services import (
     search,
 )
 from app.web import assets as static_assets
-from app.web import i18n
 from app.web.render import Viewer, assets, render
 
 SWAGGER = "vendor/swagger-ui-5.35.0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.deps import OptionalAuthDep, SessionDep
+from app.deps import OptionalAuthDep, SessionDep
 from app.realtime.events import site_topic, thread_topic
 from app.schemas.common import PathId
 from app.services import articles, groups, posts

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from app import i18n
 from app.config import ROOT
-from app.web import i18n
 from app.web.assets import Assets
 
 FRONTEND = ROOT / "frontend"

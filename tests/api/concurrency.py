@@ -56,7 +56,7 @@ class LiveSite:
 
     def client(self, user: User) -> httpx.Client:
         """A logged-in browser tab of its own (two tabs of one member are two clients)."""
-        from app.api.deps import CSRF_COOKIE, SESSION_COOKIE
+        from app.deps import CSRF_COOKIE, SESSION_COOKIE
         from app.security import csrf_token_for
         from app.services import accounts
 

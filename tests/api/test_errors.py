@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.api.deps import SessionDep  # noqa: F401  (resolved by FastAPI from this module: a test route)
+from app.deps import SessionDep  # noqa: F401  (resolved by FastAPI from this module: a test route)
 from tests.api.helpers import assert_error
 
 # MAX_REQUEST_BYTES defaults to 1_000_000; app/api/limits.py words that as "1000 kB".

@@ -88,7 +88,7 @@ class LiveSocket:
 @pytest.fixture
 def connect(anon: TestClient, run) -> Iterator[Callable[..., LiveSocket]]:  # type: ignore[no-untyped-def]
     """connect(user, topics=[...], last_event_id=None) → a LiveSocket past its hello message."""
-    from app.api.deps import SESSION_COOKIE
+    from app.deps import SESSION_COOKIE
     from app.services import accounts
 
     opened: list[Any] = []

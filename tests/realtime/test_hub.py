@@ -15,7 +15,7 @@ import anyio
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from app.api.deps import SESSION_COOKIE
+from app.deps import SESSION_COOKIE
 from app.realtime.events import event_id_key
 from app.services import accounts, groups, posts
 from tests.realtime.conftest import LiveSocket, is_notification

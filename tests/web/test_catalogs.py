@@ -2,7 +2,7 @@
 
 The catalogs are the .po files under frontend/locale, read when the process starts; a string that is missing,
 empty or fuzzy there is shown in English (fuzzy entries are left out when the catalog is loaded). Run
-`app.web.i18n.update_catalogs()` to add new strings and drop unused ones, then translate.
+`app.i18n.update_catalogs()` to add new strings and drop unused ones, then translate.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from app import i18n
 from app.config import ROOT
-from app.web import i18n
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 Key = str | tuple[str, ...]

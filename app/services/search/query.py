@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session, defer
 
+from app.i18n import TIMEZONE
 from app.models import Article, Group, Membership, SearchDocument, Thread, User
 from app.models.enums import ThreadKind, Visibility
 from app.pagination import decode_cursor, encode_cursor, keyset
@@ -47,7 +48,6 @@ from app.schemas.search import DocumentKind, SearchFilters, SearchHit, SearchPag
 from app.services.roles import is_staff
 from app.services.search.text import query_words, snippet, stems, typed_words
 from app.services.views import user_summary_or_none, users_by_id
-from app.web.i18n import TIMEZONE
 
 D = SearchDocument
 CANDIDATES = 200   # ranked per window

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import i18n
 from app.db import unit_of_work
-from app.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
+from app.deps import SESSION_COOKIE, Auth, SessionDep
 from app.errors import AppError, Forbidden, NotFound
+from app.i18n import N_
 from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
 from app.schemas.common import PathId
@@ -31,42 +32,14 @@ from app.services import (
     notifications,
     posts,
     profiles,
-    roles,
     search,
 )
 from app.web import assets as static_assets
-from app.web.render import Viewer, assets, render
+from app.web import finding_pages, publishing_pages
+from app.web.deps import LoginRequired, MaybeViewer, SignedIn, page_viewer
+from app.web.render import assets, render
 
 SWAGGER = "vendor/swagger-ui-5.35.0"
-
-
-class LoginRequired(Exception):
-    """A page that needs a member was asked for by a visitor: send her to the login page and back."""
-
-
-def _viewer(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Viewer | None:
-    if auth is None:
-        return None
-    user = auth.user
-    viewer = Viewer(id=user.id, username=user.username, display_name=user.display_name, language=user.language,
-                    staff=roles.is_staff(user), editor=roles.is_editor(user), csrf_token=auth.csrf_token or "",
-                    unread=notifications.get_unread(session, user).unread,
-                    queue=moderation.queue_size(session, user))
-    request.state.viewer = viewer  # an error page later in this request speaks her language too
-    return viewer
-
-
-MaybeViewer = Annotated[Viewer | None, Depends(_viewer)]
-
-
-def _member(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Viewer:
-    viewer = _viewer(request, auth, session)
-    if viewer is None:
-        raise LoginRequired()
-    return viewer
-
-
-PageViewer = Annotated[Viewer, Depends(_member)]
 
 
 def safe_next(target: str | None) -> str:
@@ -92,174 +65,160 @@ def login_page(request: Request, viewer: MaybeViewer, next: str | None = None) -
 
 
 @router.get("/")
-def home(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+def home(request: Request, me: SignedIn, session: SessionDep,
          cursor: str | None = None) -> Response:
-    assert auth is not None
-    mine = groups.list_groups(session, auth.user, mine=True)
-    activity = posts.list_my_activity(session, auth.user, cursor=cursor, limit=25)
+    mine = groups.list_groups(session, me.user, mine=True)
+    activity = posts.list_my_activity(session, me.user, cursor=cursor, limit=25)
     topics = [site_topic(), *[group_topic(g.id) for g in mine][:40]]
-    unread = notifications.list_notifications(session, auth.user, unread_only=True, limit=HOME_UNREAD)
-    featured = articles.get_featured(session, auth.user)
+    unread = notifications.list_notifications(session, me.user, unread_only=True, limit=HOME_UNREAD)
+    featured = articles.get_featured(session, me.user)
     return render(request, "home.html", {"groups": mine, "activity": activity, "topics": topics,
                                          "unread": unread.model_dump(mode="json"),
                                          "featured": featured},
-                  viewer=viewer)
+                  viewer=me.viewer)
 
 
 @router.get("/groups")
-def directory(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+def directory(request: Request, me: SignedIn, session: SessionDep,
               kind: GroupKind | None = None, q: Annotated[str | None, Query(max_length=100)] = None) -> Response:
-    assert auth is not None
-    found = groups.list_groups(session, auth.user, kind=kind, q=q)
+    found = groups.list_groups(session, me.user, kind=kind, q=q)
     return render(request, "directory.html", {"groups": found, "kind": kind.value if kind else "", "q": q or "",
-                                              "kinds": [k.value for k in GroupKind]}, viewer=viewer)
+                                              "kinds": [k.value for k in GroupKind]}, viewer=me.viewer)
 
 
 @router.get("/groups/{slug}")
-def group_page(request: Request, slug: str, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+def group_page(request: Request, slug: str, me: SignedIn, session: SessionDep,
                channel: str | None = None, cursor: str | None = None) -> Response:
-    assert auth is not None
-    group = groups.get_group_by_slug(session, auth.user, slug=slug)
+    group = groups.get_group_by_slug(session, me.user, slug=slug)
     readable = group.can_read
-    channels = groups.list_channels(session, auth.user, group_id=group.id) if readable else []
+    channels = groups.list_channels(session, me.user, group_id=group.id) if readable else []
     selected = next((c for c in channels if c.slug == channel), None)
     if channel is not None and selected is None:
         raise NotFound("Channel not found.")
     threads = None
     if readable:
-        threads = (posts.list_channel_threads(session, auth.user, channel_id=selected.id, cursor=cursor)
-                   if selected else posts.list_group_threads(session, auth.user, group_id=group.id, cursor=cursor))
-    members = groups.list_members(session, auth.user, group_id=group.id, cursor=None, limit=12) if readable else None
+        threads = (posts.list_channel_threads(session, me.user, channel_id=selected.id, cursor=cursor)
+                   if selected else posts.list_group_threads(session, me.user, group_id=group.id, cursor=cursor))
+    members = groups.list_members(session, me.user, group_id=group.id, cursor=None, limit=12) if readable else None
     may_post = group.can_post
     default_channel = selected or next((c for c in channels if c.is_default), channels[0] if channels else None)
     topics = ([channel_topic(selected.id)] if selected else [group_topic(group.id)]) if readable else []
-    level = notifications.get_group_level(session, auth.user, group_id=group.id) if group.my_role else None
+    level = notifications.get_group_level(session, me.user, group_id=group.id) if group.my_role else None
     return render(request, "group.html", {
         "group": group, "channels": channels, "selected": selected, "threads": threads, "members": members,
         "may_post": may_post and default_channel is not None, "default_channel": default_channel, "topics": topics,
         "level": level, "portfolios": profiles.list_portfolios(session) if may_post else [],
         "provinces": [p.value for p in Province], "titles": [t.value for t in Title],
-    }, viewer=viewer)
+    }, viewer=me.viewer)
 
 
 @router.get("/notifications")
-def notifications_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+def notifications_page(request: Request, me: SignedIn, session: SessionDep,
                        cursor: str | None = None) -> Response:
-    assert auth is not None
-    found = notifications.list_notifications(session, auth.user, cursor=cursor, limit=50)
+    found = notifications.list_notifications(session, me.user, cursor=cursor, limit=50)
     return render(request, "notifications.html", {
-        "notifications": found.model_dump(mode="json"), "next_cursor": found.next_cursor}, viewer=viewer)
+        "notifications": found.model_dump(mode="json"), "next_cursor": found.next_cursor}, viewer=me.viewer)
 
 
 @router.get("/settings/notifications")
-def notification_settings_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep,
+def notification_settings_page(request: Request, me: SignedIn,
                                session: SessionDep) -> Response:
-    assert auth is not None
-    mine = groups.list_groups(session, auth.user, mine=True)
-    levels = {g.id: notifications.get_group_level(session, auth.user, group_id=g.id) for g in mine}
+    mine = groups.list_groups(session, me.user, mine=True)
+    levels = {g.id: notifications.get_group_level(session, me.user, group_id=g.id) for g in mine}
     return render(request, "settings_notifications.html", {
-        "settings": notifications.get_notification_settings(session, auth.user), "groups": mine, "levels": levels,
-    }, viewer=viewer)
+        "settings": notifications.get_notification_settings(session, me.user), "groups": mine, "levels": levels,
+    }, viewer=me.viewer)
 
 
 @router.get("/members/{username}")
-def profile_page(request: Request, username: str, viewer: PageViewer, auth: OptionalAuthDep,
+def profile_page(request: Request, username: str, me: SignedIn,
                  session: SessionDep) -> Response:
-    assert auth is not None
-    profile = profiles.get_profile_by_username(session, auth.user, username=username)
-    about = articles.list_published(session, auth.user, subject_id=profile.id, limit=10)
+    profile = profiles.get_profile_by_username(session, me.user, username=username)
+    about = articles.list_published(session, me.user, subject_id=profile.id, limit=10)
     return render(request, "profile.html", {
         "profile": profile, "articles": about,
-        "groups": groups.list_member_groups(session, auth.user, user_id=profile.id),
-        "recent": search.recent_by(session, auth.user, author_id=profile.id, limit=10)}, viewer=viewer)
+        "groups": groups.list_member_groups(session, me.user, user_id=profile.id),
+        "recent": search.recent_by(session, me.user, author_id=profile.id, limit=10)}, viewer=me.viewer)
 
 
 @router.get("/settings/profile")
-def profile_settings_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep,
+def profile_settings_page(request: Request, me: SignedIn,
                           session: SessionDep) -> Response:
-    assert auth is not None
     return render(request, "settings_profile.html", {
-        "me": profiles.me_out(auth.user), "portfolios": profiles.list_portfolios(session),
+        "me": profiles.me_out(me.user), "portfolios": profiles.list_portfolios(session),
         "provinces": [p.value for p in Province], "titles": [t.value for t in Title],
-    }, viewer=viewer)
+    }, viewer=me.viewer)
 
 
 @router.get("/moderation")
-def moderation_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+def moderation_page(request: Request, me: SignedIn, session: SessionDep,
                     reason: QueueReason | None = None, group_id: Annotated[int | None, Query(ge=1)] = None,
                     older_than_hours: Annotated[int | None, Query(ge=0, le=24 * 365)] = None,
                     cursor: str | None = None) -> Response:
-    assert auth is not None
-    queue = moderation.list_queue(session, auth.user, reason=reason, group_id=group_id,
+    queue = moderation.list_queue(session, me.user, reason=reason, group_id=group_id,
                                   older_than_hours=older_than_hours, cursor=cursor)
-    words = moderation.list_watched_words(session, auth.user) if viewer.staff else []
-    moderated = [g for g in groups.list_groups(session, auth.user) if viewer.staff or g.my_role in ("moderator",
+    words = moderation.list_watched_words(session, me.user) if me.viewer.staff else []
+    moderated = [g for g in groups.list_groups(session, me.user) if me.viewer.staff or g.my_role in ("moderator",
                                                                                                     "admin")]
     return render(request, "moderation.html", {
         "queue": queue, "reason": reason.value if reason else "", "reasons": [r.value for r in QueueReason],
         "words": words, "groups": moderated, "group_id": group_id, "older_than_hours": older_than_hours,
-    }, viewer=viewer)
+    }, viewer=me.viewer)
 
 
 @router.get("/manage/audit")
-def audit_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+def audit_page(request: Request, me: SignedIn, session: SessionDep,
                action: Annotated[str | None, Query(max_length=40)] = None, cursor: str | None = None) -> Response:
-    assert auth is not None
-    entries = audit.list_entries(session, auth.user, action=action or None, cursor=cursor)
-    return render(request, "audit.html", {"entries": entries, "action": action or ""}, viewer=viewer)
+    entries = audit.list_entries(session, me.user, action=action or None, cursor=cursor)
+    return render(request, "audit.html", {"entries": entries, "action": action or ""}, viewer=me.viewer)
 
 
 @router.get("/manage/duplicates")
-def duplicates_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep) -> Response:
-    assert auth is not None
-    return render(request, "duplicates.html", {"pairs": duplicates.duplicate_pairs(session, auth.user)},
-                  viewer=viewer)
+def duplicates_page(request: Request, me: SignedIn, session: SessionDep) -> Response:
+    return render(request, "duplicates.html", {"pairs": duplicates.duplicate_pairs(session, me.user)},
+                  viewer=me.viewer)
 
 
 @router.get("/manage/community")
-def community_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep) -> Response:
-    assert auth is not None
+def community_page(request: Request, me: SignedIn, session: SessionDep) -> Response:
     return render(request, "community.html", {
-        "unanswered": community.unanswered_questions(session, auth.user, limit=20),
-        "drifting": community.drifting_members(session, auth.user, limit=20),
-        "activity": community.group_activity(session, auth.user),
-    }, viewer=viewer)
+        "unanswered": community.unanswered_questions(session, me.user, limit=20),
+        "drifting": community.drifting_members(session, me.user, limit=20),
+        "activity": community.group_activity(session, me.user),
+    }, viewer=me.viewer)
 
 
 @router.get("/manage/merge")
-def merge_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+def merge_page(request: Request, me: SignedIn, session: SessionDep,
                source: int | None = None, target: int | None = None) -> Response:
     """The merge tool: choose two groups, see the dry run, then merge."""
-    assert auth is not None
-    if not viewer.staff:
+    if not me.viewer.staff:
         raise Forbidden("Only the community manager and admins merge groups.")
-    return render(request, "merge.html", {"groups": groups.list_groups(session, auth.user),
-                                          "source": source, "target": target}, viewer=viewer)
+    return render(request, "merge.html", {"groups": groups.list_groups(session, me.user),
+                                          "source": source, "target": target}, viewer=me.viewer)
 
 
 @router.get("/manage/questions")
-def pending_questions_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, session: SessionDep,
+def pending_questions_page(request: Request, me: SignedIn, session: SessionDep,
                            cursor: str | None = None) -> Response:
     """The community manager's list of questions to portfolios that wait for her approval."""
-    assert auth is not None
-    pending = posts.list_pending_questions(session, auth.user, cursor=cursor)
-    return render(request, "pending_questions.html", {"pending": pending}, viewer=viewer)
+    pending = posts.list_pending_questions(session, me.user, cursor=cursor)
+    return render(request, "pending_questions.html", {"pending": pending}, viewer=me.viewer)
 
 
 @router.get("/threads/{thread_id}")
-def thread_page(request: Request, thread_id: PathId, viewer: PageViewer, auth: OptionalAuthDep,
+def thread_page(request: Request, thread_id: PathId, me: SignedIn,
                 session: SessionDep, cursor: str | None = None) -> Response:
-    assert auth is not None
-    thread = posts.get_thread(session, auth.user, thread_id=thread_id)
-    group = groups.get_group(session, auth.user, group_id=thread.group_id)
-    replies = posts.list_replies(session, auth.user, thread_id=thread_id, cursor=cursor, limit=100)
+    thread = posts.get_thread(session, me.user, thread_id=thread_id)
+    group = groups.get_group(session, me.user, group_id=thread.group_id)
+    replies = posts.list_replies(session, me.user, thread_id=thread_id, cursor=cursor, limit=100)
     may_reply = group.can_post
-    similar = motions.similar(session, auth.user, thread_id=thread.id) if thread.kind == "motion" else []
+    similar = motions.similar(session, me.user, thread_id=thread.id) if thread.kind == "motion" else []
     return render(request, "thread.html", {
         "thread": thread, "group": group, "replies": replies, "may_reply": may_reply, "similar": similar,
-        "topics": [thread_topic(thread.id)], "level": notifications.get_thread_level(session, auth.user,
+        "topics": [thread_topic(thread.id)], "level": notifications.get_thread_level(session, me.user,
                                                                                        thread_id=thread.id),
-    }, viewer=viewer)
+    }, viewer=me.viewer)
 
 
 @router.get("/invite/{token}")
@@ -299,10 +258,6 @@ def api_docs(request: Request, viewer: MaybeViewer) -> Response:
     return render(request, "api_docs.html", {"swagger": SWAGGER}, viewer=viewer)
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention: marked for the catalog, translated later
-    return message
-
-
 # The services answer in English (the API's language); these reasons a page shows in the member's language.
 PAGE_REASONS = {message: message for message in (
     N_("Join this group to read what is posted in it."),
@@ -332,8 +287,8 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
         with unit_of_work(request.app.state.db, None) as session:
             resolved = accounts.resolve_session(session, token=token)
             if resolved is not None:
-                viewer = _viewer(request, Auth(user=resolved[0], session_id=resolved[1].id, csrf_token=None),
-                                 session)
+                viewer = page_viewer(request, Auth(user=resolved[0], session_id=resolved[1].id, csrf_token=None),
+                                     session)
     i18n.set_language(viewer.language if viewer else i18n.pick_language(None, request.headers.get("accept-language")))
     shown = i18n.gettext(PAGE_REASONS[message]) if message in PAGE_REASONS else (
         i18n.gettext("You may not do this here.") if status_code == 403 else message)
@@ -347,8 +302,6 @@ def wants_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from app.web import finding_pages, publishing_pages  # they build on this module's page dependencies
-
     static_assets.install(app, assets)
     app.include_router(router)
     app.include_router(publishing_pages.router)

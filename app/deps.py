@@ -1,6 +1,7 @@
 """Request dependencies: the unit of work, who is asking, and the CSRF check for cookie writes."""
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated
@@ -9,11 +10,13 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import contextmanager_in_threadpool
 from sqlalchemy.orm import Session
 
-from app.db import unit_of_work
+from app.db import Database, database_unavailable, unit_of_work
 from app.errors import Forbidden, Unauthenticated
 from app.models import User
 from app.security import constant_time_equal, csrf_token_for
 from app.services import accounts
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "plein_session"
 CSRF_COOKIE = "plein_csrf"
@@ -46,21 +49,37 @@ def bearer_token(headers: Mapping[str, str]) -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
+def note_seen(db: Database, seen: accounts.Seen | None) -> None:
+    """Write what resolving a login noticed, in a short transaction of its own (accounts.Seen says why)."""
+    if seen is None:
+        return
+    try:
+        with db.sessionmaker() as session, session.begin():
+            session.execute(accounts.seen_statement(seen))
+    except Exception as exc:
+        if database_unavailable(exc) is None:
+            raise
+        # A busy or restarting database must not fail a page view for a last-seen time; the next request notes it.
+        log.warning("noting a login's use failed: %s", exc)
+
+
 def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
+    db = request.app.state.db
     api_token = bearer_token(request.headers)
     if api_token is not None:
-        resolved = accounts.resolve_api_token(session, token=api_token)
-        if resolved is None:
+        by_token, seen = accounts.resolve_api_token(session, token=api_token)
+        note_seen(db, seen)
+        if by_token is None:
             raise Unauthenticated("This API token is not valid.", code="invalid_token")
-        return Auth(user=resolved[0], session_id=None)
+        return Auth(user=by_token.user, session_id=None)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    resolved = accounts.resolve_session(session, token=token)
-    if resolved is None:
+    resolved, seen = accounts.resolve_session(session, token=token)
+    note_seen(db, seen)
+    if resolved is None or resolved.auth_session is None:
         return None
-    user, auth_session = resolved
-    auth = Auth(user=user, session_id=auth_session.id,
+    auth = Auth(user=resolved.user, session_id=resolved.auth_session.id,
                 csrf_token=csrf_token_for(request.app.state.settings.secret_key, token))
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")

@@ -13,7 +13,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from app.db import database_unavailable, unit_of_work
-from app.deps import SESSION_COOKIE, bearer_token
+from app.deps import SESSION_COOKIE, bearer_token, note_seen
 from app.errors import NotFound
 from app.realtime.bus import BusUnavailable
 from app.realtime.hub import (
@@ -59,16 +59,19 @@ def _authenticate(websocket: WebSocket) -> Viewer | None:
     app = websocket.app
     api_token = bearer_token(websocket.headers)
     with unit_of_work(app.state.db, app.state.dispatcher) as session:
-        session_id = token_id = None
+        cookie = websocket.cookies.get(SESSION_COOKIE)
         if api_token is not None:
-            by_token = accounts.resolve_api_token(session, token=api_token)
-            user, token_id = (by_token[0], by_token[1].id) if by_token else (None, None)
+            resolved, seen = accounts.resolve_api_token(session, token=api_token)
+        elif cookie:
+            resolved, seen = accounts.resolve_session(session, token=cookie)
         else:
-            cookie = websocket.cookies.get(SESSION_COOKIE)
-            by_cookie = accounts.resolve_session(session, token=cookie) if cookie else None
-            user, session_id = (by_cookie[0], by_cookie[1].id) if by_cookie else (None, None)
-        if user is None:
+            resolved, seen = None, None
+        note_seen(app.state.db, seen)
+        if resolved is None:
             return None
+        user = resolved.user
+        session_id = resolved.auth_session.id if resolved.auth_session else None
+        token_id = resolved.api_token.id if resolved.api_token else None
         return Viewer(user_id=user.id, session_id=session_id, token_id=token_id, staff=roles.is_staff(user),
                       memberships=member_group_ids(session, user))
 

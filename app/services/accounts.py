@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -178,25 +178,61 @@ def start_session(session: Session, user: User, *, ip_address: str | None, user_
     return Login(user=user, token=token, auth_session=auth_session)
 
 
-def resolve_session(session: Session, *, token: str) -> tuple[User, AuthSession] | None:
+@dataclass(frozen=True)
+class Seen:
+    """What resolving a login noticed: it was used (`at`), or it has expired (`ended`).
+
+    Resolving is a read. What it noticed is written afterwards by `seen_statement`, in a short transaction of its
+    own (app/deps.py), never in the request's: a later 401 or 404 would roll it back, and on SQLite every page
+    view would queue for the write lock."""
+
+    at: datetime
+    session_id: int | None = None
+    token_id: int | None = None
+    ended: bool = False
+
+
+@dataclass(frozen=True)
+class ResolvedLogin:
+    user: User
+    auth_session: AuthSession | None  # the cookie's session; None for an API token
+    api_token: ApiToken | None
+
+
+def resolve_session(session: Session, *, token: str) -> tuple[ResolvedLogin | None, Seen | None]:
+    """The cookie's session and its member, if it is still valid; and what to note about it (see Seen)."""
     # Every request asks this: the session and its user come back in one query.
     found = session.execute(
         select(AuthSession, User).join(User, User.id == AuthSession.user_id)
         .where(AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None))
     ).first()
     if found is None:
-        return None
+        return None, None
     auth_session, user = found
     now = utcnow()
     idle_limit = auth_session.last_seen_at + timedelta(minutes=get_settings().session_idle_minutes)
     if now >= auth_session.expires_at or now >= idle_limit:
-        auth_session.ended_at = now
-        return None
+        return None, Seen(at=now, session_id=auth_session.id, ended=True)
     if not user.is_active:
-        return None
-    if now - auth_session.last_seen_at >= LAST_SEEN_GRANULARITY:
-        auth_session.last_seen_at = now
-    return user, auth_session
+        return None, None
+    seen = Seen(at=now, session_id=auth_session.id) if now - auth_session.last_seen_at >= LAST_SEEN_GRANULARITY \
+        else None
+    return ResolvedLogin(user=user, auth_session=auth_session, api_token=None), seen
+
+
+def seen_statement(seen: Seen) -> Update:
+    """The write that notes a login's use (at most once per LAST_SEEN_GRANULARITY) or its end. Conditional, so
+    that two requests noting the same minute, or a logout in between, change nothing twice."""
+    if seen.token_id is not None:
+        return (update(ApiToken).where(ApiToken.id == seen.token_id, or_(
+            ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= seen.at - LAST_SEEN_GRANULARITY))
+            .values(last_used_at=seen.at))
+    if seen.ended:
+        return (update(AuthSession).where(AuthSession.id == seen.session_id, AuthSession.ended_at.is_(None))
+                .values(ended_at=seen.at))
+    return (update(AuthSession).where(AuthSession.id == seen.session_id, AuthSession.ended_at.is_(None),
+                                      AuthSession.last_seen_at <= seen.at - LAST_SEEN_GRANULARITY)
+            .values(last_seen_at=seen.at))
 
 
 def _sessions_ended(session: Session, *, user_id: int, session_ids: list[int] | None = None) -> None:
@@ -326,19 +362,19 @@ def revoke_api_token(session: Session, actor: User, *, token_id: int) -> None:
                  payload={"user_id": actor.id, "token_id": api_token.id})
 
 
-def resolve_api_token(session: Session, *, token: str) -> tuple[User, ApiToken] | None:
+def resolve_api_token(session: Session, *, token: str) -> tuple[ResolvedLogin | None, Seen | None]:
     api_token = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
     )
     if api_token is None:
-        return None
+        return None, None
     user = session.get(User, api_token.user_id)
     if user is None or not user.is_active:
-        return None
+        return None, None
     now = utcnow()
-    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_SEEN_GRANULARITY:
-        api_token.last_used_at = now
-    return user, api_token
+    seen = Seen(at=now, token_id=api_token.id) \
+        if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_SEEN_GRANULARITY else None
+    return ResolvedLogin(user=user, auth_session=None, api_token=api_token), seen
 
 
 # --- administration ------------------------------------------------------------------------------

@@ -285,10 +285,10 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     # unavailable (503): asking it who she is would only fail again.
     if viewer is None and token and status_code != 503:
         with unit_of_work(request.app.state.db, None) as session:
-            resolved = accounts.resolve_session(session, token=token)
-            if resolved is not None:
-                viewer = page_viewer(request, Auth(user=resolved[0], session_id=resolved[1].id, csrf_token=None),
-                                     session)
+            resolved, _seen = accounts.resolve_session(session, token=token)  # the page's request noted it
+            if resolved is not None and resolved.auth_session is not None:
+                viewer = page_viewer(request, Auth(user=resolved.user, session_id=resolved.auth_session.id,
+                                                   csrf_token=None), session)
     i18n.set_language(viewer.language if viewer else i18n.pick_language(None, request.headers.get("accept-language")))
     shown = i18n.gettext(PAGE_REASONS[message]) if message in PAGE_REASONS else (
         i18n.gettext("You may not do this here.") if status_code == 403 else message)

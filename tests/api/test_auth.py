@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from limits import parse_many
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.db import utcnow
 from app.models import AuthSession, User
 from app.security import token_hash
+from tests.api.concurrency import live_site
 from tests.factories import PASSWORD
 
 LOGIN = "/api/v1/auth/login"
@@ -291,6 +292,36 @@ class TestSessionTimeouts:
         browser = client_for(member)
         row = session_row(session, browser.http.cookies.get("plein_session"))
         assert row.expires_at - row.created_at == timedelta(hours=settings.session_absolute_hours)
+
+
+class TestResolvingALoginIsARead:
+    """What resolving a login notices (its use, its end) is written in a short transaction of its own. It used to be
+    written in the request's, so the refusal that followed rolled it back. Over a committed database: the normal
+    fixture's single connection would roll the two back together."""
+
+    def test_an_idle_session_stays_ended_although_the_request_is_refused(self, settings, tmp_path) -> None:
+        with live_site(settings, tmp_path, "plein_seen") as site:
+            browser = site.client(site.user())
+            token = browser.cookies.get("plein_session")
+            idle = utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)
+            site.run(lambda s: s.execute(update(AuthSession).where(AuthSession.token_hash == token_hash(token))
+                                         .values(last_seen_at=idle)))
+            response = browser.get("/api/v1/me")
+            assert (response.status_code, response.json()) == (401, UNAUTHENTICATED)
+            ended = site.scalar(select(AuthSession.ended_at).where(AuthSession.token_hash == token_hash(token)))
+            assert ended is not None
+
+    def test_a_refused_request_still_notes_that_she_was_there(self, settings, tmp_path) -> None:
+        with live_site(settings, tmp_path, "plein_seen") as site:
+            browser = site.client(site.user())
+            token = browser.cookies.get("plein_session")
+            earlier = utcnow() - timedelta(minutes=30)
+            site.run(lambda s: s.execute(update(AuthSession).where(AuthSession.token_hash == token_hash(token))
+                                         .values(last_seen_at=earlier)))
+            response = browser.get("/api/v1/groups/999999")
+            assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found")
+            seen = site.scalar(select(AuthSession.last_seen_at).where(AuthSession.token_hash == token_hash(token)))
+            assert utcnow() - seen < timedelta(minutes=1)
 
 
 class TestDeactivatedAccount:

@@ -10,7 +10,7 @@ import sys
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from app.config import VAR, get_settings
+from app.config import VAR, get_settings, use_settings
 
 GRACEFUL_TIMEOUT = 5.0
 
@@ -203,7 +203,7 @@ def cmd_run_demo(args: argparse.Namespace) -> int:
     args.forwarded_allow_ips = "127.0.0.1"
     # One process does everything here: the job runner (mail, digests) runs inside the web server.
     os.environ["RUN_WORKER"] = "true"
-    get_settings.cache_clear()
+    use_settings(None)
     args.graceful_timeout = GRACEFUL_TIMEOUT
     return cmd_serve(args)
 

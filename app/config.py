@@ -1,7 +1,6 @@
 """Settings, read once from the environment (prefix-free names, as operators expect)."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -138,6 +137,19 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be set in production")
 
 
-@lru_cache
+_current: Settings | None = None
+
+
 def get_settings() -> Settings:
-    return Settings()
+    """The one Settings of this process: read from the environment once, or what create_app() was given."""
+    global _current
+    if _current is None:
+        _current = Settings()
+    return _current
+
+
+def use_settings(settings: Settings | None) -> Settings:
+    """Make `settings` the process's one source (create_app, tests); None reads the environment again."""
+    global _current
+    _current = settings
+    return get_settings()

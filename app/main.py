@@ -26,7 +26,7 @@ from app.api import (
 )
 from app.api.errors import install as install_error_handlers
 from app.api.limits import BodySizeLimit, RefuseNul
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, use_settings
 from app.db import Database, check_connection, make_engine
 from app.effects import Dispatcher
 from app.mailer import make_transport
@@ -57,7 +57,8 @@ def connect_database(settings: Settings) -> Database:
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    # One source: the services read get_settings(), which is now this object.
+    settings = use_settings(settings) if settings is not None else get_settings()
     settings.check_production()
 
     @asynccontextmanager

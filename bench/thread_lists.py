@@ -102,10 +102,10 @@ def main() -> int:
     os.environ["DATABASE_URL"] = args.database_url
 
     from app import migrate
-    from app.config import get_settings
+    from app.config import use_settings
     from app.main import create_app
 
-    get_settings.cache_clear()
+    use_settings(None)
     app = create_app()
     migrate.upgrade(app.state.db.engine)
     generate(app.state.db.engine, args.threads, args.replies, args.long_thread)

@@ -92,13 +92,13 @@ def prepare_database(url: str, clients: int) -> dict[str, object]:
     os.environ.setdefault("SECRET_KEY", SECRET)
     sys.path.insert(0, str(ROOT))
     from app import migrate
-    from app.config import get_settings
+    from app.config import get_settings, use_settings
     from app.db import Database, make_engine, unit_of_work
     from app.models import Channel, Group, Membership, Post, Thread, User
     from app.security import csrf_token_for, hash_password
     from app.services import accounts
 
-    get_settings.cache_clear()
+    use_settings(None)
     engine = make_engine(url)
     migrate.upgrade(engine)
     db = Database(engine)

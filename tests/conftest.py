@@ -61,7 +61,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from app.config import Settings, get_settings
+    from app.config import Settings, use_settings
 
     os.environ["DATABASE_URL"] = database_url
     os.environ["UPLOAD_DIR"] = str(tmp_path_factory.mktemp("uploads"))
@@ -71,8 +71,16 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # ty
         os.environ["REDIS_PREFIX"] = f"plein-test-{os.getpid()}"
     else:
         os.environ.pop("REDIS_URL", None)
-    get_settings.cache_clear()
-    return Settings()
+    return use_settings(Settings())
+
+
+@pytest.fixture(autouse=True)
+def _one_source_of_settings(settings):  # type: ignore[no-untyped-def]
+    """create_app(other_settings) makes those the process's settings (app.config.use_settings): put the suite's back."""
+    yield
+    from app.config import use_settings
+
+    use_settings(settings)
 
 
 @pytest.fixture(scope="session")

@@ -52,3 +52,15 @@ class TestUnreachableDatabase:
         assert "127.0.0.1:1/plein" in message
         assert "supergeheim" not in message
         assert "***" in message
+
+
+class TestOneSourceOfSettings:
+    def test_the_services_read_what_the_app_was_given(self, settings, db) -> None:
+        from app.config import get_settings
+        from app.main import create_app
+        from app.services import accounts
+
+        given = settings.model_copy(update={"base_url": "https://plein.example"})
+        app = create_app(given, database=db)
+        assert get_settings() is app.state.settings is given
+        assert accounts.invite_url("abc") == "https://plein.example/invite/abc"

@@ -16,8 +16,9 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.access import SiteAction, lock_groups_for_merge, require
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models import (
     Channel,
     Group,
@@ -34,8 +35,6 @@ from app.models.enums import GroupRole, NotificationKind, RequestStatus, Visibil
 from app.realtime.events import group_topic, record_event
 from app.schemas.merge import ChannelMove, MergePreview, MergeResult
 from app.services import audit, notifications, search
-from app.services.access import lock_groups_for_merge
-from app.services.roles import is_staff
 from app.services.views import user_summary
 
 _RANK = {GroupRole.member.value: 0, GroupRole.moderator.value: 1, GroupRole.admin.value: 2}
@@ -44,8 +43,7 @@ SHOWN_GAINERS = 20
 
 
 def _groups(session: Session, actor: User, source_id: int, target_id: int, *, lock: bool) -> tuple[Group, Group]:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins merge groups.")
+    require(actor, SiteAction.merge)
     if source_id == target_id:
         raise Invalid("A group cannot be merged into itself.", field="target_id")
     stmt = select(Group).where(Group.id.in_([source_id, target_id])).order_by(Group.id)

@@ -11,9 +11,10 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.access import SiteAction, allowed, require
 from app.api.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
 from app.db import unit_of_work
-from app.errors import AppError, Forbidden, NotFound
+from app.errors import AppError, NotFound
 from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
 from app.schemas.common import PathId
@@ -30,7 +31,6 @@ from app.services import (
     notifications,
     posts,
     profiles,
-    roles,
     search,
 )
 from app.web import assets as static_assets
@@ -49,7 +49,8 @@ def _viewer(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Vie
         return None
     user = auth.user
     viewer = Viewer(id=user.id, username=user.username, display_name=user.display_name, language=user.language,
-                    staff=roles.is_staff(user), editor=roles.is_editor(user), csrf_token=auth.csrf_token or "",
+                    staff=allowed(user, SiteAction.moderate), editor=allowed(user, SiteAction.edit_articles),
+                    csrf_token=auth.csrf_token or "",
                     unread=notifications.get_unread(session, user).unread,
                     queue=moderation.queue_size(session, user))
     request.state.viewer = viewer  # an error page later in this request speaks her language too
@@ -231,8 +232,7 @@ def merge_page(request: Request, viewer: PageViewer, auth: OptionalAuthDep, sess
                source: int | None = None, target: int | None = None) -> Response:
     """The merge tool: choose two groups, see the dry run, then merge."""
     assert auth is not None
-    if not viewer.staff:
-        raise Forbidden("Only the community manager and admins merge groups.")
+    require(auth.user, SiteAction.merge)
     return render(request, "merge.html", {"groups": groups.list_groups(session, auth.user),
                                           "source": source, "target": target}, viewer=viewer)
 
@@ -303,26 +303,28 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention: marked for 
     return message
 
 
-# The services answer in English (the API's language); these reasons a page shows in the member's language.
-PAGE_REASONS = {message: message for message in (
-    N_("Join this group to read what is posted in it."),
-    N_("Join this group to post in it."),
-    N_("Only the group's moderators can do this."),
-    N_("Only the group's admins can do this."),
-    N_("Only the community manager and admins decide on large questions."),
-    N_("Only moderators see the moderation queue."),
-    N_("Only the community manager and admins read the audit log."),
-    N_("Only the community manager and admins see possible duplicates."),
-    N_("Only the community manager and admins see the community's health."),
-    N_("Only the community manager and admins merge groups."),
-    N_("Only editors (the community manager, admins and members with the editor role) do this."),
+# The services answer in English (the API's language); a page shows these refusals in the member's language,
+# found by the error's stable code — never by its English text, which may be reworded.
+PAGE_REASONS = {
+    "join_to_read": N_("Join this group to read what is posted in it."),
+    "join_to_post": N_("Join this group to post in it."),
+    "group_moderators_only": N_("Only the group's moderators can do this."),
+    "group_admins_only": N_("Only the group's admins can do this."),
+    "moderators_only": N_("Only moderators see the moderation queue."),
+    "decide_questions_not_allowed": N_("Only the community manager and admins decide on large questions."),
+    "audit_not_allowed": N_("Only the community manager and admins read the audit log."),
+    "find_duplicates_not_allowed": N_("Only the community manager and admins see possible duplicates."),
+    "community_health_not_allowed": N_("Only the community manager and admins see the community's health."),
+    "merge_not_allowed": N_("Only the community manager and admins merge groups."),
+    "edit_articles_not_allowed": N_(
+        "Only editors (the community manager, admins and members with the editor role) do this."),
     # 503: the database is down, restarting, locked or out of connections (app/db.py database_unavailable).
-    N_("The database is not reachable right now. Try again in a few seconds."),
-    N_("The site is very busy right now. Try again in a moment."),
-)}
+    "unavailable": N_("The database is not reachable right now. Try again in a few seconds."),
+    "busy": N_("The site is very busy right now. Try again in a moment."),
+}
 
 
-def error_page(request: Request, status_code: int, message: str) -> Response:
+def error_page(request: Request, status_code: int, code: str, message: str) -> Response:
     """What a page shows when the service said no; the API keeps its JSON answer."""
     viewer = getattr(request.state, "viewer", None)
     token = request.cookies.get(SESSION_COOKIE)
@@ -335,7 +337,7 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
                 viewer = _viewer(request, Auth(user=resolved[0], session_id=resolved[1].id, csrf_token=None),
                                  session)
     i18n.set_language(viewer.language if viewer else i18n.pick_language(None, request.headers.get("accept-language")))
-    shown = i18n.gettext(PAGE_REASONS[message]) if message in PAGE_REASONS else (
+    shown = i18n.gettext(PAGE_REASONS[code]) if code in PAGE_REASONS else (
         i18n.gettext("You may not do this here.") if status_code == 403 else message)
     return render(request, "error.html", {"status_code": status_code, "message": shown},
                   viewer=viewer, status_code=status_code)

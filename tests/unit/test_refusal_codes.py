@@ -61,3 +61,11 @@ def test_no_page_or_script_matches_on_an_error_message() -> None:
         text = path.read_text(encoding="utf-8")
         offenders += [f"{path.name}: {p.pattern}" for p in patterns if p.search(text)]
     assert offenders == []
+
+
+def test_scripts_trust_the_servers_can_fields() -> None:
+    """What she may do with a post is the server's can_edit / can_delete / can_flag, not a guess in the page."""
+    script = (ROOT / "frontend" / "static" / "js" / "thread.js").read_text(encoding="utf-8")
+    assert not re.search(r"author\S*\s*===?\s*viewerId|viewerId\s*===?\s*\S*author", script)
+    for field in ("can_edit", "can_delete", "can_flag"):
+        assert f"post.{field}" in script

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from app.access.rules import (
@@ -133,25 +133,36 @@ def _check_channel(channel: Channel, access: GroupAccess, action: GroupAction, *
         raise Conflict("This channel is archived; nothing new can be posted in it.")
 
 
+def _viewable(actor: User, group: Group, membership: Membership | None) -> bool:
+    return can_view_group(group.visibility, membership.role if membership else None, is_staff(actor))
+
+
 def access_channel(session: Session, actor: User, channel_id: int, action: GroupAction) -> ChannelAccess:
-    channel = session.get(Channel, channel_id)
-    if channel is None:
+    # The channel, its group and her membership in one query, so a secret one costs what a missing one does.
+    row = session.execute(
+        select(Channel, Group, Membership).join(Group, Group.id == Channel.group_id)
+        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .where(Channel.id == channel_id)).first()
+    if row is None or (row[0].merged_into_id is None and not _viewable(actor, row[1], row[2])):
         raise NotFound("Channel not found.")
+    channel, group, membership = row
     if action == GroupAction.post:
         locked = None
         while channel.group_id != locked:  # a merge that just committed may have moved it: lock where it is now
             locked = channel.group_id
             lock_group_for_posting(session, locked)
             session.refresh(channel)
-    group = session.get(Group, channel.group_id)
-    assert group is not None
+        if channel.group_id != group.id:
+            group = session.get(Group, channel.group_id)
+            assert group is not None
+            membership = None if channel.merged_into_id is not None else group_access(session, actor, group).membership
     if channel.merged_into_id is not None:
         target = session.get(Channel, channel.merged_into_id)
         target_group = session.get(Group, target.group_id) if target is not None else None
         if target is None or target_group is None or not may_follow(session, actor, group.visibility, target_group):
             raise NotFound("Channel not found.")
         raise Moved(str(channel.id), str(channel.merged_into_id))
-    access = group_access(session, actor, group)
+    access = GroupAccess(group=group, membership=membership, staff=is_staff(actor))
     _check_channel(channel, access, action, missing="Channel not found.")
     return ChannelAccess(channel=channel, group=access)
 
@@ -221,12 +232,19 @@ def access_thread(session: Session, actor: User, thread_id: int, action: GroupAc
     if row is None:
         raise NotFound("Thread not found.")
     thread, channel, group, membership = row
+    if not _viewable(actor, group, membership):
+        raise NotFound("Thread not found.")  # before any lock: a secret thread costs what a missing one does
     if action == GroupAction.post:
         lock_group_for_posting(session, group.id)
         session.refresh(thread)
         if thread.group_id != group.id:  # merged into another group a moment ago: read it again
             session.expire_all()
             return access_thread(session, actor, thread_id, action)
+    return _thread_access(actor, thread, channel, group, membership, action)
+
+
+def _thread_access(actor: User, thread: Thread, channel: Channel, group: Group, membership: Membership | None,
+                   action: GroupAction) -> ThreadAccess:
     access = GroupAccess(group=group, membership=membership, staff=is_staff(actor))
     _check_channel(channel, access, action, missing="Thread not found.")
     if not can_see_content(held=thread.held_at is not None, deleted=thread.deleted_at is not None,
@@ -243,13 +261,29 @@ class PostAccess:
     group: GroupAccess
 
 
+def _post_chain(actor: User) -> Select[tuple[Post, Thread, Channel, Group, Membership]]:
+    return (select(Post, Thread, Channel, Group, Membership)
+            .join(Thread, Thread.id == Post.thread_id)
+            .join(Channel, Channel.id == Thread.channel_id)
+            .join(Group, Group.id == Channel.group_id)
+            .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id)))
+
+
 def access_post(session: Session, actor: User, post_id: int, action: PostAction) -> PostAccess:
-    post = session.get(Post, post_id)
-    if post is None:
+    # The post and its chain in one query: a secret post costs what a missing one does.
+    row = session.execute(_post_chain(actor).where(Post.id == post_id)).first()
+    if row is None or not _viewable(actor, row[3], row[4]):
         raise NotFound("Post not found.")
-    group_action = GroupAction.post if action == PostAction.react else GroupAction.read
+    return _post_access(session, actor, *row, action=action)
+
+
+def _post_access(session: Session, actor: User, post: Post, thread: Thread, channel: Channel, group: Group,
+                 membership: Membership | None, *, action: PostAction) -> PostAccess:
     try:
-        thread_access = access_thread(session, actor, post.thread_id, group_action)
+        if action == PostAction.react:  # posting: through the lock that keeps it out of a merge's way
+            thread_access = access_thread(session, actor, post.thread_id, GroupAction.post)
+        else:
+            thread_access = _thread_access(actor, thread, channel, group, membership, GroupAction.read)
     except NotFound:
         raise NotFound("Post not found.") from None
     access = PostAccess(post=post, thread=thread_access.thread, channel=thread_access.channel,
@@ -289,15 +323,26 @@ def check_thread(access: ThreadAccess, actor: User, action: ThreadAction) -> Thr
 
 def access_attachment(session: Session, actor: User, attachment_id: int) -> Attachment:
     """An attachment is readable by whoever may read its post; before it is attached, only by its uploader."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
+    # One query for the attachment and the chain to her membership, whatever the answer.
+    row = session.execute(
+        select(Attachment, Post, Thread, Channel, Group, Membership)
+        .outerjoin(Post, Post.id == Attachment.post_id)
+        .outerjoin(Thread, Thread.id == Post.thread_id)
+        .outerjoin(Channel, Channel.id == Thread.channel_id)
+        .outerjoin(Group, Group.id == Channel.group_id)
+        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .where(Attachment.id == attachment_id)).first()
+    if row is None:
         raise NotFound("Attachment not found.")
+    attachment, chain = row[0], row[1:]
     if attachment.post_id is None:
         if attachment.uploader_id != actor.id:
             raise NotFound("Attachment not found.")
         return attachment
     try:
-        post = access_post(session, actor, attachment.post_id, PostAction.read).post
+        if chain[3] is None or not _viewable(actor, chain[3], chain[4]):
+            raise NotFound("Attachment not found.")
+        post = _post_access(session, actor, *chain, action=PostAction.read).post
     except (NotFound, Forbidden):
         raise NotFound("Attachment not found.") from None
     if post.deleted_at is not None:

@@ -349,11 +349,14 @@ def join_group(session: Session, actor: User, *, group_id: int, message: str = "
         select(GroupInvitation).where(GroupInvitation.group_id == group_id, GroupInvitation.user_id == actor.id,
                                       GroupInvitation.status == RequestStatus.pending)
     )
-    group = session.get(Group, group_id)
-    if group is None:
+    row = session.execute(select(Group, Membership).outerjoin(
+        Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id)).where(Group.id == group_id)
+    ).first()  # one query, found or not: a secret group costs what a missing one does
+    if row is None:
         raise NotFound("Group not found.")
+    group = row[0]
     # Whoever a group admin invited may see the group she is invited to, secret or not.
-    access = group_access(session, actor, group)
+    access = GroupAccess(group=group, membership=row[1], staff=allowed(actor, SiteAction.moderate))
     if invitation is None:
         check(access, GroupAction.view)
     if access.is_member:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.access import SiteAction, lock_groups_for_merge, require
+from app.access import GroupAction, SiteAction, lock_groups_for_merge, may_group, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.models import (
@@ -79,15 +79,13 @@ def _channel_moves(session: Session, source: Group, target: Group) -> list[Chann
 
 
 def _gainers(session: Session, source: Group, target: Group, source_members: set[int]) -> tuple[int, list[User]]:
-    """Who could read A's content after the merge but cannot now (only when A is the more restricted group)."""
+    """Who could read A's content after the merge but cannot now (only when A is the more restricted group): who
+    may read B and not A, by the one rule (app/access); the staff read both already."""
     if _OPENNESS[source.visibility] >= _OPENNESS[target.visibility]:
         return 0, []
-    if target.visibility == Visibility.open:
-        # Everybody reads an open group: all active members of the site who are not in A.
-        stmt = select(User).where(User.is_active.is_(True), User.id.not_in(source_members or {0}))
-    else:
-        stmt = select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.group_id == target.id, User.id.not_in(source_members or {0}))
+    stmt = select(User).where(User.is_active.is_(True), User.id.not_in(source_members or {0}),
+                              may_group(GroupAction.read, user_id=User.id, group_id=target.id),
+                              ~may_group(GroupAction.read, user_id=User.id, group_id=source.id))
     count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return count, list(session.scalars(stmt.order_by(User.display_name).limit(SHOWN_GAINERS)))
 

@@ -196,3 +196,34 @@ class TestCounts:
         assert client_for(keeper).delete(f"{API}/groups/{secret['id']}/members/{insider.id}").status_code == 204
         assert client_for(insider).get(f"{API}/notifications/unread").json()["unread"] == 0
         assert session.get(Group, secret["id"]) is not None
+
+
+class TestSameWork:
+    """A secret group's group, channel, thread, post and attachment cost the same queries as missing ones: one
+    lookup of the chain up to her membership, whatever it finds."""
+
+    def test_the_same_number_of_queries(self, client_for, make_thread, outsider, keeper, secret, engine) -> None:
+        thread = make_thread(keeper, secret["channel_id"], title="Dossier")
+        upload = client_for(keeper).post(f"{API}/attachments", files={
+            "file": ("a.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}).json()
+        reply = client_for(keeper).post(f"{API}/threads/{thread['id']}/replies", json={
+            "body": "Zie bijlage", "attachment_ids": [upload["id"]]}).json()
+        client = client_for(outsider)
+        client.get(f"{API}/groups")  # her session is known from here on
+        for path, real in (("groups", secret["id"]), ("channels", secret["channel_id"]), ("threads", thread["id"]),
+                           ("posts", reply["id"]), ("attachments", upload["id"])):
+            with CountQueries(engine) as secret_one:
+                answer = client.get(f"{API}/{path}/{real}")
+            with CountQueries(engine) as missing_one:
+                nothing = client.get(f"{API}/{path}/{MISSING}")
+            same_answer(answer, nothing)
+            assert secret_one.count == missing_one.count, path
+        # Writing to it too: a reply to a secret thread takes no lock before it is refused; nor does joining.
+        for path in ("threads/{}/replies", "groups/{}/join"):
+            real = thread["id"] if path.startswith("threads") else secret["id"]
+            with CountQueries(engine) as secret_one:
+                answer = client.post(f"{API}/{path.format(real)}", json={"body": "Hoi"})
+            with CountQueries(engine) as missing_one:
+                nothing = client.post(f"{API}/{path.format(MISSING)}", json={"body": "Hoi"})
+            same_answer(answer, nothing)
+            assert secret_one.count == missing_one.count, path

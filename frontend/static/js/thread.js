@@ -123,7 +123,13 @@ function showPost(post) {
   const existing = postElement(post.id);
   const article = renderPost(post);
   if (existing) existing.replaceWith(article);
-  else list.append(article);
+  else {
+    // Live posts are fetched one by one (viewOf), so they may arrive out of order: keep the thread's order.
+    const later = [...list.querySelectorAll("article.post[data-post-id]")]
+      .find((a) => Number(a.dataset.postId) > Number(post.id));
+    if (later) later.before(article);
+    else list.append(article);
+  }
   return article;
 }
 

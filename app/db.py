@@ -258,7 +258,8 @@ def _down() -> Unavailable:
 
 
 def _busy() -> Unavailable:
-    return Unavailable("The site is very busy right now. Try again in a moment.", headers={"Retry-After": "2"})
+    return Unavailable("The site is very busy right now. Try again in a moment.", code="busy",
+                       headers={"Retry-After": "2"})
 
 
 class _Admission:

@@ -13,6 +13,7 @@ import os
 import socket
 from datetime import date, datetime
 
+from app.access import GroupAction, access_thread
 from app.config import Settings
 from app.db import Database, Dispatcher, database_unavailable, unit_of_work
 from app.errors import Forbidden, NotFound
@@ -20,7 +21,6 @@ from app.mailer import Transport, build_message
 from app.models import User
 from app.models.enums import DigestFrequency
 from app.services import articles, digests, jobs, series
-from app.services.access import GroupAction, access_thread
 from app.services.attachments import PDF_TEXT_JOB
 from app.services.mail import MAIL_JOB, Mail
 from app.services.search.pdf import extract_attachment_text

@@ -39,7 +39,8 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-PageErrors = tuple[Callable[[Request], bool], Callable[[Request, int, str], Response]]
+# (is it a page?, the page for (request, status, code, message)): pages translate by the code.
+PageErrors = tuple[Callable[[Request], bool], Callable[[Request, int, str, str], Response]]
 
 
 def install(app: FastAPI, pages: PageErrors | None = None) -> None:
@@ -48,7 +49,7 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     def respond(request: Request, status: int, code: str, message: str, field: str | None = None,
                 headers: dict[str, str] | None = None) -> Response:
         if pages is not None and pages[0](request):
-            page = pages[1](request, status, message)
+            page = pages[1](request, status, code, message)
             page.headers.update(headers or {})  # a page that says "try again later" says when, too
             return page
         return error_response(status, code, message, field, headers)

@@ -16,11 +16,10 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from app.models.enums import Visibility
+from app.access import TopicGrant, can_read_group, is_staff_role
+from app.models.enums import GroupRole
 from app.realtime.bus import GAP_EVENT, EventBus
 from app.realtime.events import Event, event_id_key, group_topic, user_topic
-from app.services.access import TopicGrant
-from app.services.roles import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +70,11 @@ class Connection:
         return floor is None or event.id is None or event_id_key(event.id) > floor
 
     def may_receive(self, grant: TopicGrant) -> bool:
-        if grant.group_id is None or self.staff:
+        if grant.group_id is None:
             return True
-        return grant.visibility == Visibility.open or grant.group_id in self.memberships
+        # The rule of app/access/rules.py, not a copy of it: the hub knows memberships, and any role reads.
+        role = GroupRole.member if grant.group_id in self.memberships else None
+        return grant.visibility is not None and can_read_group(grant.visibility, role, self.staff)
 
 
 class Hub:
@@ -277,7 +278,7 @@ class Hub:
                         self._close_soon(conn, CLOSE_UNAUTHENTICATED, "API token revoked")
             case "account.role_changed":
                 for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
-                    conn.staff = payload.get("role") in STAFF_ROLES
+                    conn.staff = is_staff_role(payload.get("role"))
                     for group_id in {g.group_id for g in conn.grants.values() if g.group_id is not None}:
                         self._revoke_unreadable(conn, group_id)
 

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from app.access import TopicGrant, access_topic, is_staff_role, member_group_ids
 from app.db import database_unavailable, unit_of_work
 from app.deps import SESSION_COOKIE, bearer_token, note_seen
-from app.errors import NotFound
+from app.errors import Moved, NotFound
 from app.realtime.bus import BusUnavailable
 from app.realtime.hub import (
     CLOSE_ORIGIN,
@@ -24,8 +25,7 @@ from app.realtime.hub import (
     Connection,
     Hub,
 )
-from app.services import accounts, roles
-from app.services.access import TopicGrant, access_topic, member_group_ids
+from app.services import accounts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,14 +72,15 @@ def _authenticate(websocket: WebSocket) -> Viewer | None:
         user = resolved.user
         session_id = resolved.auth_session.id if resolved.auth_session else None
         token_id = resolved.api_token.id if resolved.api_token else None
-        return Viewer(user_id=user.id, session_id=session_id, token_id=token_id, staff=roles.is_staff(user),
+        return Viewer(user_id=user.id, session_id=session_id, token_id=token_id, staff=is_staff_role(user.role),
                       memberships=member_group_ids(session, user))
 
 
-def _authorize(websocket: WebSocket, user_id: int, topics: list[str]) -> tuple[list[TopicGrant], list[str]]:
+def _authorize(websocket: WebSocket, user_id: int, topics: list[str],
+               ) -> tuple[list[TopicGrant], list[str], dict[str, str]]:
     from app.models import User
 
-    grants, refused = [], []
+    grants, refused, moved = [], [], {}
     with unit_of_work(websocket.app.state.db, None) as session:
         actor = session.get(User, user_id)
         for topic in topics:
@@ -89,7 +90,9 @@ def _authorize(websocket: WebSocket, user_id: int, topics: list[str]) -> tuple[l
                 grants.append(access_topic(session, actor, topic))
             except NotFound:
                 refused.append(topic)
-    return grants, refused
+            except Moved as exc:  # merged into another, and she may follow it there
+                moved[topic] = exc.new
+    return grants, refused, moved
 
 
 async def _in_database(websocket: WebSocket, fn: Callable[..., T], *args: Any) -> T:
@@ -164,10 +167,14 @@ async def _subscribe(hub: Hub, conn: Connection, topics: list[str], last_event_i
             # Resuming at connect: finish it for her own topic, or its live events stay held for good.
             await hub.subscribe_with_resume(conn, [], last_event_id)
         return
-    grants, refused = await _in_database(conn.websocket, _authorize, conn.user_id, topics)
+    grants, refused, moved = await _in_database(conn.websocket, _authorize, conn.user_id, topics)
     for topic in refused:
         # The same answer for a topic that does not exist and one the member may not see.
         hub.send(conn, _error("not_found", "Topic not found.", field="topics", topic=topic))
+    for topic, target in moved.items():
+        # Only to whom may follow it (access.may_follow); subscribe to `moved_to` to hear what happens there now.
+        hub.send(conn, _error("moved", "This was merged into another; subscribe to moved_to.", field="topics",
+                              topic=topic, moved_to=target))
     await hub.subscribe_with_resume(conn, grants, last_event_id)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.access import SiteAction, require
 from app.config import get_settings
 from app.db import constraint_decides, is_unique_violation, utcnow
 from app.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthenticated
@@ -24,7 +25,6 @@ from app.security import (
 )
 from app.services import audit, search
 from app.services.mail import Mail, compose, record_mail
-from app.services.roles import is_staff
 
 # Writing the session's last_seen_at on every request would turn reads into writes.
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
@@ -38,10 +38,9 @@ def normalise_email(email: str) -> str:
 
 
 def create_invite(session: Session, actor: User, *, email: str, role: SiteRole) -> tuple[Invite, str]:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins can invite people.")
+    require(actor, SiteAction.invite)
     if role != SiteRole.member and actor.role != SiteRole.admin:
-        raise Forbidden("Only admins can invite a community manager or an admin.", field="role")
+        raise Forbidden("Only admins can invite a community manager or an admin.", field="role", code="admins_only")
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("Someone with this email address already has an account.", field="email")
@@ -75,14 +74,12 @@ def invite_url(token: str) -> str:
 
 
 def list_invites(session: Session, actor: User) -> list[Invite]:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins can see invites.")
+    require(actor, SiteAction.invite)
     return list(session.scalars(select(Invite).order_by(Invite.id.desc()).limit(200)))
 
 
 def revoke_invite(session: Session, actor: User, *, invite_id: int) -> None:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins can revoke invites.")
+    require(actor, SiteAction.invite)
     invite = session.get(Invite, invite_id)
     if invite is None:
         raise NotFound("Invite not found.")
@@ -384,8 +381,7 @@ def update_user_admin(
     session: Session, actor: User, *, user_id: int, role: SiteRole | None, is_active: bool | None,
     is_editor: bool | None = None,
 ) -> User:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins manage accounts.")
+    require(actor, SiteAction.manage_users)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("Member not found.")
@@ -406,7 +402,7 @@ def _apply_admin_change(session: Session, actor: User, user: User, *, role: Site
                         is_active: bool | None) -> None:
     if role is not None and role.value != user.role:
         if actor.role != SiteRole.admin:
-            raise Forbidden("Only admins change site roles.", field="role")
+            raise Forbidden("Only admins change site roles.", field="role", code="admins_only")
         if user.id == actor.id:
             raise Conflict("You cannot change your own role.", field="role")
         user.role = role.value
@@ -417,7 +413,7 @@ def _apply_admin_change(session: Session, actor: User, user: User, *, role: Site
         if user.id == actor.id:
             raise Conflict("You cannot deactivate your own account.", field="is_active")
         if user.role != SiteRole.member and actor.role != SiteRole.admin:
-            raise Forbidden("Only admins deactivate staff accounts.", field="is_active")
+            raise Forbidden("Only admins deactivate staff accounts.", field="is_active", code="admins_only")
         user.is_active = is_active
         user.deactivated_at = None if is_active else utcnow()
         if not is_active:

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.access import SiteAction, allowed, refusal_code, require
 from app.config import get_settings
 from app.db import is_unique_violation, on_rollback, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -43,7 +44,6 @@ from app.schemas.publishing import (
 from app.services import audit, groups, images, jobs, notifications, posts, search
 from app.services.attachments import storage
 from app.services.markdown import render_markdown
-from app.services.roles import is_editor
 from app.services.text import slugify
 from app.services.views import user_summary_or_none, users_by_id
 
@@ -60,12 +60,12 @@ Status = ArticleStatus
 def access_article(session: Session, actor: User, article_id: int, *, edit: bool = False) -> Article:
     """The article if she may see it (edit: change it). Unpublished work is a 404 to all but editors."""
     article = session.get(Article, article_id)
-    if article is not None and is_editor(actor):
+    if article is not None and allowed(actor, SiteAction.edit_articles):
         return article
     if article is None or article.status != Status.published:
         raise NotFound("Article not found.")
     if edit:
-        raise Forbidden("Only editors change articles.")
+        raise Forbidden("Only editors change articles.", code=refusal_code(SiteAction.edit_articles))
     return article
 
 
@@ -77,8 +77,7 @@ def _article_id_by_slug(session: Session, slug: str) -> int:
 
 
 def require_editor(actor: User) -> None:
-    if not is_editor(actor):
-        raise Forbidden("Only editors (the community manager, admins and members with the editor role) do this.")
+    require(actor, SiteAction.edit_articles)
 
 
 # --- what members and feeds see --------------------------------------------------------------------
@@ -126,8 +125,8 @@ def _article_out(session: Session, actor: User, article: Article) -> ArticleOut:
     base = summary(session, article).model_dump()
     fields = dict(body=article.body, body_html=article.body_html, thread_id=article.thread_id,
                   status=Status(article.status), scheduled_at=article.scheduled_at,
-                  in_public_feed=article.in_public_feed, editable=is_editor(actor))
-    if not is_editor(actor):
+                  in_public_feed=article.in_public_feed, editable=allowed(actor, SiteAction.edit_articles))
+    if not allowed(actor, SiteAction.edit_articles):
         return ArticleOut(**base, **fields)
     revisions = session.scalar(select(func.count()).where(ArticleRevision.article_id == article.id)) or 0
     return ArticleEditorial(**base, **fields, created_at=article.created_at, updated_at=article.updated_at,

@@ -11,12 +11,12 @@ import filetype
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import access_attachment
 from app.config import get_settings
 from app.db import on_rollback
 from app.errors import Invalid, TooLarge
 from app.models import Attachment, User
 from app.schemas.posts import AttachmentOut
-from app.services.access import access_attachment
 from app.services.idempotency import claim_idempotency_key, fingerprint, remember_idempotency_key
 from app.services.jobs import enqueue
 from app.services.storage import LocalStorage

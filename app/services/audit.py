@@ -12,12 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import SiteAction, require
 from app.db import utcnow
-from app.errors import Forbidden
 from app.models import AuditEntry, User
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.moderation import AuditEntryOut
-from app.services.roles import is_staff
 from app.services.views import user_summary_or_none
 
 
@@ -31,8 +30,7 @@ def record(session: Session, actor: User | None, action: str, *, target_type: st
 def list_entries(session: Session, actor: User, *, action: str | None = None, actor_id: int | None = None,
                  target_type: str | None = None, target_id: int | None = None, group_id: int | None = None,
                  cursor: str | None = None, limit: int | None = None) -> Page[AuditEntryOut]:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins read the audit log.")
+    require(actor, SiteAction.audit)
     n = clamp_limit(limit)
     stmt = select(AuditEntry)
     for column, value in ((AuditEntry.action, action), (AuditEntry.actor_id, actor_id),

@@ -11,24 +11,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.access import SiteAction, require
 from app.config import get_settings
 from app.db import utcnow
-from app.errors import Forbidden
 from app.models import Group, Post, Thread, User
 from app.models.enums import ThreadKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.groups import GroupRef
 from app.schemas.health import DriftingMember, GroupActivity, UnansweredQuestion
 from app.services import posts
-from app.services.roles import is_staff
 from app.services.views import user_summary
 
 WEEKS_OF_THREADS = 4
 
 
 def _require_staff(actor: User) -> None:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins see the community's health.")
+    require(actor, SiteAction.community_health)
 
 
 def unanswered_questions(session: Session, actor: User, *, older_than_hours: int | None = None,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.access import readable_groups
 from app.config import get_settings
 from app.db import Database, unit_of_work, utcnow
 from app.i18n import TIMEZONE
@@ -70,7 +71,8 @@ def build_digest(session: Session, user: User, *, since: datetime, until: dateti
     muted = NotificationLevel.muted.value
     my_groups = select(Membership.group_id).where(
         Membership.user_id == user.id,
-        or_(Membership.notification_level.is_(None), Membership.notification_level != muted))
+        or_(Membership.notification_level.is_(None), Membership.notification_level != muted),
+        Membership.group_id.in_(readable_groups(user)))  # the one rule (members read), not a second copy
     newest = func.max(Post.created_at)
     rows = session.execute(
         select(Thread.id, Thread.title, Thread.group_id, func.count(Post.id),

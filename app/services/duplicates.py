@@ -13,11 +13,10 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden
+from app.access import GroupAction, SiteAction, group_access, require
 from app.models import Group, Membership, User
 from app.schemas.groups import DuplicatePair, SimilarGroup
-from app.services.access import GroupAction, group_access
-from app.services.roles import STAFF_ROLES, is_staff
+from app.services.roles import STAFF_ROLES
 from app.services.text import fold
 
 # Words that say nothing about a group's subject.
@@ -59,8 +58,7 @@ def similar_groups(session: Session, actor: User, *, name: str, description: str
 
 def duplicate_pairs(session: Session, actor: User, *, limit: int = 50) -> list[DuplicatePair]:
     """Pairs of groups that look like one: similar names (and descriptions), and members in common."""
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins see possible duplicates.")
+    require(actor, SiteAction.find_duplicates)
     groups = list(session.scalars(select(Group).where(Group.archived_at.is_(None)).order_by(Group.id)))
     # The staff are in many groups by their work (the community manager creates them): they prove nothing.
     members: dict[int, set[int]] = {g.id: set() for g in groups}

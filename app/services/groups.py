@@ -6,8 +6,25 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from app.access import (
+    GroupAccess,
+    GroupAction,
+    SiteAction,
+    access_channel,
+    access_group,
+    allowed,
+    can_join_directly,
+    can_request_to_join,
+    can_view_group,
+    check,
+    group_access,
+    lock_group_row,
+    moved_group,
+    require,
+    visible_groups,
+)
 from app.db import constraint_decides, upsert, utcnow
-from app.errors import Conflict, Forbidden, Invalid, Moved, NotFound
+from app.errors import Conflict, Invalid, Moved, NotFound
 from app.models import Channel, Group, GroupInvitation, JoinRequest, Membership, User
 from app.models.enums import GroupKind, GroupRole, NotificationKind, RequestStatus, Visibility
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
@@ -26,17 +43,6 @@ from app.schemas.groups import (
     MemberOut,
 )
 from app.services import audit, notifications, search
-from app.services.access import (
-    GroupAccess,
-    GroupAction,
-    access_channel,
-    access_group,
-    check,
-    group_access,
-    lock_group_row,
-    merged_target,
-)
-from app.services.roles import is_staff
 from app.services.text import fold, slugify
 from app.services.views import user_summary, user_summary_or_none
 
@@ -100,15 +106,13 @@ def _my_pending(session: Session, actor: User, group_ids: Sequence[int]) -> tupl
 def list_groups(session: Session, actor: User, *, kind: GroupKind | None = None, q: str | None = None,
                 mine: bool = False, include_archived: bool = False) -> list[GroupOut]:
     """The directory: every group the actor may see, parents before children, filterable."""
-    groups = list(session.scalars(select(Group).where(Group.merged_into_id.is_(None)).order_by(Group.name)))
+    groups = list(session.scalars(select(Group).where(Group.merged_into_id.is_(None),
+                                                      Group.id.in_(visible_groups(actor))).order_by(Group.name)))
     memberships = {
         m.group_id: m for m in session.scalars(select(Membership).where(Membership.user_id == actor.id))
     }
-    staff = is_staff(actor)
-    visible = [
-        GroupAccess(group=g, membership=memberships.get(g.id), staff=staff) for g in groups
-    ]
-    visible = [a for a in visible if a.allows(GroupAction.view)]
+    staff = allowed(actor, SiteAction.moderate)
+    visible = [GroupAccess(group=g, membership=memberships.get(g.id), staff=staff) for g in groups]
     by_id = {a.group.id: a.group for a in visible}
     needle = fold(q.strip()) if q else ""
     selected = [
@@ -130,12 +134,10 @@ def list_groups(session: Session, actor: User, *, kind: GroupKind | None = None,
 
 def list_member_groups(session: Session, actor: User, *, user_id: int) -> list[GroupRef]:
     """The groups a member is in, as far as the actor may know they exist (a secret group only to its members)."""
-    staff = is_staff(actor)
-    mine = set(session.scalars(select(Membership.group_id).where(Membership.user_id == actor.id)))
     rows = session.scalars(select(Group).join(Membership, Membership.group_id == Group.id)
-                           .where(Membership.user_id == user_id, Group.merged_into_id.is_(None)).order_by(Group.name))
-    return [GroupRef(id=g.id, slug=g.slug, name=g.name) for g in rows
-            if staff or g.visibility != Visibility.secret or g.id in mine]
+                           .where(Membership.user_id == user_id, Group.merged_into_id.is_(None),
+                                  Group.id.in_(visible_groups(actor))).order_by(Group.name))
+    return [GroupRef(id=g.id, slug=g.slug, name=g.name) for g in rows]
 
 
 def get_group(session: Session, actor: User, *, group_id: int) -> GroupOut:
@@ -148,7 +150,7 @@ def get_group_by_slug(session: Session, actor: User, *, slug: str) -> GroupOut:
     if group is None:
         raise NotFound("Group not found.")
     if group.merged_into_id is not None:
-        raise Moved(slug, merged_target(session, group).slug)
+        raise Moved(slug, moved_group(session, actor, group).slug)
     return get_group(session, actor, group_id=group.id)
 
 
@@ -167,7 +169,7 @@ def _seen_by(session: Session, actor: User) -> Callable[[Group], bool]:
 
 
 def _seen_by_everyone(group: Group) -> bool:
-    return group.visibility != Visibility.secret
+    return can_view_group(group.visibility, None, False)
 
 
 def _group_out_full(session: Session, actor: User, access: GroupAccess) -> GroupOut:
@@ -193,6 +195,21 @@ def _unique_slug(session: Session, wanted: str, *, exclude_id: int | None = None
         n += 1
 
 
+def _free_slug(session: Session, actor: User, wanted: str, *, exclude_id: int | None = None) -> str:
+    """The slug she asked for, or — when a group she may not see holds it — the next free one, as a name gets: a
+    secret group must not be found out by trying its slug. A group she can see answers `slug_taken` as before.
+    One query either way (the holder and her membership of it), so a taken slug costs what a free one does."""
+    holder = session.execute(
+        select(Group.id, Group.visibility, Membership.role)
+        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .where(Group.slug == wanted, Group.id != (exclude_id or 0))).first()
+    if holder is None:
+        return wanted
+    if can_view_group(holder.visibility, holder.role, allowed(actor, SiteAction.moderate)):
+        raise _slug_taken()
+    return _unique_slug(session, wanted, exclude_id=exclude_id)
+
+
 def _slug_taken() -> Conflict:
     return Conflict("Another group already uses this slug.", field="slug", code="slug_taken")
 
@@ -213,8 +230,7 @@ def _check_parent(session: Session, actor: User, parent_id: int, *, group_id: in
 
 
 def create_group(session: Session, actor: User, *, data: GroupCreate) -> GroupOut:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins create groups.")
+    require(actor, SiteAction.create_groups)
     if data.parent_id is not None:
         _check_parent(session, actor, data.parent_id)
     if data.slug and session.scalar(select(Group.id).where(Group.slug == data.slug)) is not None:
@@ -259,17 +275,15 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
     group = access.group
     before = _settings(group)
     fields = data.model_fields_set
-    if {"parent_id", "archived"} & fields and not access.staff:
-        raise Forbidden("Only the community manager and admins move or archive groups.")
+    if {"parent_id", "archived"} & fields:
+        require(actor, SiteAction.organise_groups)
     if data.name is not None:
         group.name = data.name
     if data.description is not None:
         group.description = data.description
     if data.slug is not None and data.slug != group.slug:
-        if session.scalar(select(Group.id).where(Group.slug == data.slug, Group.id != group.id)) is not None:
-            raise _slug_taken()
         with constraint_decides(session, _slug_taken()):
-            group.slug = data.slug
+            group.slug = _free_slug(session, actor, data.slug, exclude_id=group.id)
     if data.visibility is not None:
         group.visibility = data.visibility.value
     if "parent_id" in fields:
@@ -335,11 +349,14 @@ def join_group(session: Session, actor: User, *, group_id: int, message: str = "
         select(GroupInvitation).where(GroupInvitation.group_id == group_id, GroupInvitation.user_id == actor.id,
                                       GroupInvitation.status == RequestStatus.pending)
     )
-    group = session.get(Group, group_id)
-    if group is None:
+    row = session.execute(select(Group, Membership).outerjoin(
+        Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id)).where(Group.id == group_id)
+    ).first()  # one query, found or not: a secret group costs what a missing one does
+    if row is None:
         raise NotFound("Group not found.")
+    group = row[0]
     # Whoever a group admin invited may see the group she is invited to, secret or not.
-    access = group_access(session, actor, group)
+    access = GroupAccess(group=group, membership=row[1], staff=allowed(actor, SiteAction.moderate))
     if invitation is None:
         check(access, GroupAction.view)
     if access.is_member:
@@ -347,13 +364,13 @@ def join_group(session: Session, actor: User, *, group_id: int, message: str = "
         return JoinOut(status="member", group=get_group(session, actor, group_id=group.id))
     if group.archived_at is not None:
         raise Conflict("This group is archived.", code="group_archived")
-    if group.visibility == Visibility.open or invitation is not None or access.staff:
+    if can_join_directly(group.visibility, staff=access.staff, invited=invitation is not None):
         if invitation is not None and not _settle(session, GroupInvitation, invitation.id, RequestStatus.approved):
             raise Conflict("You declined this invitation a moment ago.", code="already_decided")
         if not _add_member(session, group, actor.id):
             session.refresh(group)  # a concurrent join won: show the count it committed
         return JoinOut(status="member", group=get_group(session, actor, group_id=group.id))
-    if group.visibility == Visibility.secret:
+    if not can_request_to_join(group.visibility):
         raise NotFound("Group not found.")
     created = upsert(session, JoinRequest, [{"group_id": group.id, "user_id": actor.id, "message": message,
                                              "status": RequestStatus.pending.value, "created_at": utcnow()}],

@@ -16,8 +16,9 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.access import GroupAction, SiteAction, lock_groups_for_merge, may_group, require
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models import (
     Channel,
     Group,
@@ -34,8 +35,6 @@ from app.models.enums import GroupRole, NotificationKind, RequestStatus, Visibil
 from app.realtime.events import group_topic, record_event
 from app.schemas.merge import ChannelMove, MergePreview, MergeResult
 from app.services import audit, notifications, search
-from app.services.access import lock_groups_for_merge
-from app.services.roles import is_staff
 from app.services.views import user_summary
 
 _RANK = {GroupRole.member.value: 0, GroupRole.moderator.value: 1, GroupRole.admin.value: 2}
@@ -44,8 +43,7 @@ SHOWN_GAINERS = 20
 
 
 def _groups(session: Session, actor: User, source_id: int, target_id: int, *, lock: bool) -> tuple[Group, Group]:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins merge groups.")
+    require(actor, SiteAction.merge)
     if source_id == target_id:
         raise Invalid("A group cannot be merged into itself.", field="target_id")
     stmt = select(Group).where(Group.id.in_([source_id, target_id])).order_by(Group.id)
@@ -81,15 +79,13 @@ def _channel_moves(session: Session, source: Group, target: Group) -> list[Chann
 
 
 def _gainers(session: Session, source: Group, target: Group, source_members: set[int]) -> tuple[int, list[User]]:
-    """Who could read A's content after the merge but cannot now (only when A is the more restricted group)."""
+    """Who could read A's content after the merge but cannot now (only when A is the more restricted group): who
+    may read B and not A, by the one rule (app/access); the staff read both already."""
     if _OPENNESS[source.visibility] >= _OPENNESS[target.visibility]:
         return 0, []
-    if target.visibility == Visibility.open:
-        # Everybody reads an open group: all active members of the site who are not in A.
-        stmt = select(User).where(User.is_active.is_(True), User.id.not_in(source_members or {0}))
-    else:
-        stmt = select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.group_id == target.id, User.id.not_in(source_members or {0}))
+    stmt = select(User).where(User.is_active.is_(True), User.id.not_in(source_members or {0}),
+                              may_group(GroupAction.read, user_id=User.id, group_id=target.id),
+                              ~may_group(GroupAction.read, user_id=User.id, group_id=source.id))
     count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return count, list(session.scalars(stmt.order_by(User.display_name).limit(SHOWN_GAINERS)))
 

@@ -11,10 +11,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.access import (
+    PostAction,
+    SiteAction,
+    access_post,
+    allowed,
+    can_moderate,
+    group_access,
+    is_staff_role,
+    moderated_groups,
+    require,
+)
 from app.db import constraint_decides, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
-from app.models.enums import GroupRole, NotificationKind
+from app.models.enums import NotificationKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.groups import GroupRef
 from app.schemas.moderation import (
@@ -28,9 +39,7 @@ from app.schemas.moderation import (
     WatchedWordOut,
 )
 from app.services import audit, notifications, posts
-from app.services.access import GroupAction, PostAction, access_post, group_access
 from app.services.accounts import update_user_admin
-from app.services.roles import is_staff
 from app.services.screening import open_item, tell_moderators
 from app.services.text import fold
 from app.services.views import user_summary_or_none
@@ -40,16 +49,15 @@ PENDING = "pending"
 
 def _moderated_groups(session: Session, actor: User) -> list[int] | None:
     """The groups whose queue she works; None: all of them (staff)."""
-    if is_staff(actor):
+    if allowed(actor, SiteAction.moderate):
         return None
-    return list(session.scalars(select(Membership.group_id).where(
-        Membership.user_id == actor.id, Membership.role.in_([GroupRole.moderator, GroupRole.admin]))))
+    return list(session.scalars(moderated_groups(actor)))
 
 
 def _require_moderator(session: Session, actor: User) -> list[int] | None:
     groups = _moderated_groups(session, actor)
     if groups is not None and not groups:
-        raise Forbidden("Only moderators see the moderation queue.")
+        raise Forbidden("Only moderators see the moderation queue.", code="moderators_only")
     return groups
 
 
@@ -159,15 +167,15 @@ def _claim(session: Session, actor: User, item_id: int, status: str, reason: str
     so of two moderators at the same moment exactly one wins — on PostgreSQL the second waits for the first's row
     lock and then finds nothing pending; on SQLite the UPDATE is the write that queues for the single writer.
     Everything after it (the post, its thread's counters) is read after the claim, so it is what the winner sees."""
-    item = session.get(ModerationItem, item_id)
-    if item is None:
+    # One query whether or not the item exists, and the same answer for an item of a group she does not moderate
+    # as for none: a moderator of another group must not learn what waits (or that anything waits) elsewhere.
+    row = session.execute(
+        select(ModerationItem, Group, Membership.role).join(Group, Group.id == ModerationItem.group_id)
+        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .where(ModerationItem.id == item_id)).first()
+    if row is None or not can_moderate(row[1].visibility, row[2], allowed(actor, SiteAction.moderate)):
         raise NotFound("Queue item not found.")
-    group = session.get(Group, item.group_id)
-    assert group is not None
-    if not group_access(session, actor, group).allows(GroupAction.moderate):
-        if _moderated_groups(session, actor):
-            raise Forbidden("You moderate other groups, not this one.")
-        raise NotFound("Queue item not found.")
+    item, group = row[0], row[1]
     if refuse_held and item.held and item.status == PENDING:
         raise Conflict("A held post is approved or rejected, not dismissed.", code="held_post")
     won = session.execute(
@@ -261,8 +269,7 @@ def _title(session: Session, post: Post) -> str:
 
 
 def _require_staff(actor: User) -> None:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins silence or suspend members.")
+    require(actor, SiteAction.silence_members)
 
 
 def silence(session: Session, actor: User, *, user_id: int, days: int, reason: str) -> datetime:
@@ -270,7 +277,7 @@ def silence(session: Session, actor: User, *, user_id: int, days: int, reason: s
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("Member not found.")
-    if user.id == actor.id or is_staff(user):
+    if user.id == actor.id or is_staff_role(user.role):
         raise Conflict("Staff accounts are not silenced.")
     before = user.silenced_until
     user.silenced_until = utcnow() + timedelta(days=days)
@@ -305,13 +312,13 @@ def suspend(session: Session, actor: User, *, user_id: int, reason: str) -> None
 
 
 def list_watched_words(session: Session, actor: User) -> list[WatchedWordOut]:
-    _require_staff(actor)
+    require(actor, SiteAction.watch_words)
     return [WatchedWordOut(id=w.id, word=w.word, action=w.action, created_at=w.created_at)
             for w in session.scalars(select(WatchedWord).order_by(WatchedWord.word))]
 
 
 def add_watched_word(session: Session, actor: User, *, data: WatchedWordIn) -> WatchedWordOut:
-    _require_staff(actor)
+    require(actor, SiteAction.watch_words)
     word = fold(data.word)
     on_the_list = Conflict("This word is on the list already.", field="word", code="watched_word_exists")
     if session.scalar(select(WatchedWord.id).where(WatchedWord.word == word)) is not None:
@@ -325,7 +332,7 @@ def add_watched_word(session: Session, actor: User, *, data: WatchedWordIn) -> W
 
 
 def remove_watched_word(session: Session, actor: User, *, word_id: int) -> None:
-    _require_staff(actor)
+    require(actor, SiteAction.watch_words)
     # The DELETE decides: of two staff removing the word at once, one removes it and the other finds nothing.
     found = session.execute(delete(WatchedWord).where(WatchedWord.id == word_id)
                             .returning(WatchedWord.id, WatchedWord.word, WatchedWord.action)).first()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, case, cast, extract, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from app.access import GroupAction, access_thread
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import Group, MotionCoSubmitter, Post, SearchDocument, Thread, User
 from app.models.enums import GroupKind, ThreadKind
@@ -27,7 +28,6 @@ from app.schemas.motions import (
     ReuseOut,
 )
 from app.schemas.search import DocumentKind
-from app.services.access import GroupAction, access_thread
 from app.services.markdown import excerpt
 from app.services.search.query import SHOWN, _base, _match, _order_newest, _postgres, visible
 from app.services.search.text import query_words, words

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from app.access import GroupAction, access_group, access_thread, can_read_group, is_staff_role, may_group
 from app.config import get_settings
 from app.db import upsert, utcnow
 from app.errors import Forbidden, Invalid, NotFound
@@ -58,7 +59,6 @@ from app.models.enums import (
     DigestFrequency,
     NotificationKind,
     NotificationLevel,
-    Visibility,
 )
 from app.pagination import clamp_limit, encode_cursor, keyset
 from app.realtime.events import record_event, user_topic
@@ -75,10 +75,8 @@ from app.schemas.notifications import (
     UnreadOut,
     UnsubscribeOut,
 )
-from app.services.access import GroupAction, access_group, access_thread
 from app.services.mail import Mail, compose, read_unsubscribe_token, record_mail, unsubscribe_url
 from app.services.markdown import excerpt
-from app.services.roles import STAFF_ROLES
 from app.services.views import user_summary_or_none
 
 Level = NotificationLevel
@@ -137,7 +135,7 @@ def _candidates(session: Session, group: Group, thread: Thread | None, user_ids:
         return []
     thread_columns = (ThreadState.level, ThreadState.participated) if thread is not None else (null(), null())
     stmt = (
-        select(*_PERSON_COLUMNS, Membership.id, Membership.notification_level, *thread_columns)
+        select(*_PERSON_COLUMNS, Membership.role, Membership.notification_level, *thread_columns)
         .outerjoin(Membership, (Membership.user_id == User.id) & (Membership.group_id == group.id))
         .where(User.id.in_(ids), User.is_active.is_(True))
     )
@@ -146,9 +144,9 @@ def _candidates(session: Session, group: Group, thread: Thread | None, user_ids:
     out = []
     for row in session.execute(stmt):
         person = _Person(*row[:len(_PERSON_COLUMNS)])
-        membership_id, chosen_group, chosen_thread, participated = row[len(_PERSON_COLUMNS):]
-        member = membership_id is not None
-        can_read = group.visibility == Visibility.open or member or person.role in STAFF_ROLES
+        role, chosen_group, chosen_thread, participated = row[len(_PERSON_COLUMNS):]
+        member = role is not None
+        can_read = can_read_group(group.visibility, role, is_staff_role(person.role))
         glevel = _group_level(group, member, chosen_group)
         out.append(_Candidate(user=person, can_read=can_read, group_level=glevel,
                               thread_level=_thread_level(glevel, chosen_thread, bool(participated))))
@@ -184,9 +182,7 @@ def portfolio_audience(session: Session, group: Group, *, portfolio_ids: Sequenc
     # Who muted the group hears nothing from it, questions included: she is not reached, so not counted.
     stmt = stmt.where(User.id.not_in(select(Membership.user_id).where(
         Membership.group_id == group.id, Membership.notification_level == Level.muted)))
-    if group.visibility != Visibility.open:
-        stmt = stmt.where(or_(User.role.in_(STAFF_ROLES), User.id.in_(
-            select(Membership.user_id).where(Membership.group_id == group.id))))
+    stmt = stmt.where(may_group(GroupAction.read, user_id=User.id, group_id=group.id))
     return list(session.scalars(stmt.order_by(User.id)))
 
 
@@ -397,10 +393,8 @@ def _visible() -> ColumnElement[bool]:
     # be able to see it, which a closed group allows everyone.
     readable_group = or_(
         n.group_id.is_(None),
-        exists().where(Group.id == n.group_id, or_(
-            Group.visibility == Visibility.open, and_(n.thread_id.is_(None), Group.visibility != Visibility.secret))),
-        exists().where(Membership.group_id == n.group_id, Membership.user_id == n.user_id),
-        exists().where(User.id == n.user_id, User.role.in_(STAFF_ROLES)),
+        and_(n.thread_id.is_(None), may_group(GroupAction.view, user_id=n.user_id, group_id=n.group_id)),
+        may_group(GroupAction.read, user_id=n.user_id, group_id=n.group_id),
     )
     live_thread = or_(n.thread_id.is_(None), exists().where(Thread.id == n.thread_id, Thread.deleted_at.is_(None)))
     # A mention is about one post; a folded reply line stays while its thread does (a later reply may be gone).
@@ -554,7 +548,7 @@ def took_part(session: Session, actor: User, *, thread_id: int, post_id: int) ->
 def get_group_level(session: Session, actor: User, *, group_id: int) -> LevelOut:
     access = access_group(session, actor, group_id, GroupAction.view)
     if access.membership is None:
-        raise Forbidden("Join this group to choose what you hear from it.")
+        raise Forbidden("Join this group to choose what you hear from it.", code="join_to_choose")
     chosen = Level(access.membership.notification_level) if access.membership.notification_level else None
     default = default_level(access.group)
     return LevelOut(level=chosen, default=default, effective=chosen or default)
@@ -563,7 +557,7 @@ def get_group_level(session: Session, actor: User, *, group_id: int) -> LevelOut
 def set_group_level(session: Session, actor: User, *, group_id: int, level: Level | None) -> LevelOut:
     access = access_group(session, actor, group_id, GroupAction.view)
     if access.membership is None:
-        raise Forbidden("Join this group to choose what you hear from it.")
+        raise Forbidden("Join this group to choose what you hear from it.", code="join_to_choose")
     access.membership.notification_level = level.value if level else None
     session.flush()
     return get_group_level(session, actor, group_id=group_id)

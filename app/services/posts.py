@@ -9,8 +9,24 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.access import (
+    GroupAccess,
+    GroupAction,
+    PostAction,
+    ThreadAction,
+    access_channel,
+    access_group,
+    access_post,
+    access_thread,
+    can_delete_post,
+    can_edit_post,
+    can_flag_post,
+    check_thread,
+    group_access,
+    listed_threads,
+)
 from app.db import upsert, utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models import (
     Attachment,
     Group,
@@ -44,16 +60,6 @@ from app.schemas.posts import (
 )
 from app.schemas.users import PortfolioOut, UserSummary
 from app.services import audit, motions, notifications, questions, screening, search
-from app.services.access import (
-    GroupAccess,
-    GroupAction,
-    PostAction,
-    access_channel,
-    access_group,
-    access_post,
-    access_thread,
-    group_access,
-)
 from app.services.attachments import attachment_out, claim_attachments
 from app.services.idempotency import claim_idempotency_key, fingerprint, remember_idempotency_key
 from app.services.markdown import excerpt, find_mentions, render_markdown
@@ -127,8 +133,10 @@ def _posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thr
             attachments=[] if deleted else [attachment_out(a) for a in related.attachments.get(post.id, [])],
             mentions=sorted(related.mentions.get(post.id, [])),
             is_answer=thread.answer_post_id == post.id, held=post.held_at is not None,
-            can_edit=not deleted and (moderator or (own and access.is_member)),
-            can_delete=not deleted and (moderator or own),
+            can_edit=can_edit_post(own=own, moderator=moderator, member=access.is_member, deleted=deleted),
+            can_delete=can_delete_post(own=own, moderator=moderator, deleted=deleted),
+            can_moderate=moderator,
+            can_flag=can_flag_post(own=own, deleted=deleted),
         ))
     return out
 
@@ -208,7 +216,7 @@ def _thread_detail(session: Session, actor: User, thread: Thread, access: GroupA
 def _neutral(post: PostOut) -> PostOut:
     """Everyone's view of a post, from one viewer's: without what depends on her."""
     return post.model_copy(update={
-        "can_edit": False, "can_delete": False,
+        "can_edit": False, "can_delete": False, "can_moderate": False, "can_flag": False,
         "reactions": [r.model_copy(update={"mine": False}) for r in post.reactions],
     })
 
@@ -340,8 +348,7 @@ def _list_threads(session: Session, actor: User, where: list, *, kind: ThreadKin
                   limit: int | None) -> Page[ThreadOut]:
     n = clamp_limit(limit)
     # A thread waiting for a moderator is listed for its author only (moderators find it in the queue).
-    stmt = select(Thread).where(*where, Thread.deleted_at.is_(None),
-                                or_(Thread.held_at.is_(None), Thread.author_id == actor.id))
+    stmt = select(Thread).where(*where, listed_threads(actor))
     if kind is not None:
         stmt = stmt.where(Thread.kind == kind.value)
     stmt = keyset(stmt, (Thread.last_activity_at, Thread.id), cursor, descending=True, types=(datetime, int))
@@ -384,9 +391,7 @@ def update_thread(session: Session, actor: User, *, thread_id: int, data: Thread
     thread = access.thread
     if thread.deleted_at is not None:
         raise NotFound("Thread not found.")
-    moderator = access.group.allows(GroupAction.moderate)
-    if not moderator and not (thread.author_id == actor.id and access.group.is_member):
-        raise Forbidden("Only the author and the group's moderators can change this thread.")
+    check_thread(access, actor, ThreadAction.edit)
     if data.title is not None:
         thread.title = data.title
     if data.motion is not None:
@@ -420,8 +425,7 @@ def delete_thread(session: Session, actor: User, *, thread_id: int, reason: str 
     thread = access.thread
     if thread.deleted_at is not None:
         raise NotFound("Thread not found.")
-    if not (access.group.allows(GroupAction.moderate) or thread.author_id == actor.id):
-        raise Forbidden("Only the author and the group's moderators can delete this thread.")
+    check_thread(access, actor, ThreadAction.delete)
     now = utcnow()
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     if opening is not None and opening.deleted_at is None:
@@ -446,8 +450,7 @@ def set_answer(session: Session, actor: User, *, thread_id: int, post_id: int | 
     thread = access.thread
     if thread.kind != ThreadKind.question:
         raise Conflict("Only a question has an answer.")
-    if thread.author_id != actor.id and not access.group.allows(GroupAction.moderate):
-        raise Forbidden("Only the asker and the group's moderators mark the answer.")
+    check_thread(access, actor, ThreadAction.answer)
     if post_id is not None:
         post = session.get(Post, post_id)
         if post is None or post.thread_id != thread.id or post.is_opening or post.deleted_at is not None:

@@ -9,9 +9,10 @@ from PIL import Image, ImageOps
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.access import SiteAction, allowed, require
 from app.config import get_settings
 from app.db import constraint_decides, on_rollback, upsert
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models import Portfolio, User, UserPortfolio
 from app.models.enums import Province, Title
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
@@ -24,7 +25,6 @@ from app.schemas.users import (
 )
 from app.services import images, search
 from app.services.attachments import storage
-from app.services.roles import is_staff
 from app.services.text import fold, slugify
 from app.services.views import user_summary
 
@@ -48,7 +48,7 @@ def me_out(user: User) -> MeOut:
 
 def get_profile(session: Session, actor: User, *, user_id: int) -> ProfileOut:
     user = session.get(User, user_id)
-    if user is None or (not user.is_active and not is_staff(actor)):
+    if user is None or (not user.is_active and not allowed(actor, SiteAction.manage_users)):
         raise NotFound("Member not found.")
     return profile_out(user)
 
@@ -150,8 +150,7 @@ def list_portfolios(session: Session) -> list[PortfolioOut]:
 
 
 def create_portfolio(session: Session, actor: User, *, name: str) -> PortfolioOut:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins add portfolio tags.")
+    require(actor, SiteAction.tag_portfolios)
     # A name may be 80 characters, the slug column only 60 (PostgreSQL refuses longer ones).
     slug = slugify(name, max_length=60)
     existing = session.scalars(select(Portfolio)).all()

@@ -6,15 +6,14 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.access import GroupAction, SiteAction, access_channel, access_thread, allowed, require
 from app.config import get_settings
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, NotFound
 from app.models import Group, Post, Thread, ThreadPortfolio, User
 from app.models.enums import AudienceStatus, Province, Title
 from app.schemas.notifications import AudienceIn, AudiencePreview
 from app.schemas.posts import AudienceOut
 from app.services import notifications
-from app.services.access import GroupAction, access_channel, access_thread
-from app.services.roles import is_staff
 
 
 def audience_out(thread: Thread) -> AudienceOut | None:
@@ -26,7 +25,7 @@ def audience_out(thread: Thread) -> AudienceOut | None:
 
 
 def _needs_approval(actor: User, count: int) -> bool:
-    return count > get_settings().question_audience_approval_over and not is_staff(actor)
+    return count > get_settings().question_audience_approval_over and not allowed(actor, SiteAction.decide_questions)
 
 
 def address_question(session: Session, actor: User, *, group: Group, thread: Thread, portfolio_ids: Sequence[int],
@@ -60,8 +59,7 @@ def _portfolio_ids(session: Session, thread: Thread) -> list[int]:
 
 
 def check_decider(actor: User) -> None:
-    if not is_staff(actor):
-        raise Forbidden("Only the community manager and admins decide on large questions.")
+    require(actor, SiteAction.decide_questions)
 
 
 def current_askees(session: Session, group: Group, thread: Thread) -> list[int]:

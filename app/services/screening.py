@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 from stdnum import iban
 from stdnum.nl import bsn
 
+from app.access import SiteAction, allowed
 from app.config import get_settings
 from app.db import is_unique_violation, utcnow
 from app.errors import Forbidden, Invalid
 from app.models import Group, Membership, ModerationItem, Post, User, WatchedWord
 from app.models.enums import GroupRole
 from app.realtime.events import record_event, user_topic
-from app.services.roles import STAFF_ROLES, is_staff
+from app.services.roles import STAFF_ROLES
 from app.services.text import fold
 
 # Nine digits, written plain or in the usual groups (1234.56.782, 123 456 782). Not part of a longer number
@@ -125,7 +126,7 @@ def check_new_post(session: Session, actor: User, *, group: Group, text: str) ->
     """Refuse a silenced member or a blocked word (the post is not written); else say whether it is held."""
     now = utcnow()
     if actor.silenced_until is not None and actor.silenced_until > now:
-        raise Forbidden(f"A moderator silenced you until {actor.silenced_until:%Y-%m-%d %H:%M} UTC.")
+        raise Forbidden(f"A moderator silenced you until {actor.silenced_until:%Y-%m-%d %H:%M} UTC.", code="silenced")
     found = screen(text, word_list(session))
     if found.blocked:
         raise Invalid(f"Your post contains words that are not allowed here: {', '.join(found.blocked)}.",
@@ -138,10 +139,10 @@ def check_new_post(session: Session, actor: User, *, group: Group, text: str) ->
     if found.personal_data:
         reasons.append("personal_data")
         findings += [f"{f.kind}: {f.text}" for f in found.personal_data]
-    if group.premoderated and not is_staff(actor):
+    if group.premoderated and not allowed(actor, SiteAction.moderate):
         reasons.append("premoderation")
     first_posts = get_settings().premoderate_first_posts
-    if first_posts and not is_staff(actor):
+    if first_posts and not allowed(actor, SiteAction.moderate):
         published = session.scalar(select(func.count()).select_from(Post).where(
             Post.author_id == actor.id, Post.held_at.is_(None), Post.deleted_at.is_(None))) or 0
         if published < first_posts:

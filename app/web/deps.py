@@ -9,9 +9,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.access import SiteAction, allowed
 from app.deps import Auth, OptionalAuthDep, SessionDep
 from app.models import User
-from app.services import moderation, notifications, roles
+from app.services import moderation, notifications
 from app.web.render import Viewer
 
 
@@ -24,7 +25,8 @@ def page_viewer(request: Request, auth: Auth | None, session: SessionDep) -> Vie
         return None
     user = auth.user
     viewer = Viewer(id=user.id, username=user.username, display_name=user.display_name, language=user.language,
-                    staff=roles.is_staff(user), editor=roles.is_editor(user), csrf_token=auth.csrf_token or "",
+                    staff=allowed(user, SiteAction.moderate), editor=allowed(user, SiteAction.edit_articles),
+                    csrf_token=auth.csrf_token or "",
                     unread=notifications.get_unread(session, user).unread,
                     queue=moderation.queue_size(session, user))
     request.state.viewer = viewer  # an error page later in this request speaks her language too

@@ -12,9 +12,10 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import i18n
+from app.access import SiteAction, require
 from app.db import unit_of_work
 from app.deps import SESSION_COOKIE, Auth, SessionDep
-from app.errors import AppError, Forbidden, NotFound
+from app.errors import AppError, NotFound
 from app.i18n import N_
 from app.models.enums import GroupKind, Province, Title
 from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
@@ -192,8 +193,7 @@ def community_page(request: Request, me: SignedIn, session: SessionDep) -> Respo
 def merge_page(request: Request, me: SignedIn, session: SessionDep,
                source: int | None = None, target: int | None = None) -> Response:
     """The merge tool: choose two groups, see the dry run, then merge."""
-    if not me.viewer.staff:
-        raise Forbidden("Only the community manager and admins merge groups.")
+    require(me.user, SiteAction.merge)
     return render(request, "merge.html", {"groups": groups.list_groups(session, me.user),
                                           "source": source, "target": target}, viewer=me.viewer)
 
@@ -258,26 +258,28 @@ def api_docs(request: Request, viewer: MaybeViewer) -> Response:
     return render(request, "api_docs.html", {"swagger": SWAGGER}, viewer=viewer)
 
 
-# The services answer in English (the API's language); these reasons a page shows in the member's language.
-PAGE_REASONS = {message: message for message in (
-    N_("Join this group to read what is posted in it."),
-    N_("Join this group to post in it."),
-    N_("Only the group's moderators can do this."),
-    N_("Only the group's admins can do this."),
-    N_("Only the community manager and admins decide on large questions."),
-    N_("Only moderators see the moderation queue."),
-    N_("Only the community manager and admins read the audit log."),
-    N_("Only the community manager and admins see possible duplicates."),
-    N_("Only the community manager and admins see the community's health."),
-    N_("Only the community manager and admins merge groups."),
-    N_("Only editors (the community manager, admins and members with the editor role) do this."),
+# The services answer in English (the API's language); a page shows these refusals in the member's language,
+# found by the error's stable code — never by its English text, which may be reworded.
+PAGE_REASONS = {
+    "join_to_read": N_("Join this group to read what is posted in it."),
+    "join_to_post": N_("Join this group to post in it."),
+    "group_moderators_only": N_("Only the group's moderators can do this."),
+    "group_admins_only": N_("Only the group's admins can do this."),
+    "moderators_only": N_("Only moderators see the moderation queue."),
+    "decide_questions_not_allowed": N_("Only the community manager and admins decide on large questions."),
+    "audit_not_allowed": N_("Only the community manager and admins read the audit log."),
+    "find_duplicates_not_allowed": N_("Only the community manager and admins see possible duplicates."),
+    "community_health_not_allowed": N_("Only the community manager and admins see the community's health."),
+    "merge_not_allowed": N_("Only the community manager and admins merge groups."),
+    "edit_articles_not_allowed": N_(
+        "Only editors (the community manager, admins and members with the editor role) do this."),
     # 503: the database is down, restarting, locked or out of connections (app/db.py database_unavailable).
-    N_("The database is not reachable right now. Try again in a few seconds."),
-    N_("The site is very busy right now. Try again in a moment."),
-)}
+    "unavailable": N_("The database is not reachable right now. Try again in a few seconds."),
+    "busy": N_("The site is very busy right now. Try again in a moment."),
+}
 
 
-def error_page(request: Request, status_code: int, message: str) -> Response:
+def error_page(request: Request, status_code: int, code: str, message: str) -> Response:
     """What a page shows when the service said no; the API keeps its JSON answer."""
     viewer = getattr(request.state, "viewer", None)
     token = request.cookies.get(SESSION_COOKIE)
@@ -290,7 +292,7 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
                 viewer = page_viewer(request, Auth(user=resolved.user, session_id=resolved.auth_session.id,
                                                    csrf_token=None), session)
     i18n.set_language(viewer.language if viewer else i18n.pick_language(None, request.headers.get("accept-language")))
-    shown = i18n.gettext(PAGE_REASONS[message]) if message in PAGE_REASONS else (
+    shown = i18n.gettext(PAGE_REASONS[code]) if code in PAGE_REASONS else (
         i18n.gettext("You may not do this here.") if status_code == 403 else message)
     return render(request, "error.html", {"status_code": status_code, "message": shown},
                   viewer=viewer, status_code=status_code)

@@ -12,9 +12,9 @@ class TestChangeSiteRole:
 
     def test_member_and_community_manager_may_not(self, client_for, member, manager, outsider) -> None:
         assert_error(client_for(outsider).patch(f"{API}/admin/users/{member.id}", json={"role": "admin"}),
-                     403, "forbidden")
+                     403, "manage_users_not_allowed")
         assert_error(client_for(manager).patch(f"{API}/admin/users/{member.id}",
-                                               json={"role": "community_manager"}), 403, "forbidden", "role")
+                                               json={"role": "community_manager"}), 403, "admins_only", "role")
 
     def test_bad_role(self, client_for, admin, member) -> None:
         assert_error(client_for(admin).patch(f"{API}/admin/users/{member.id}", json={"role": "koning"}),
@@ -37,7 +37,7 @@ class TestListInvites:
         assert_error(anon.get(f"{API}/invites"), 401, "unauthenticated")
 
     def test_member_may_not(self, client_for, member) -> None:
-        assert_error(client_for(member).get(f"{API}/invites"), 403, "forbidden")
+        assert_error(client_for(member).get(f"{API}/invites"), 403, "invite_not_allowed")
 
     def test_staff_see_newest_first_without_tokens(self, client_for, manager) -> None:
         staff = client_for(manager)

@@ -13,7 +13,7 @@ class TestListChannels:
     def test_not_allowed(self, client_for, outsider, make_group) -> None:
         closed, secret = make_group(visibility="closed"), make_group(visibility="secret")
         client = client_for(outsider)
-        assert_error(client.get(f"{API}/groups/{closed['id']}/channels"), 403, "forbidden")
+        assert_error(client.get(f"{API}/groups/{closed['id']}/channels"), 403, "join_to_read")
         assert_error(client.get(f"{API}/groups/{secret['id']}/channels"), 404, "not_found")
         assert_error(client.get(f"{API}/groups/999999/channels"), 404, "not_found")
 
@@ -42,9 +42,9 @@ class TestCreateChannel:
         group = make_group(members=(member,))
         secret = make_group(visibility="secret")
         assert_error(client_for(member).post(f"{API}/groups/{group['id']}/channels", json={"name": "Zorg"}),
-                     403, "forbidden")
+                     403, "group_admins_only")
         assert_error(client_for(outsider).post(f"{API}/groups/{group['id']}/channels", json={"name": "Zorg"}),
-                     403, "forbidden")
+                     403, "group_admins_only")
         assert_error(client_for(outsider).post(f"{API}/groups/{secret['id']}/channels", json={"name": "Zorg"}),
                      404, "not_found")
 
@@ -85,7 +85,7 @@ class TestGetChannel:
     def test_not_allowed(self, client_for, outsider, make_group) -> None:
         closed, secret = make_group(visibility="closed"), make_group(visibility="secret")
         client = client_for(outsider)
-        assert_error(client.get(f"{API}/channels/{closed['channel_id']}"), 403, "forbidden")
+        assert_error(client.get(f"{API}/channels/{closed['channel_id']}"), 403, "join_to_read")
         assert_error(client.get(f"{API}/channels/{secret['channel_id']}"), 404, "not_found")
         assert_error(client.get(f"{API}/channels/999999"), 404, "not_found")
 
@@ -105,7 +105,7 @@ class TestUpdateChannel:
         group = make_group(members=(member,))
         secret = make_group(visibility="secret")
         assert_error(client_for(member).patch(f"{API}/channels/{group['channel_id']}", json={"name": "Nieuw"}),
-                     403, "forbidden")
+                     403, "group_admins_only")
         assert_error(client_for(outsider).patch(f"{API}/channels/{secret['channel_id']}", json={"name": "Nieuw"}),
                      404, "not_found")
 

@@ -20,7 +20,7 @@ class TestRefusals:
     def test_members_and_visitors(self, anon, client_for, member) -> None:  # type: ignore[no-untyped-def]
         for path in ("/community/unanswered", "/community/drifting", "/community/groups"):
             assert_error(anon.get(f"{API}{path}"), 401, "unauthenticated")
-            assert_error(client_for(member).get(f"{API}{path}"), 403, "forbidden")
+            assert_error(client_for(member).get(f"{API}{path}"), 403, "community_health_not_allowed")
 
 
 class TestUnanswered:

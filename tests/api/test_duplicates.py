@@ -36,7 +36,7 @@ class TestSimilarGroups:
 
 class TestDuplicatePairs:
     def test_only_staff(self, client_for, member) -> None:  # type: ignore[no-untyped-def]
-        assert_error(client_for(member).get(f"{API}/groups/duplicates"), 403, "forbidden")
+        assert_error(client_for(member).get(f"{API}/groups/duplicates"), 403, "find_duplicates_not_allowed")
 
     def test_pairs_by_name_and_by_shared_members(self, client_for, manager, make_user, make_group) -> None:  # type: ignore[no-untyped-def]
         people = [make_user() for _ in range(4)]

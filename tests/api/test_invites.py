@@ -54,14 +54,14 @@ class TestCreateInvite:
 
     def test_not_allowed_for_a_member(self, client_for, member, mails, email) -> None:
         response = client_for(member).post("/api/v1/invites", json={"email": email})
-        assert_error(response, 403, "forbidden")
+        assert_error(response, 403, "invite_not_allowed")
         assert list(mails) == []
 
     def test_not_allowed_community_manager_inviting_staff(self, client_for, manager, mails, email) -> None:
         staff = client_for(manager)
         for role in ("community_manager", "admin"):
             response = staff.post("/api/v1/invites", json={"email": email, "role": role})
-            assert_error(response, 403, "forbidden", "role")
+            assert_error(response, 403, "admins_only", "role")
         assert list(mails) == []
 
     def test_bad_input(self, client_for, manager, mails) -> None:
@@ -115,7 +115,7 @@ class TestListInvites:
         assert_error(anon.get("/api/v1/invites"), 401, "unauthenticated")
 
     def test_not_allowed_for_a_member(self, client_for, member) -> None:
-        assert_error(client_for(member).get("/api/v1/invites"), 403, "forbidden")
+        assert_error(client_for(member).get("/api/v1/invites"), 403, "invite_not_allowed")
 
     def test_happy_newest_first_without_secrets(self, client_for, manager) -> None:
         staff = client_for(manager)
@@ -136,7 +136,7 @@ class TestRevokeInvite:
         staff = client_for(manager)
         token = invite(staff, email)
         invite_id = staff.get("/api/v1/invites").json()[0]["id"]
-        assert_error(client_for(member).delete(f"/api/v1/invites/{invite_id}"), 403, "forbidden")
+        assert_error(client_for(member).delete(f"/api/v1/invites/{invite_id}"), 403, "invite_not_allowed")
         assert anon.get(f"/api/v1/invites/{token}").status_code == 200
 
     def test_unknown(self, client_for, manager) -> None:

@@ -26,7 +26,7 @@ class TestRefusals:
     def test_who_and_what(self, client_for, member, manager, make_group) -> None:  # type: ignore[no-untyped-def]
         a, b = make_group("Wonen Noord"), make_group("Wonen")
         body = {"source_id": a["id"], "target_id": b["id"]}
-        assert_error(client_for(member).post(f"{API}/groups/merge", json=body), 403, "forbidden")
+        assert_error(client_for(member).post(f"{API}/groups/merge", json=body), 403, "merge_not_allowed")
         staff = client_for(manager)
         assert_error(staff.post(f"{API}/groups/merge", json={**body, "target_id": a["id"]}), 422, "invalid",
                      "target_id")

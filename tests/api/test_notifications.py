@@ -143,8 +143,8 @@ class TestGroupLevel:
 
     def test_not_a_member(self, client_for, outsider, theme, make_group) -> None:
         client = client_for(outsider)
-        assert_error(client.get(group_level_url(theme)), 403, "forbidden")
-        assert_error(client.put(group_level_url(theme), json={"level": "muted"}), 403, "forbidden")
+        assert_error(client.get(group_level_url(theme)), 403, "join_to_choose")
+        assert_error(client.put(group_level_url(theme), json={"level": "muted"}), 403, "join_to_choose")
         secret = make_group(visibility="secret")
         assert_error(client.put(group_level_url(secret), json={"level": "muted"}), 404, "not_found")
         assert_error(client.put(f"{API}/groups/999999/notification-level", json={"level": "muted"}),
@@ -179,8 +179,8 @@ class TestThreadLevel:
         closed = make_group(visibility="closed", members=(member,))
         thread = make_thread(member, closed["channel_id"])
         client = client_for(outsider)
-        assert_error(client.get(thread_level_url(thread["id"])), 403, "forbidden")
-        assert_error(client.put(thread_level_url(thread["id"]), json={"level": "watching"}), 403, "forbidden")
+        assert_error(client.get(thread_level_url(thread["id"])), 403, "join_to_read")
+        assert_error(client.put(thread_level_url(thread["id"]), json={"level": "watching"}), 403, "join_to_read")
         assert_error(client.get(thread_level_url(999999)), 404, "not_found")
 
     def test_bad_input(self, client_for, member, theme, make_thread) -> None:
@@ -517,7 +517,7 @@ class TestReadState:
         closed = make_group(visibility="closed", members=(member,))
         hidden = make_thread(member, closed["channel_id"])
         assert_error(client_for(outsider).post(f"{API}/threads/{hidden['id']}/read",
-                                               json={"post_id": hidden["opening_post_id"]}), 403, "forbidden")
+                                               json={"post_id": hidden["opening_post_id"]}), 403, "join_to_read")
         assert unread(me) == 2
 
     def test_thread_read_clears_that_thread(self, client_for, member, writer, other, faction) -> None:
@@ -691,7 +691,7 @@ class TestQuestions:
     def test_preview_not_allowed(self, client_for, outsider, member, make_group, portfolio) -> None:
         closed = make_group(visibility="closed", members=(member,))
         assert_error(client_for(outsider).post(f"{API}/questions/audience", json={
-            "channel_id": closed["channel_id"], "portfolio_ids": [portfolio.id]}), 403, "forbidden")
+            "channel_id": closed["channel_id"], "portfolio_ids": [portfolio.id]}), 403, "join_to_post")
 
     @pytest.mark.parametrize(("narrow", "reached"), [
         ({}, ["utrecht_raadslid", "utrecht_wethouder", "limburg_raadslid"]),
@@ -743,8 +743,9 @@ class TestQuestions:
         assert len(mails) == 0
         for user in holders.values():
             assert notes(client_for(user)) == []
-        assert_error(me.get(f"{API}/questions/pending"), 403, "forbidden")
-        assert_error(me.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}), 403, "forbidden")
+        assert_error(me.get(f"{API}/questions/pending"), 403, "decide_questions_not_allowed")
+        assert_error(me.post(f"{API}/threads/{thread['id']}/audience", json={"approve": True}),
+                     403, "decide_questions_not_allowed")
         staff = client_for(manager)
         assert [t["id"] for t in staff.get(f"{API}/questions/pending").json()["items"]] == [thread["id"]]
 

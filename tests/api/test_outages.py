@@ -35,9 +35,10 @@ from tests.servers import (
 SESSION_COOKIE = "plein_session"
 
 
-def assert_unavailable(response: httpx.Response) -> int:
-    """503, the error shape with code "unavailable", and a Retry-After of whole seconds: returns it."""
-    assert_error(response, 503, "unavailable")
+def assert_unavailable(response: httpx.Response, code: str = "unavailable") -> int:
+    """503, the error shape with this code ("unavailable": down; "busy": locked or out of connections), and a
+    Retry-After of whole seconds: returns it."""
+    assert_error(response, 503, code)
     retry_after = int(response.headers["retry-after"])
     assert 1 <= retry_after <= 60, retry_after
     return retry_after
@@ -134,7 +135,7 @@ class TestSqliteLocked:
             other.execute("BEGIN IMMEDIATE")
             try:
                 started = time.monotonic()
-                assert_unavailable(reply(http, sqlite_site, "Op slot."))
+                assert_unavailable(reply(http, sqlite_site, "Op slot."), "busy")
                 assert time.monotonic() - started < 10
                 # Reading needs no lock (WAL): pages and lists keep working.
                 assert http.get(f"/api/v1/threads/{sqlite_site.thread_id}").status_code == 200
@@ -200,7 +201,7 @@ class TestPoolExhausted:
         try:
             with AppServer(app) as server, browser(server, sqlite_site) as http:
                 with engine.connect():  # someone else holds the only connection
-                    assert_unavailable(http.get(f"/api/v1/threads/{sqlite_site.thread_id}"))
+                    assert_unavailable(http.get(f"/api/v1/threads/{sqlite_site.thread_id}"), "busy")
                 assert http.get(f"/api/v1/threads/{sqlite_site.thread_id}").status_code == 200
         finally:
             engine.dispose()

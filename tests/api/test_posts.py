@@ -54,9 +54,9 @@ class TestCreateReply:
         closed = make_group(visibility="closed", members=(member,))
         closed_thread = make_thread(member, closed["channel_id"])
         client = client_for(outsider)
-        assert_error(client.post(f"{API}/threads/{thread['id']}/replies", json={"body": "Hallo"}), 403, "forbidden")
+        assert_error(client.post(f"{API}/threads/{thread['id']}/replies", json={"body": "Hallo"}), 403, "join_to_post")
         assert_error(client.post(f"{API}/threads/{closed_thread['id']}/replies", json={"body": "Hallo"}),
-                     403, "forbidden")
+                     403, "join_to_post")
         assert_error(client.post(f"{API}/threads/999999/replies", json={"body": "Hallo"}), 404, "not_found")
 
     def test_not_in_a_deleted_thread(self, client_for, member, writer, thread) -> None:
@@ -151,7 +151,7 @@ class TestListReplies:
     def test_closed_group_is_for_members(self, client_for, outsider, member, make_group, make_thread) -> None:
         closed = make_group(visibility="closed", members=(member,))
         closed_thread = make_thread(member, closed["channel_id"])
-        assert_error(client_for(outsider).get(f"{API}/threads/{closed_thread['id']}/replies"), 403, "forbidden")
+        assert_error(client_for(outsider).get(f"{API}/threads/{closed_thread['id']}/replies"), 403, "join_to_read")
 
     def test_bad_input(self, client_for, member, thread) -> None:
         client = client_for(member)
@@ -210,14 +210,14 @@ class TestEditPost:
         post = reply(client_for(writer), thread["id"])
         for user in (member, outsider):
             assert_error(client_for(user).patch(f"{API}/posts/{post['id']}", json={"body": "Overgenomen"}),
-                         403, "forbidden")
+                         403, "not_your_post")
         assert client_for(member).get(f"{API}/posts/{post['id']}").json()["body"] == "Bij ons drie maanden."
 
     def test_an_author_who_left_may_not(self, client_for, writer, group, thread) -> None:
         client = client_for(writer)
         post = reply(client, thread["id"])
         assert client.delete(f"{API}/groups/{group['id']}/members/{writer.id}").status_code == 204
-        assert_error(client.patch(f"{API}/posts/{post['id']}", json={"body": "Toch anders"}), 403, "forbidden")
+        assert_error(client.patch(f"{API}/posts/{post['id']}", json={"body": "Toch anders"}), 403, "no_longer_member")
 
     def test_bad_input(self, client_for, writer, thread) -> None:
         client = client_for(writer)
@@ -268,7 +268,7 @@ class TestDeletePost:
     def test_only_author_or_moderator(self, client_for, writer, member, outsider, thread) -> None:
         post = reply(client_for(writer), thread["id"])
         for user in (member, outsider):
-            assert_error(client_for(user).delete(f"{API}/posts/{post['id']}"), 403, "forbidden")
+            assert_error(client_for(user).delete(f"{API}/posts/{post['id']}"), 403, "not_your_post")
         assert client_for(member).get(f"{API}/posts/{post['id']}").json()["deleted"] is False
 
     def test_soft_delete_hides_the_body(self, client_for, writer, member, thread, capture_events) -> None:
@@ -307,7 +307,7 @@ class TestReactions:
         assert_error(anon.delete(reaction_url(thread["opening_post_id"], THUMBS)), 401, "unauthenticated")
 
     def test_non_members_may_not_react(self, client_for, outsider, thread) -> None:
-        assert_error(client_for(outsider).put(reaction_url(thread["opening_post_id"], THUMBS)), 403, "forbidden")
+        assert_error(client_for(outsider).put(reaction_url(thread["opening_post_id"], THUMBS)), 403, "join_to_post")
 
     @pytest.mark.parametrize("emoji", ["💩", "x", "👍👍", "❤", "thumbsup"])
     def test_unknown_emoji(self, client_for, writer, thread, emoji) -> None:

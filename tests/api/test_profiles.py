@@ -295,7 +295,7 @@ class TestPortfolios:
     def test_not_allowed_for_a_member(self, client_for, member) -> None:
         browser = client_for(member)
         name = f"Verboden {next(_n)}"
-        assert_error(browser.post("/api/v1/portfolios", json={"name": name}), 403, "forbidden")
+        assert_error(browser.post("/api/v1/portfolios", json={"name": name}), 403, "tag_portfolios_not_allowed")
         assert name not in {p["name"] for p in browser.get("/api/v1/portfolios").json()}
 
     def test_bad_input(self, client_for, manager) -> None:

@@ -192,12 +192,13 @@ class TestClosedGroup:
                  f"/threads/{thread['id']}", f"/threads/{thread['id']}/replies", f"/posts/{reply['id']}",
                  f"/posts/{reply['id']}/revisions", f"/groups/{group['id']}/members"]
         for path in reads:
-            assert_error(client.get(API + path), 403, "forbidden")
-        assert_error(client.post(f"{API}/threads/{thread['id']}/replies", json={"body": "Mag ik?"}), 403, "forbidden")
+            assert_error(client.get(API + path), 403, "join_to_read")
+        assert_error(client.post(f"{API}/threads/{thread['id']}/replies", json={"body": "Mag ik?"}),
+                     403, "join_to_post")
 
         assert client.post(f"{API}/groups/{group['id']}/join").json()["status"] == "requested"
         for path in reads:
-            assert_error(client.get(API + path), 403, "forbidden")
+            assert_error(client.get(API + path), 403, "join_to_read")
         [request] = insider.get(f"{API}/groups/{group['id']}/join-requests").json()
         assert insider.post(f"{API}/join-requests/{request['id']}/approve").status_code == 200
 

@@ -159,7 +159,7 @@ class TestAdminDeactivatesMember:
     def test_not_allowed_for_a_member(self, client_for, member, outsider) -> None:
         response = client_for(outsider).patch(f"/api/v1/admin/users/{member.id}", json={"is_active": False})
         assert response.status_code == 403
-        assert response.json()["error"]["code"] == "forbidden"
+        assert response.json()["error"]["code"] == "manage_users_not_allowed"
         assert client_for(member).get("/api/v1/me").status_code == 200
 
     def test_not_allowed_community_manager_deactivating_staff(self, client_for, manager, admin) -> None:

@@ -68,9 +68,9 @@ class TestCreateThread:
         client = client_for(outsider)
         # An open group can be read by everyone, but only its members post in it.
         assert_error(client.post(f"{API}/channels/{group['channel_id']}/threads", json=thread_body()),
-                     403, "forbidden")
+                     403, "join_to_post")
         assert_error(client.post(f"{API}/channels/{closed['channel_id']}/threads", json=thread_body()),
-                     403, "forbidden")
+                     403, "join_to_post")
         assert_error(client.post(f"{API}/channels/999999/threads", json=thread_body()), 404, "not_found")
 
     @pytest.mark.parametrize(("fields", "field"), [
@@ -199,8 +199,8 @@ class TestListThreads:
     def test_closed_group_is_for_members(self, client_for, outsider, make_group) -> None:
         closed = make_group(visibility="closed")
         client = client_for(outsider)
-        assert_error(client.get(f"{API}/channels/{closed['channel_id']}/threads"), 403, "forbidden")
-        assert_error(client.get(f"{API}/groups/{closed['id']}/threads"), 403, "forbidden")
+        assert_error(client.get(f"{API}/channels/{closed['channel_id']}/threads"), 403, "join_to_read")
+        assert_error(client.get(f"{API}/groups/{closed['id']}/threads"), 403, "join_to_read")
 
     def test_bad_input(self, client_for, member, group) -> None:
         client = client_for(member)
@@ -303,7 +303,7 @@ class TestGetThread:
     def test_not_allowed(self, client_for, member, outsider, make_group, make_thread) -> None:
         closed = make_group(visibility="closed", members=(member,))
         thread = make_thread(member, closed["channel_id"])
-        assert_error(client_for(outsider).get(f"{API}/threads/{thread['id']}"), 403, "forbidden")
+        assert_error(client_for(outsider).get(f"{API}/threads/{thread['id']}"), 403, "join_to_read")
         assert_error(client_for(outsider).get(f"{API}/threads/999999"), 404, "not_found")
 
     def test_members_read_with_their_own_rights(self, client_for, member, moderator, make_user, group,
@@ -331,16 +331,16 @@ class TestUpdateThread:
         other = make_user()
         client_for(other).post(f"{API}/groups/{group['id']}/join")
         assert_error(client_for(other).patch(f"{API}/threads/{thread['id']}", json={"title": "Van mij"}),
-                     403, "forbidden")
+                     403, "not_your_thread")
         assert_error(client_for(outsider).patch(f"{API}/threads/{thread['id']}", json={"title": "Van mij"}),
-                     403, "forbidden")
+                     403, "not_your_thread")
 
     def test_an_author_who_left_may_not(self, client_for, member, group, make_thread) -> None:
         thread = make_thread(member, group["channel_id"])
         client = client_for(member)
         assert client.delete(f"{API}/groups/{group['id']}/members/{member.id}").status_code == 204
         assert_error(client.patch(f"{API}/threads/{thread['id']}", json={"title": "Nieuwe titel"}),
-                     403, "forbidden")
+                     403, "not_your_thread")
 
     def test_bad_input(self, client_for, member, group, make_thread) -> None:
         discussion = make_thread(member, group["channel_id"])
@@ -392,7 +392,7 @@ class TestDeleteThread:
         thread = make_thread(member, group["channel_id"])
         other = make_user()
         client_for(other).post(f"{API}/groups/{group['id']}/join")
-        assert_error(client_for(other).delete(f"{API}/threads/{thread['id']}"), 403, "forbidden")
+        assert_error(client_for(other).delete(f"{API}/threads/{thread['id']}"), 403, "not_your_thread")
         assert client_for(member).get(f"{API}/threads/{thread['id']}").status_code == 200
 
     def test_author_soft_deletes(self, client_for, member, moderator, make_user, group, make_thread,
@@ -440,7 +440,7 @@ class TestMarkAnswer:
         other = make_user()
         client_for(other).post(f"{API}/groups/{group['id']}/join")
         assert_error(client_for(other).put(f"{API}/threads/{question['id']}/answer",
-                                           json={"post_id": question["reply_id"]}), 403, "forbidden")
+                                           json={"post_id": question["reply_id"]}), 403, "not_your_question")
 
     def test_bad_input(self, client_for, member, group, make_thread, question) -> None:
         client = client_for(member)

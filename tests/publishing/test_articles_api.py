@@ -239,8 +239,8 @@ class TestCreateArticle:
             assert_error(anon.get(url), 401, "unauthenticated")
 
     def test_a_member_may_not(self, reader, editor) -> None:  # type: ignore[no-untyped-def]
-        assert_error(reader.post(ARTICLES, json={"title": "Mijn eigen stuk"}), 403, "forbidden")
-        assert_error(reader.get(EDITORIAL), 403, "forbidden")
+        assert_error(reader.post(ARTICLES, json={"title": "Mijn eigen stuk"}), 403, "edit_articles_not_allowed")
+        assert_error(reader.get(EDITORIAL), 403, "edit_articles_not_allowed")
         assert ok(editor.get(EDITORIAL)) == []
 
     @pytest.mark.parametrize(("body", "field"), [
@@ -287,10 +287,10 @@ class TestCreateArticle:
 
     def test_a_member_given_the_editor_role(self, client_for, editor, reader, member,
                                             other) -> None:  # type: ignore[no-untyped-def]
-        assert_error(reader.post(ARTICLES, json={"title": "Nog niet"}), 403, "forbidden")
+        assert_error(reader.post(ARTICLES, json={"title": "Nog niet"}), 403, "edit_articles_not_allowed")
         # Only the staff hand out the role.
         assert_error(client_for(other).patch(f"{API}/admin/users/{member.id}", json={"is_editor": True}),
-                     403, "forbidden")
+                     403, "manage_users_not_allowed")
         assert ok(editor.patch(f"{API}/admin/users/{member.id}", json={"is_editor": True}))["is_editor"] is True
         article = new_article(reader, title="Door een redacteur")
         assert ok(reader.get(f"{ARTICLES}/{article['id']}"))["status"] == "draft"
@@ -298,7 +298,7 @@ class TestCreateArticle:
         assert publish(reader, article["id"])["status"] == "published"
         # Without the role again she is a reader like any other.
         ok(editor.patch(f"{API}/admin/users/{member.id}", json={"is_editor": False}))
-        assert_error(reader.post(ARTICLES, json={"title": "Niet meer"}), 403, "forbidden")
+        assert_error(reader.post(ARTICLES, json={"title": "Niet meer"}), 403, "edit_articles_not_allowed")
         assert ok(reader.get(f"{ARTICLES}/{article['id']}"))["editable"] is False
 
 
@@ -378,9 +378,10 @@ class TestUpdateArticle:
     def test_anonymous_and_members_are_refused(self, anon, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
         draft = new_article(editor, title="Concept")
         assert_error(anon.patch(f"{ARTICLES}/{published['id']}", json={"title": "Nee"}), 401, "unauthenticated")
-        assert_error(reader.patch(f"{ARTICLES}/{published['id']}", json={"title": "Nee"}), 403, "forbidden")
+        assert_error(reader.patch(f"{ARTICLES}/{published['id']}", json={"title": "Nee"}),
+                     403, "edit_articles_not_allowed")
         assert_error(reader.patch(f"{ARTICLES}/{draft['id']}", json={"title": "Nee"}), 404, "not_found")
-        assert_error(reader.get(f"{ARTICLES}/{published['id']}/revisions"), 403, "forbidden")
+        assert_error(reader.get(f"{ARTICLES}/{published['id']}/revisions"), 403, "edit_articles_not_allowed")
         assert_error(editor.patch(f"{ARTICLES}/999999", json={"title": "Nee"}), 404, "not_found")
         assert ok(reader.get(f"{ARTICLES}/{published['id']}"))["title"] == published["title"]
 
@@ -439,7 +440,7 @@ class TestDeleteArticle:
         draft = new_article(editor, title="Concept")
         assert_error(anon.delete(f"{ARTICLES}/{draft['id']}"), 401, "unauthenticated")
         assert_error(reader.delete(f"{ARTICLES}/{draft['id']}"), 404, "not_found")
-        assert_error(reader.delete(f"{ARTICLES}/{published['id']}"), 403, "forbidden")
+        assert_error(reader.delete(f"{ARTICLES}/{published['id']}"), 403, "edit_articles_not_allowed")
         assert_error(editor.delete(f"{ARTICLES}/999999"), 404, "not_found")
 
     def test_a_published_article_must_be_unpublished_first(self, editor, reader, published,
@@ -483,10 +484,10 @@ class TestSchedule:
         body = {"publish_at": AT.isoformat()}
         assert_error(anon.post(f"{ARTICLES}/{draft['id']}/schedule", json=body), 401, "unauthenticated")
         assert_error(reader.post(f"{ARTICLES}/{draft['id']}/schedule", json=body), 404, "not_found")
-        assert_error(reader.post(f"{ARTICLES}/{published['id']}/schedule", json=body), 403, "forbidden")
+        assert_error(reader.post(f"{ARTICLES}/{published['id']}/schedule", json=body), 403, "edit_articles_not_allowed")
         assert_error(reader.delete(f"{ARTICLES}/{draft['id']}/schedule"), 404, "not_found")
         assert_error(reader.post(f"{ARTICLES}/{draft['id']}/publish"), 404, "not_found")
-        assert_error(reader.post(f"{ARTICLES}/{published['id']}/unpublish"), 403, "forbidden")
+        assert_error(reader.post(f"{ARTICLES}/{published['id']}/unpublish"), 403, "edit_articles_not_allowed")
         assert ok(editor.get(f"{ARTICLES}/{draft['id']}"))["status"] == "draft"
 
     @pytest.mark.parametrize("body", [
@@ -888,7 +889,7 @@ class TestCover:
     def test_not_allowed(self, anon, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
         draft = new_article(editor, title="Concept")
         assert_error(upload_cover(anon, published["id"], image_bytes()), 401, "unauthenticated")
-        assert_error(upload_cover(reader, published["id"], image_bytes()), 403, "forbidden")
+        assert_error(upload_cover(reader, published["id"], image_bytes()), 403, "edit_articles_not_allowed")
         assert_error(upload_cover(reader, draft["id"], image_bytes()), 404, "not_found")
         assert ok(editor.get(f"{ARTICLES}/{published['id']}"))["cover"] is None
 
@@ -987,9 +988,10 @@ class TestSeries:
         body = {"name": "Eigen reeks", "first_slot": "2027-01-04"}
         assert_error(anon.post(SERIES, json=body), 401, "unauthenticated")
         assert_error(anon.get(SERIES), 401, "unauthenticated")
-        assert_error(reader.post(SERIES, json=body), 403, "forbidden")
-        assert_error(reader.patch(f"{SERIES}/{raadslid['id']}", json={"name": "Anders"}), 403, "forbidden")
-        assert_error(reader.get(f"{SERIES}/{raadslid['id']}/calendar"), 403, "forbidden")
+        assert_error(reader.post(SERIES, json=body), 403, "edit_articles_not_allowed")
+        assert_error(reader.patch(f"{SERIES}/{raadslid['id']}", json={"name": "Anders"}),
+                     403, "edit_articles_not_allowed")
+        assert_error(reader.get(f"{SERIES}/{raadslid['id']}/calendar"), 403, "edit_articles_not_allowed")
         assert_error(anon.get(f"{SERIES}/{raadslid['id']}/calendar"), 401, "unauthenticated")
 
     @pytest.mark.parametrize(("body", "field"), [

@@ -81,15 +81,17 @@ def test_no_turn_within_the_bound_is_unavailable_with_retry_after(tmp_path, monk
     engine.dispose()
 
 
-@pytest.mark.parametrize(("error", "retry_after"), [
-    (sa_exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"), "2"),
-    (sa_exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked")), "2"),
-    (sa_exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("unable to open database file")), "5"),
-    (sa_exc.OperationalError("SELECT 1", {}, Exception("connection refused"), connection_invalidated=True), "5"),
+@pytest.mark.parametrize(("error", "retry_after", "code"), [
+    (sa_exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"), "2", "busy"),
+    (sa_exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked")), "2", "busy"),
+    (sa_exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError("unable to open database file")), "5",
+     "unavailable"),
+    (sa_exc.OperationalError("SELECT 1", {}, Exception("connection refused"), connection_invalidated=True), "5",
+     "unavailable"),
 ], ids=["pool-exhausted", "sqlite-locked", "sqlite-unreadable", "disconnected"])
-def test_outages_are_503(error: Exception, retry_after: str) -> None:
+def test_outages_are_503(error: Exception, retry_after: str, code: str) -> None:
     unavailable = database_unavailable(error)
-    assert unavailable is not None and unavailable.code == "unavailable"
+    assert unavailable is not None and unavailable.code == code and unavailable.status_code == 503
     assert unavailable.headers == {"Retry-After": retry_after}
 
 

@@ -33,19 +33,18 @@ from sqlalchemy import (
     select,
     table,
     text,
-    true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session, defer
 
+from app.access import readable_groups, visible_groups
 from app.i18n import TIMEZONE
-from app.models import Article, Group, Membership, SearchDocument, Thread, User
-from app.models.enums import ThreadKind, Visibility
+from app.models import Article, Group, SearchDocument, Thread, User
+from app.models.enums import ThreadKind
 from app.pagination import decode_cursor, encode_cursor, keyset
 from app.schemas.groups import GroupRef
 from app.schemas.search import DocumentKind, SearchFilters, SearchHit, SearchPage, SearchSort, Suggestion
-from app.services.roles import is_staff
 from app.services.search.text import query_words, snippet, stems, typed_words
 from app.services.views import user_summary_or_none, users_by_id
 
@@ -73,14 +72,10 @@ def _postgres(session: Session) -> bool:
 
 
 def visible(actor: User) -> ColumnElement[bool]:
-    """The documents she may find: the one place this is decided."""
-    if is_staff(actor):
-        return true()
-    mine = select(Membership.group_id).where(Membership.user_id == actor.id)
-    readable = select(Group.id).where(Group.visibility == Visibility.open)
-    seen = select(Group.id).where(Group.visibility == Visibility.closed)  # known to exist, not readable
-    return or_(D.group_id.is_(None), D.group_id.in_(mine), D.group_id.in_(readable),
-               and_(D.kind == DocumentKind.group, D.group_id.in_(seen)))
+    """The documents she may find: the content of groups she may read, the entries of groups she may see (both
+    app/access/statements.py), and what belongs to no group (published articles, active members)."""
+    return or_(D.group_id.is_(None), D.group_id.in_(readable_groups(actor)),
+               and_(D.kind == DocumentKind.group, D.group_id.in_(visible_groups(actor))))
 
 
 def _filters(filters: SearchFilters) -> list[ColumnElement[bool]]:

@@ -96,10 +96,10 @@ function renderPost(post) {
     article.querySelector(".post-body").after(files);
   }
   fillReactions(article, post.reactions);
-  const own = post.author && post.author.id === viewerId;
-  if (!(post.can_edit || own)) article.querySelector(".edit-button")?.remove();
-  if (!(post.can_delete || own)) article.querySelector(".delete-button")?.remove();
-  if (own) article.querySelector(".flag-button")?.remove();
+  // What she may do is the server's answer for her (can_*), never derived here.
+  if (!post.can_edit) article.querySelector(".edit-button")?.remove();
+  if (!post.can_delete) article.querySelector(".delete-button")?.remove();
+  if (!post.can_flag) article.querySelector(".flag-button")?.remove();
   if (post.held) {
     const badge = document.createElement("span");
     badge.className = "badge held";
@@ -123,7 +123,13 @@ function showPost(post) {
   const existing = postElement(post.id);
   const article = renderPost(post);
   if (existing) existing.replaceWith(article);
-  else list.append(article);
+  else {
+    // Live posts are fetched one by one (viewOf), so they may arrive out of order: keep the thread's order.
+    const later = [...list.querySelectorAll("article.post[data-post-id]")]
+      .find((a) => Number(a.dataset.postId) > Number(post.id));
+    if (later) later.before(article);
+    else list.append(article);
+  }
   return article;
 }
 
@@ -164,14 +170,23 @@ if (form) {
   });
 }
 
-onEvent("post.created", (post) => {
-  if (post.thread_id !== threadId) return;
-  const known = postElement(post.id);
-  if (known) return; // our own reply, already reconciled
+// A live event is everyone's view of the post (no can_*): ask the API for hers before drawing it.
+async function viewOf(post) {
+  try {
+    return await api("GET", `/api/v1/posts/${post.id}`);
+  } catch {
+    return post; // gone again, or the connection dropped: draw it without actions
+  }
+}
+
+onEvent("post.created", async (event) => {
+  if (event.thread_id !== threadId || postElement(event.id)) return; // our own reply, already reconciled
+  const post = await viewOf(event);
+  if (postElement(post.id)) return;
   showPost(post);
   setCount(Number(countElement.dataset.count) + 1);
 });
-onEvent("post.updated", (post) => { if (postElement(post.id)) showPost(post); });
+onEvent("post.updated", async (event) => { if (postElement(event.id)) showPost(await viewOf(event)); });
 onEvent("post.deleted", (payload) => {
   const article = postElement(payload.post_id);
   if (!article) return;

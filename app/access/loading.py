@@ -1,4 +1,4 @@
-"""Authorisation, in one place: each access_* loads a resource and checks the actor may do the action.
+"""The loaders: each access_* loads a resource and checks, with the rules of rules.py, that the actor may do the action.
 
 What the actor may not even see is NotFound, never Forbidden: a secret group, and everything in it,
 does not exist for an outsider. Forbidden is only for something she can see but not do.
@@ -7,32 +7,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from app.access.rules import (
+    GroupAction,
+    PostAction,
+    ThreadAction,
+    can_delete_post,
+    can_edit_post,
+    can_see_content,
+    can_view_group,
+    group_allows,
+    thread_allows,
+)
 from app.errors import Conflict, Forbidden, Moved, NotFound
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
-from app.models.enums import GroupRole, Visibility
 from app.realtime.events import site_topic
 from app.schemas.common import MAX_ID
 from app.services.roles import is_staff
-
-
-class GroupAction(StrEnum):
-    view = "view"            # know the group exists: name, description, member count
-    read = "read"            # read its channels, threads, replies and attachments
-    post = "post"            # start threads, reply, react
-    moderate = "moderate"    # edit or delete others' posts, mark answers
-    administer = "administer"  # settings, channels, members, requests
-
-
-class PostAction(StrEnum):
-    read = "read"
-    react = "react"
-    edit = "edit"
-    delete = "delete"
 
 
 @dataclass(frozen=True)
@@ -50,29 +44,15 @@ class GroupAccess:
         return self.membership is not None
 
     def allows(self, action: GroupAction) -> bool:
-        if self.staff:
-            # The community manager and admins look after every group, secret ones included.
-            return True
-        role = self.role
-        match action:
-            case GroupAction.view:
-                return self.group.visibility != Visibility.secret or role is not None
-            case GroupAction.read:
-                return self.group.visibility == Visibility.open or role is not None
-            case GroupAction.post:
-                return role is not None
-            case GroupAction.moderate:
-                return role in (GroupRole.moderator, GroupRole.admin)
-            case GroupAction.administer:
-                return role == GroupRole.admin
-        return False
+        return group_allows(action, self.group.visibility, self.role, self.staff)
 
 
+# (message, stable code): the pages translate by the code.
 _REFUSALS = {
-    GroupAction.read: "Join this group to read what is posted in it.",
-    GroupAction.post: "Join this group to post in it.",
-    GroupAction.moderate: "Only the group's moderators can do this.",
-    GroupAction.administer: "Only the group's admins can do this.",
+    GroupAction.read: ("Join this group to read what is posted in it.", "join_to_read"),
+    GroupAction.post: ("Join this group to post in it.", "join_to_post"),
+    GroupAction.moderate: ("Only the group's moderators can do this.", "group_moderators_only"),
+    GroupAction.administer: ("Only the group's admins can do this.", "group_admins_only"),
 }
 
 
@@ -87,7 +67,8 @@ def check(access: GroupAccess, action: GroupAction) -> GroupAccess:
     if not access.allows(GroupAction.view):
         raise NotFound("Group not found.")
     if not access.allows(action):
-        raise Forbidden(_REFUSALS[action])
+        message, code = _REFUSALS[action]
+        raise Forbidden(message, code=code)
     if action in (GroupAction.post,) and access.group.archived_at is not None:
         raise Conflict("This group is archived; nothing new can be posted.")
     return access
@@ -105,13 +86,37 @@ def merged_target(session: Session, group: Group) -> Group:
     return group
 
 
+def may_follow(session: Session, actor: User, source_visibility: str, target: Group) -> bool:
+    """May the actor be told where a merged group (or its channel) went? Only if she could see it before and can
+    see where it went; otherwise the old address answers like one that never existed. Her membership of the old
+    group moved with the merge, so it is the membership of the target that counts for both."""
+    role = session.scalar(select(Membership.role).where(Membership.group_id == target.id,
+                                                        Membership.user_id == actor.id))
+    staff = is_staff(actor)
+    return can_view_group(source_visibility, role, staff) and can_view_group(target.visibility, role, staff)
+
+
+def moved_group(session: Session, actor: User, group: Group, *, missing: str = "Group not found.") -> Group:
+    """The group a merged `group` went to, if the actor may know it; NotFound otherwise."""
+    target = merged_target(session, group)
+    if not may_follow(session, actor, group.visibility, target):
+        raise NotFound(missing)
+    return target
+
+
 def access_group(session: Session, actor: User, group_id: int, action: GroupAction) -> GroupAccess:
-    group = session.get(Group, group_id)
-    if group is None:
+    # The group and her membership in one query, whether or not it exists: a secret group costs what a missing
+    # one does.
+    row = session.execute(
+        select(Group, Membership)
+        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .where(Group.id == group_id)).first()
+    if row is None:
         raise NotFound("Group not found.")
+    group, membership = row
     if group.merged_into_id is not None:
-        raise Moved(str(group.id), str(merged_target(session, group).id))
-    return check(group_access(session, actor, group), action)
+        raise Moved(str(group.id), str(moved_group(session, actor, group).id))
+    return check(GroupAccess(group=group, membership=membership, staff=is_staff(actor)), action)
 
 
 @dataclass(frozen=True)
@@ -128,21 +133,36 @@ def _check_channel(channel: Channel, access: GroupAccess, action: GroupAction, *
         raise Conflict("This channel is archived; nothing new can be posted in it.")
 
 
+def _viewable(actor: User, group: Group, membership: Membership | None) -> bool:
+    return can_view_group(group.visibility, membership.role if membership else None, is_staff(actor))
+
+
 def access_channel(session: Session, actor: User, channel_id: int, action: GroupAction) -> ChannelAccess:
-    channel = session.get(Channel, channel_id)
-    if channel is None:
+    # The channel, its group and her membership in one query, so a secret one costs what a missing one does.
+    row = session.execute(
+        select(Channel, Group, Membership).join(Group, Group.id == Channel.group_id)
+        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .where(Channel.id == channel_id)).first()
+    if row is None or (row[0].merged_into_id is None and not _viewable(actor, row[1], row[2])):
         raise NotFound("Channel not found.")
+    channel, group, membership = row
     if action == GroupAction.post:
         locked = None
         while channel.group_id != locked:  # a merge that just committed may have moved it: lock where it is now
             locked = channel.group_id
             lock_group_for_posting(session, locked)
             session.refresh(channel)
+        if channel.group_id != group.id:
+            group = session.get(Group, channel.group_id)
+            assert group is not None
+            membership = None if channel.merged_into_id is not None else group_access(session, actor, group).membership
     if channel.merged_into_id is not None:
+        target = session.get(Channel, channel.merged_into_id)
+        target_group = session.get(Group, target.group_id) if target is not None else None
+        if target is None or target_group is None or not may_follow(session, actor, group.visibility, target_group):
+            raise NotFound("Channel not found.")
         raise Moved(str(channel.id), str(channel.merged_into_id))
-    group = session.get(Group, channel.group_id)
-    assert group is not None
-    access = group_access(session, actor, group)
+    access = GroupAccess(group=group, membership=membership, staff=is_staff(actor))
     _check_channel(channel, access, action, missing="Channel not found.")
     return ChannelAccess(channel=channel, group=access)
 
@@ -212,18 +232,24 @@ def access_thread(session: Session, actor: User, thread_id: int, action: GroupAc
     if row is None:
         raise NotFound("Thread not found.")
     thread, channel, group, membership = row
+    if not _viewable(actor, group, membership):
+        raise NotFound("Thread not found.")  # before any lock: a secret thread costs what a missing one does
     if action == GroupAction.post:
         lock_group_for_posting(session, group.id)
         session.refresh(thread)
         if thread.group_id != group.id:  # merged into another group a moment ago: read it again
             session.expire_all()
             return access_thread(session, actor, thread_id, action)
+    return _thread_access(actor, thread, channel, group, membership, action)
+
+
+def _thread_access(actor: User, thread: Thread, channel: Channel, group: Group, membership: Membership | None,
+                   action: GroupAction) -> ThreadAccess:
     access = GroupAccess(group=group, membership=membership, staff=is_staff(actor))
     _check_channel(channel, access, action, missing="Thread not found.")
-    if thread.deleted_at is not None and not access.allows(GroupAction.moderate):
-        raise NotFound("Thread not found.")
-    if thread.held_at is not None and thread.author_id != actor.id and not access.allows(GroupAction.moderate):
-        raise NotFound("Thread not found.")  # waits for a moderator: it does not exist for others yet
+    if not can_see_content(held=thread.held_at is not None, deleted=thread.deleted_at is not None,
+                           own=thread.author_id == actor.id, moderator=access.allows(GroupAction.moderate)):
+        raise NotFound("Thread not found.")  # held: waits for a moderator, it does not exist for others yet
     return ThreadAccess(thread=thread, channel=channel, group=access)
 
 
@@ -235,42 +261,88 @@ class PostAccess:
     group: GroupAccess
 
 
+def _post_chain(actor: User) -> Select[tuple[Post, Thread, Channel, Group, Membership]]:
+    return (select(Post, Thread, Channel, Group, Membership)
+            .join(Thread, Thread.id == Post.thread_id)
+            .join(Channel, Channel.id == Thread.channel_id)
+            .join(Group, Group.id == Channel.group_id)
+            .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id)))
+
+
 def access_post(session: Session, actor: User, post_id: int, action: PostAction) -> PostAccess:
-    post = session.get(Post, post_id)
-    if post is None:
+    # The post and its chain in one query: a secret post costs what a missing one does.
+    row = session.execute(_post_chain(actor).where(Post.id == post_id)).first()
+    if row is None or not _viewable(actor, row[3], row[4]):
         raise NotFound("Post not found.")
-    group_action = GroupAction.post if action == PostAction.react else GroupAction.read
+    return _post_access(session, actor, *row, action=action)
+
+
+def _post_access(session: Session, actor: User, post: Post, thread: Thread, channel: Channel, group: Group,
+                 membership: Membership | None, *, action: PostAction) -> PostAccess:
     try:
-        thread_access = access_thread(session, actor, post.thread_id, group_action)
+        if action == PostAction.react:  # posting: through the lock that keeps it out of a merge's way
+            thread_access = access_thread(session, actor, post.thread_id, GroupAction.post)
+        else:
+            thread_access = _thread_access(actor, thread, channel, group, membership, GroupAction.read)
     except NotFound:
         raise NotFound("Post not found.") from None
     access = PostAccess(post=post, thread=thread_access.thread, channel=thread_access.channel,
                         group=thread_access.group)
     moderator = access.group.allows(GroupAction.moderate)
-    if post.held_at is not None and post.author_id != actor.id and not moderator:
+    own = post.author_id == actor.id
+    if not can_see_content(held=post.held_at is not None, deleted=post.deleted_at is not None, own=own,
+                           moderator=moderator, tombstone=action == PostAction.read):
         raise NotFound("Post not found.")
     if post.deleted_at is not None and action != PostAction.read:
         raise NotFound("Post not found.")
-    if action in (PostAction.edit, PostAction.delete):
-        own = post.author_id == actor.id
-        if not (own or moderator):
-            raise Forbidden("You can only change your own posts.")
-        if action == PostAction.edit and own and not moderator and not access.group.is_member:
-            raise Forbidden("You are no longer a member of this group.")
+    if action == PostAction.delete and not can_delete_post(own=own, moderator=moderator):
+        raise Forbidden("You can only change your own posts.", code="not_your_post")
+    if action == PostAction.edit and not can_edit_post(own=own, moderator=moderator, member=access.group.is_member):
+        if own:
+            raise Forbidden("You are no longer a member of this group.", code="no_longer_member")
+        raise Forbidden("You can only change your own posts.", code="not_your_post")
+    return access
+
+
+_THREAD_REFUSALS = {
+    ThreadAction.edit: ("Only the author and the group's moderators can change this thread.", "not_your_thread"),
+    ThreadAction.delete: ("Only the author and the group's moderators can delete this thread.", "not_your_thread"),
+    ThreadAction.answer: ("Only the asker and the group's moderators mark the answer.", "not_your_question"),
+    ThreadAction.moderate: ("Only the group's moderators can do this.", "group_moderators_only"),
+}
+
+
+def check_thread(access: ThreadAccess, actor: User, action: ThreadAction) -> ThreadAccess:
+    """May she do `action` to a thread she can read (access_thread)? Forbidden with its own code if not."""
+    if not thread_allows(action, own=access.thread.author_id == actor.id,
+                         moderator=access.group.allows(GroupAction.moderate), member=access.group.is_member):
+        message, code = _THREAD_REFUSALS[action]
+        raise Forbidden(message, code=code)
     return access
 
 
 def access_attachment(session: Session, actor: User, attachment_id: int) -> Attachment:
     """An attachment is readable by whoever may read its post; before it is attached, only by its uploader."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
+    # One query for the attachment and the chain to her membership, whatever the answer.
+    row = session.execute(
+        select(Attachment, Post, Thread, Channel, Group, Membership)
+        .outerjoin(Post, Post.id == Attachment.post_id)
+        .outerjoin(Thread, Thread.id == Post.thread_id)
+        .outerjoin(Channel, Channel.id == Thread.channel_id)
+        .outerjoin(Group, Group.id == Channel.group_id)
+        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .where(Attachment.id == attachment_id)).first()
+    if row is None:
         raise NotFound("Attachment not found.")
+    attachment, chain = row[0], row[1:]
     if attachment.post_id is None:
         if attachment.uploader_id != actor.id:
             raise NotFound("Attachment not found.")
         return attachment
     try:
-        post = access_post(session, actor, attachment.post_id, PostAction.read).post
+        if chain[3] is None or not _viewable(actor, chain[3], chain[4]):
+            raise NotFound("Attachment not found.")
+        post = _post_access(session, actor, *chain, action=PostAction.read).post
     except (NotFound, Forbidden):
         raise NotFound("Attachment not found.") from None
     if post.deleted_at is not None:
@@ -311,10 +383,14 @@ def access_topic(session: Session, actor: User, topic: str) -> TopicGrant:
                 if topic != site_topic():
                     raise NotFound("Topic not found.")
                 return TopicGrant(topic=topic, group_id=None, visibility=None)
-            case "group":
-                group = access_group(session, actor, ident, GroupAction.read).group
-            case "channel":
-                group = access_channel(session, actor, ident, GroupAction.read).group.group
+            case "group" | "channel" as moving:
+                try:
+                    group = (access_group(session, actor, ident, GroupAction.read).group if moving == "group"
+                             else access_channel(session, actor, ident, GroupAction.read).group.group)
+                except Moved as moved:  # she may know where it went: if she may read it there, say which topic
+                    now = f"{moving}:{moved.new}"
+                    access_topic(session, actor, now)  # NotFound (below) if not; Moved again if it moved on
+                    raise Moved(topic, now) from None
             case "thread":
                 group = access_thread(session, actor, ident, GroupAction.read).group.group
             case _:

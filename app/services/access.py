@@ -13,9 +13,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, Moved, NotFound
+from app.events import site_topic
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
 from app.models.enums import GroupRole, Visibility
-from app.realtime.events import site_topic
 from app.schemas.common import MAX_ID
 from app.services.roles import is_staff
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import constraint_decides, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
-from app.models.enums import GroupRole, NotificationKind
+from app.models.enums import GroupRole, ModerationStatus, NotificationKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.groups import GroupRef
 from app.schemas.moderation import (
@@ -34,8 +34,6 @@ from app.services.roles import is_staff
 from app.services.screening import open_item, tell_moderators
 from app.services.text import fold
 from app.services.views import user_summary_or_none
-
-PENDING = "pending"
 
 
 def _moderated_groups(session: Session, actor: User) -> list[int] | None:
@@ -81,7 +79,7 @@ def list_queue(session: Session, actor: User, *, group_id: int | None = None, re
     """Open items, oldest first, of the groups she moderates."""
     groups = _require_moderator(session, actor)
     n = clamp_limit(limit)
-    stmt = select(ModerationItem).where(ModerationItem.status == PENDING)
+    stmt = select(ModerationItem).where(ModerationItem.status == ModerationStatus.pending)
     if groups is not None:
         stmt = stmt.where(ModerationItem.group_id.in_(groups))
     if group_id is not None:
@@ -101,7 +99,7 @@ def list_queue(session: Session, actor: User, *, group_id: int | None = None, re
 
 def count_queue(session: Session, actor: User) -> QueueCount:
     groups = _require_moderator(session, actor)
-    stmt = select(func.count()).select_from(ModerationItem).where(ModerationItem.status == PENDING)
+    stmt = select(func.count()).select_from(ModerationItem).where(ModerationItem.status == ModerationStatus.pending)
     if groups is not None:
         stmt = stmt.where(ModerationItem.group_id.in_(groups))
     return QueueCount(pending=session.scalar(stmt) or 0)
@@ -132,7 +130,7 @@ def _items_out(session: Session, items: list[ModerationItem]) -> list[QueueItemO
     removals = dict(session.execute(
         select(ModerationItem.author_id, func.count()).where(
             ModerationItem.author_id.in_({i.author_id for i in items if i.author_id}),
-            ModerationItem.status == "rejected").group_by(ModerationItem.author_id)).all())
+            ModerationItem.status == ModerationStatus.rejected).group_by(ModerationItem.author_id)).all())
     out = []
     for item in items:
         post = posts_[item.post_id]
@@ -153,7 +151,7 @@ def _items_out(session: Session, items: list[ModerationItem]) -> list[QueueItemO
     return out
 
 
-def _claim(session: Session, actor: User, item_id: int, status: str, reason: str = "", *,
+def _claim(session: Session, actor: User, item_id: int, status: ModerationStatus, reason: str = "", *,
            refuse_held: bool = False) -> tuple[ModerationItem, Post, Group]:
     """Load the item, check she may decide it, and decide it: one conditional UPDATE (… WHERE status = 'pending'),
     so of two moderators at the same moment exactly one wins — on PostgreSQL the second waits for the first's row
@@ -168,10 +166,10 @@ def _claim(session: Session, actor: User, item_id: int, status: str, reason: str
         if _moderated_groups(session, actor):
             raise Forbidden("You moderate other groups, not this one.")
         raise NotFound("Queue item not found.")
-    if refuse_held and item.held and item.status == PENDING:
+    if refuse_held and item.held and item.status == ModerationStatus.pending:
         raise Conflict("A held post is approved or rejected, not dismissed.", code="held_post")
     won = session.execute(
-        update(ModerationItem).where(ModerationItem.id == item.id, ModerationItem.status == PENDING)
+        update(ModerationItem).where(ModerationItem.id == item.id, ModerationItem.status == ModerationStatus.pending)
         .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_reason=reason)
         .execution_options(synchronize_session=False)).rowcount
     session.refresh(item)
@@ -204,7 +202,7 @@ def _post_state(post: Post) -> dict[str, object]:
 
 def approve(session: Session, actor: User, *, item_id: int, body: str | None = None) -> QueueItemOut:
     """Let the post be seen (a held one goes live now), optionally after editing it."""
-    item, post, group = _claim(session, actor, item_id, "approved")
+    item, post, group = _claim(session, actor, item_id, ModerationStatus.approved)
     before = _post_state(post)
     if body is not None and body != post.body:
         thread = session.get(Thread, post.thread_id)
@@ -226,7 +224,7 @@ def approve(session: Session, actor: User, *, item_id: int, body: str | None = N
 
 def reject(session: Session, actor: User, *, item_id: int, reason: str) -> QueueItemOut:
     """Remove the post; its author is told why."""
-    item, post, group = _claim(session, actor, item_id, "rejected", reason)
+    item, post, group = _claim(session, actor, item_id, ModerationStatus.rejected, reason)
     before = _post_state(post)
     if post.held_at is not None:
         # Never seen by others: remove it quietly (no events), and tell the author.
@@ -247,7 +245,7 @@ def reject(session: Session, actor: User, *, item_id: int, reason: str) -> Queue
 
 def dismiss(session: Session, actor: User, *, item_id: int) -> QueueItemOut:
     """The flags were unfounded: the post stays as it is."""
-    item, post, group = _claim(session, actor, item_id, "dismissed", refuse_held=True)
+    item, post, group = _claim(session, actor, item_id, ModerationStatus.dismissed, refuse_held=True)
     _close(session, item)
     audit.record(session, actor, "flags.dismissed", target_type="post", target_id=post.id, group_id=group.id)
     return _items_out(session, [item])[0]

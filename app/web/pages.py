@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.api.deps import SESSION_COOKIE, Auth, OptionalAuthDep, SessionDep
 from app.db import unit_of_work
 from app.errors import AppError, Forbidden, NotFound
+from app.events import channel_topic, group_topic, site_topic, thread_topic
 from app.models.enums import GroupKind, Province, Title
-from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
 from app.schemas.common import PathId
 from app.schemas.moderation import QueueReason
 from app.services import (

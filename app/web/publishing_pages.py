@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.deps import OptionalAuthDep, SessionDep
-from app.realtime.events import site_topic, thread_topic
+from app.events import site_topic, thread_topic
+from app.models.enums import ArticleStatus
 from app.schemas.common import PathId
 from app.services import articles, groups, posts
 from app.services import series as series_service
@@ -36,7 +37,7 @@ def article_page(request: Request, slug: str, viewer: PageViewer, auth: Optional
     assert auth is not None
     article = articles.get_article_by_slug(session, auth.user, slug=slug)
     comments = opening = group = None
-    if article.status == "published" and article.thread_id:
+    if article.status == ArticleStatus.published and article.thread_id:
         opening = articles.get_reactions(session, auth.user, article_id=article.id)
         comments = posts.list_replies(session, auth.user, thread_id=article.thread_id, limit=100)
         thread = posts.get_thread(session, auth.user, thread_id=article.thread_id)

@@ -38,7 +38,7 @@ from app.events import (
     site_topic,
 )
 from app.models import Article, ArticleRevision, Channel, Membership, Post, Series, Thread, User
-from app.models.enums import GroupKind, Visibility
+from app.models.enums import GroupKind, ThreadKind, Visibility
 from app.schemas.posts import PostOut, ReplyCreate
 from app.schemas.publishing import (
     ArticleCreate,
@@ -477,7 +477,8 @@ def open_comments(session: Session, article: Article) -> None:
         return
     channel = _articles_channel(session)
     now = article.published_at or utcnow()
-    thread = Thread(group_id=channel.group_id, channel_id=channel.id, author_id=article.author_id, kind="discussion",
+    thread = Thread(group_id=channel.group_id, channel_id=channel.id, author_id=article.author_id,
+                    kind=ThreadKind.discussion,
                     title=article.title, created_at=now, last_activity_at=now)
     session.add(thread)
     session.flush()

@@ -182,7 +182,7 @@ def _claim(session: Session, actor: User, item_id: int, status: ModerationStatus
 
 def _already_decided(session: Session, item: ModerationItem) -> str:
     """What the moderator who came second is told: what happened to the item, and who did it."""
-    if item.status == "withdrawn":
+    if item.status == ModerationStatus.withdrawn:
         return "This post was deleted in the meantime; nothing is left to decide."
     by = session.get(User, item.decided_by_id) if item.decided_by_id else None
     return f"This item was already {item.status}" + (f" by {by.display_name}." if by else ".")

@@ -548,7 +548,8 @@ def publish_held(session: Session, moderator: User, *, post: Post) -> None:
     post.held_at = None
     if post.is_opening:
         thread.held_at = None
-        askees = questions.current_askees(session, access.group, thread) if thread.audience_status == "sent" else []
+        sent = thread.audience_status == AudienceStatus.sent
+        askees = questions.current_askees(session, access.group, thread) if sent else []
         _thread_goes_live(session, author or moderator, group=access.group, thread=thread, opening=post,
                           mentioned=mentioned, askees=askees)
         return

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db import upsert
 from app.models import Article, Attachment, Group, Post, SearchDocument, Thread, User
-from app.models.enums import ArticleStatus
+from app.models.enums import ArticleStatus, ThreadKind
 from app.services.search.text import all_terms
 from app.services.views import users_by_id
 
@@ -79,7 +79,8 @@ def _thread_documents(session: Session, threads: Sequence[Thread]) -> list[dict[
     for thread in threads:
         opening = openings.get(thread.id)
         author = authors.get(thread.author_id) if thread.author_id else None
-        motion = [thread.motion_municipality or "", thread.motion_vote_result or ""] if thread.kind == "motion" else []
+        motion = ([thread.motion_municipality or "", thread.motion_vote_result or ""]
+                  if thread.kind == ThreadKind.motion else [])
         out.append(_document(
             session, kind="thread", ref_id=thread.id, created_at=thread.created_at, title=thread.title,
             body=" ".join([plain(opening.body) if opening else "", *motion]).strip(),

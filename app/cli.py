@@ -137,6 +137,7 @@ def cmd_worker(_: argparse.Namespace) -> int:
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.db import unit_of_work
     from app.models import User
+    from app.models.enums import SiteRole
     from app.security import hash_password
     from app.services import search
 
@@ -151,7 +152,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         if user is None:
             user = User(email=email, username=args.username.lower(), display_name=args.name)
             session.add(user)
-        user.role = "admin"
+        user.role = SiteRole.admin
         user.is_active = True
         user.password_hash = hash_password(password)
         session.flush()

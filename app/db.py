@@ -10,13 +10,15 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     DateTime,
     Engine,
     MetaData,
+    String,
     TypeDecorator,
     create_engine,
     event,
@@ -69,6 +71,31 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StrEnumType(TypeDecorator[E]):
+    """An enum column stored as its short string (VARCHAR, no database enum: portable, and adding a member needs
+    no migration). Python sees the enum member; a value outside the enum is refused before it is written."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+    @property
+    def python_type(self) -> type[E]:
+        return self.enum
 
 
 _OPENS_SQLITE_TRANSACTION = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN")
@@ -333,6 +360,13 @@ class Database:
         self.engine = engine
         self.sessionmaker: sessionmaker[Session] = sessionmaker(bind=engine, expire_on_commit=False)
         self.admission = _Admission(_admission_limit(engine))
+        # Committed actions whose events could not be handed to the bus (for monitoring; logged as well).
+        self.dispatch_failures = 0
+        self._failures_lock = threading.Lock()
+
+    def count_dispatch_failure(self) -> None:
+        with self._failures_lock:
+            self.dispatch_failures += 1
 
     @asynccontextmanager
     async def admit(self) -> AsyncIterator[None]:
@@ -355,6 +389,15 @@ class Dispatcher(Protocol):
     """Receives what a committed action recorded: events for the hub."""
 
     def dispatch(self, effects: Effects) -> None: ...
+
+    def lost(self, effects: Effects) -> None:
+        """`dispatch` failed for these (committed) effects: make the live pages that missed them fetch again."""
+        ...
+
+
+class EventsWithoutDispatcher(RuntimeError):
+    """A unit of work opened without a dispatcher recorded events: they would be lost, so it does not commit.
+    Give it the app's dispatcher, or `app.effects.NO_LIVE_CLIENTS` where no live page can be affected."""
 
 
 @dataclass
@@ -390,10 +433,18 @@ def run_rollback_hooks(session: Session) -> None:
 
 @contextmanager
 def unit_of_work(db: Database, dispatcher: Dispatcher | None) -> Iterator[Session]:
-    """One transaction: commit at the end, then hand over the recorded effects; on error, drop them."""
+    """One transaction: commit at the end, then hand over the recorded effects; on error, drop them.
+
+    `dispatcher=None` says the unit records no events; one that does raises EventsWithoutDispatcher before
+    committing. Once committed, nothing here raises: the action stands and its caller hears its real outcome."""
     session = db.sessionmaker()
     try:
         yield session
+        pending = session.info.get(_EFFECTS_KEY)
+        if dispatcher is None and pending is not None and pending.events:
+            raise EventsWithoutDispatcher(
+                f"{len(pending.events)} event(s) recorded ({pending.events[0].type}, …) in a unit of work "
+                "without a dispatcher")
         session.commit()
         recorded = session.info.pop(_EFFECTS_KEY, Effects())
     except BaseException:
@@ -406,9 +457,18 @@ def unit_of_work(db: Database, dispatcher: Dispatcher | None) -> Iterator[Sessio
     finally:
         session.close()
     if dispatcher is not None and recorded.events:
+        _dispatch_after_commit(db, dispatcher, recorded)
+
+
+def _dispatch_after_commit(db: Database, dispatcher: Dispatcher, recorded: Effects) -> None:
+    try:
+        dispatcher.dispatch(recorded)
+    except Exception:
+        # The action is committed: it stands, and its caller hears so. Counted, and the live pages that missed
+        # these events are asked to fetch again (the bus announces a gap).
+        db.count_dispatch_failure()
+        log.exception("publishing %d event(s) after commit failed", len(recorded.events))
         try:
-            dispatcher.dispatch(recorded)
+            dispatcher.lost(recorded)
         except Exception:
-            # The action is committed: it stands, and its caller hears so. The bus tells the live pages that
-            # missed these events to fetch again once it is back (bus.py).
-            log.exception("publishing %d event(s) after commit failed", len(recorded.events))
+            log.exception("announcing the lost events failed too")

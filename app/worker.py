@@ -11,22 +11,25 @@ import asyncio
 import logging
 import os
 import socket
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
 
+from app import jobs
 from app.access import GroupAction, access_thread
 from app.config import Settings
 from app.db import Database, Dispatcher, database_unavailable, unit_of_work
 from app.errors import Forbidden, NotFound
+from app.jobs import JobPayload, Mail, PublishArticle, ReadPdfText, RemindSeriesEditors, RunDigests
 from app.mailer import Transport, build_message
 from app.models import User
-from app.models.enums import DigestFrequency
-from app.services import articles, digests, jobs, series
-from app.services.attachments import PDF_TEXT_JOB
-from app.services.mail import MAIL_JOB, Mail
+from app.services import articles, digests, series
 from app.services.search.pdf import extract_attachment_text
 
 log = logging.getLogger("plein.worker")
 SCHEDULE_EVERY = 60.0
+# What a job's handler answers: a note kept on the done job, or None.
+Handler = Callable[[Any, datetime | None], Awaitable[str | None]]
 
 
 class Worker:
@@ -35,9 +38,21 @@ class Worker:
         self.db = db
         self.settings = settings
         self.transport = transport
+        # None: a worker that runs no job publishing live events (its unit of work refuses to drop them).
         self.dispatcher = dispatcher
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._scheduled_at: float | None = None
+        # One handler per job kind (app/jobs.py); a kind without one is a bug found at start, not at 3 a.m.
+        self.handlers: dict[type[JobPayload], Handler] = {
+            Mail: self._send_mail,
+            RunDigests: self._run_digests,
+            PublishArticle: self._publish,
+            ReadPdfText: self._read_pdf,
+            RemindSeriesEditors: self._remind,
+        }
+        missing = set(jobs.JOB_KINDS.values()) - set(self.handlers)
+        if missing:
+            raise RuntimeError(f"no handler for job kind(s) {sorted(k.job_kind for k in missing)}")
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker %s started", self.name)
@@ -85,22 +100,9 @@ class Worker:
 
     async def _do(self, job: jobs.ClaimedJob, *, now: datetime | None = None) -> None:
         """`now`: the moment the job runs at (a test's clock; the real one when None)."""
-        note = None
         try:
-            if job.kind == MAIL_JOB:
-                note = await self._send_mail(Mail.from_payload(job.payload))
-            elif job.kind == digests.DIGEST_JOB:
-                await asyncio.to_thread(digests.run_digests, self.db, slot=job.payload["slot"],
-                                        frequency=DigestFrequency(job.payload["frequency"]))
-            elif job.kind == articles.PUBLISH_JOB:
-                note = await asyncio.to_thread(self._publish, job.payload["article_id"], now)
-            elif job.kind == PDF_TEXT_JOB:
-                note = await asyncio.to_thread(self._read_pdf, job.payload["attachment_id"])
-            elif job.kind == series.REMINDER_JOB:
-                note = await asyncio.to_thread(self._remind, job.payload["series_id"],
-                                               date.fromisoformat(job.payload["slot"]), now)
-            else:
-                raise ValueError(f"unknown job kind {job.kind!r}")
+            payload = jobs.parse(job.kind, job.payload)
+            note = await self.handlers[type(payload)](payload, now)
         except Exception as exc:
             if database_unavailable(exc) is not None:
                 # Not the job's fault, and its failure could not be written either: the lease runs out and the
@@ -118,22 +120,36 @@ class Worker:
             else:
                 jobs.fail(session, job, worker=self.name, error=error)
 
-    def _publish(self, article_id: int, now: datetime | None) -> str | None:
+    # --- the handlers, one per job kind ------------------------------------------------------------------
+
+    async def _run_digests(self, job: RunDigests, _now: datetime | None) -> None:
+        await asyncio.to_thread(digests.run_digests, self.db, slot=job.slot, frequency=job.frequency)
+
+    async def _publish(self, job: PublishArticle, now: datetime | None) -> str | None:
+        return await asyncio.to_thread(self._publish_now, job.article_id, now)
+
+    def _publish_now(self, article_id: int, now: datetime | None) -> str | None:
         # Its events (the live home pages, every member's notification) go out once this commits.
         with unit_of_work(self.db, self.dispatcher) as session:
             published = articles.publish_due(session, article_id=article_id, now=now)
         return None if published else "nothing to publish: no longer scheduled for this moment"
 
-    def _read_pdf(self, attachment_id: int) -> str:
+    async def _read_pdf(self, job: ReadPdfText, _now: datetime | None) -> str:
+        return await asyncio.to_thread(self._read_pdf_now, job.attachment_id)
+
+    def _read_pdf_now(self, attachment_id: int) -> str:
         with unit_of_work(self.db, None) as session:
             return f"{extract_attachment_text(session, attachment_id=attachment_id)} characters of text"
 
-    def _remind(self, series_id: int, slot: date, now: datetime | None) -> str:
+    async def _remind(self, job: RemindSeriesEditors, now: datetime | None) -> str:
+        return await asyncio.to_thread(self._remind_now, job, now)
+
+    def _remind_now(self, job: RemindSeriesEditors, now: datetime | None) -> str:
         with unit_of_work(self.db, self.dispatcher) as session:
-            told = series.remind_empty_slot(session, series_id=series_id, slot=slot, now=now)
+            told = series.remind_empty_slot(session, series_id=job.series_id, slot=job.slot, now=now)
         return f"{told} editor(s) reminded"
 
-    async def _send_mail(self, mail: Mail) -> str | None:
+    async def _send_mail(self, mail: Mail, _now: datetime | None = None) -> str | None:
         if mail.thread_id is not None and mail.user_id is not None:
             if not await asyncio.to_thread(self._may_still_read, mail.user_id, mail.thread_id):
                 return "not sent: she can no longer read the thread"

@@ -34,12 +34,13 @@ class Load:
 
 def arrange(db: Any, writers: int) -> dict[str, Any]:
     from app.db import unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import User
     from app.schemas.groups import ChannelCreate, GroupCreate
     from app.schemas.posts import ThreadCreate
     from app.services import groups, posts
 
-    with unit_of_work(db, None) as s:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as s:
         boss = User(email="beheer@example.org", username="beheer", display_name="Beheer", role="community_manager")
         people = [User(email=f"w{i}@example.org", username=f"w{i}", display_name=f"Schrijver {i}")
                   for i in range(writers)]
@@ -59,6 +60,7 @@ def arrange(db: Any, writers: int) -> dict[str, Any]:
 def write(db: Any, ids: dict[str, Any], user_id: int, n: int, stop: threading.Event, pause: float,
           load: Load) -> None:
     from app.db import unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.errors import Moved
     from app.models import User
     from app.schemas.posts import ReplyCreate, ThreadCreate
@@ -69,7 +71,7 @@ def write(db: Any, ids: dict[str, Any], user_id: int, n: int, stop: threading.Ev
         i += 1
         started = time.perf_counter()
         try:
-            with unit_of_work(db, None) as s:
+            with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                 me = s.get(User, user_id)
                 if i % 2:
                     made = ("post", posts.create_reply(s, me, thread_id=ids["busy"],
@@ -99,6 +101,7 @@ def run(db: Any, *, writers: int, pause: float, warmup: float, after: float, max
     from sqlalchemy import func, select
 
     from app.db import unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import Post, Thread, User
     from app.services import merge
 
@@ -113,7 +116,7 @@ def run(db: Any, *, writers: int, pause: float, warmup: float, after: float, max
     cap.start()
     time.sleep(warmup)
     merge_started = time.perf_counter()
-    with unit_of_work(db, None) as s:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as s:
         merge.merge_groups(s, s.get(User, ids["boss"]), source_id=ids["a"], target_id=ids["b"])
     merge_done = time.perf_counter()
     still_posting = not stop.is_set()

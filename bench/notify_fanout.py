@@ -48,6 +48,7 @@ def run(backend: str, members: int, postgres: str) -> dict[str, float]:
 
     from app import migrate
     from app.db import Database, make_engine, unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import Membership, Thread, User
     from app.schemas.groups import GroupCreate
     from app.schemas.posts import ReplyCreate, ThreadCreate
@@ -59,7 +60,7 @@ def run(backend: str, members: int, postgres: str) -> dict[str, float]:
         try:
             migrate.upgrade(engine)
             db = Database(engine)
-            with unit_of_work(db, None) as s:
+            with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                 boss = User(email="beheer@example.org", username="beheer", display_name="Beheer", role="admin")
                 people = [User(email=f"lid{i}@example.org", username=f"lid{i}", display_name=f"Lid {i}")
                           for i in range(members)]
@@ -76,7 +77,7 @@ def run(backend: str, members: int, postgres: str) -> dict[str, float]:
 
             def timed(fn: Callable[..., object], actor_id: int, **kwargs: object) -> float:
                 start = time.perf_counter()
-                with unit_of_work(db, None) as s:
+                with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                     fn(s, s.get(User, actor_id), **kwargs)
                 return (time.perf_counter() - start) * 1000
 

@@ -31,7 +31,7 @@ REPEAT = 5
 def run(backend: str, members: int, postgres: str, redis: str | None) -> dict[str, float]:
     from app import migrate
     from app.db import Database, make_engine, unit_of_work, utcnow
-    from app.effects import Dispatcher
+    from app.effects import NO_LIVE_CLIENTS, Dispatcher
     from app.models import User
     from app.realtime.bus import make_bus
     from app.schemas.publishing import ArticleCreate
@@ -44,7 +44,7 @@ def run(backend: str, members: int, postgres: str, redis: str | None) -> dict[st
         try:
             migrate.upgrade(engine)
             db = Database(engine)
-            with unit_of_work(db, None) as s:
+            with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                 editor = User(email="redactie@example.org", username="redactie", display_name="Redactie",
                               role="community_manager")
                 s.add_all([editor, *[User(email=f"lid{i}@example.org", username=f"lid{i}", display_name=f"Lid {i}")
@@ -54,7 +54,7 @@ def run(backend: str, members: int, postgres: str, redis: str | None) -> dict[st
             dispatcher = Dispatcher(bus)
             published, digest = [], []
             for n in range(REPEAT):
-                with unit_of_work(db, None) as s:
+                with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                     editor = s.get(User, editor_id)
                     article = articles.create_article(s, editor, data=ArticleCreate(
                         title=f"Raadslid in beeld {n}", lead="Waarom ze raadslid werd.", body="## Waarom?\n\nDaarom."))
@@ -65,7 +65,7 @@ def run(backend: str, members: int, postgres: str, redis: str | None) -> dict[st
                 with unit_of_work(db, dispatcher) as s:  # what Worker._publish does
                     assert articles.publish_due(s, article_id=article.id, now=moment)
                 published.append(time.perf_counter() - start)
-                with unit_of_work(db, None) as s:
+                with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                     reader = s.get(User, editor_id + 1)
                     start = time.perf_counter()
                     entries = digests.build_articles(s, reader, since=moment - timedelta(days=7),

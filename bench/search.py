@@ -70,6 +70,7 @@ def generate(db, posts: int, seed: int = 2026) -> dict[str, int]:  # type: ignor
     from sqlalchemy import insert
 
     from app.db import unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import Channel, Group, Membership, Post, Thread, User
 
     rng = random.Random(seed)
@@ -82,7 +83,7 @@ def generate(db, posts: int, seed: int = 2026) -> dict[str, int]:  # type: ignor
     now = datetime.now(UTC)
     threads = posts // POSTS_PER_THREAD
     span = timedelta(days=730) / max(1, threads)
-    with unit_of_work(db, None) as s:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as s:
         s.execute(insert(User), [
             {"id": 1, "email": "beheer@example.org", "username": "beheer", "display_name": "Beheer",
              "role": "community_manager", "created_at": now - timedelta(days=800)},
@@ -105,7 +106,7 @@ def generate(db, posts: int, seed: int = 2026) -> dict[str, int]:  # type: ignor
     post_id = 0
     for start in range(0, threads, 2000):
         chunk = range(start, min(threads, start + 2000))
-        with unit_of_work(db, None) as s:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as s:
             s.execute(insert(Thread), [{
                 "id": t + 1, "group_id": 1 + t % GROUPS, "channel_id": 1 + t % GROUPS, "author_id": 3 + t % MEMBERS,
                 "kind": "motion" if t % 7 == 0 else "question" if t % 5 == 0 else "discussion",
@@ -169,6 +170,7 @@ def _analyze(engine) -> None:  # type: ignore[no-untyped-def]
 def run(backend: str, posts: int, postgres: str, *, keep: str | None = None, reuse: str | None = None) -> None:
     from app import migrate
     from app.db import Database, make_engine, unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import User
     from app.services import search
 
@@ -188,7 +190,7 @@ def run(backend: str, posts: int, postgres: str, *, keep: str | None = None, reu
                       f"{time.perf_counter() - started:.0f} s", flush=True)
                 _analyze(engine)
                 started = time.perf_counter()
-                with unit_of_work(db, None) as s:
+                with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                     counts = search.rebuild(s, commit=s.commit)
                 rebuild = time.perf_counter() - started
                 print(f"index rebuilt in {rebuild:.0f} s: {counts}", flush=True)

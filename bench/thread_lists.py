@@ -25,11 +25,12 @@ os.environ.setdefault("SECRET_KEY", "bench-secret-key-that-is-long-enough-012345
 
 def generate(engine, threads: int, replies: int, long_thread: int) -> None:  # type: ignore[no-untyped-def]
     from app.db import Database, unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import Channel, Group, Membership, User
     from app.security import hash_password
 
     db = Database(engine)
-    with unit_of_work(db, None) as s:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as s:
         if s.scalar(select(func.count()).select_from(User)):
             print("database already generated; reusing it", flush=True)
             return

@@ -94,6 +94,7 @@ def prepare_database(url: str, clients: int) -> dict[str, object]:
     from app import migrate
     from app.config import get_settings, use_settings
     from app.db import Database, make_engine, unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import Channel, Group, Membership, Post, Thread, User
     from app.security import csrf_token_for, hash_password
     from app.services import accounts
@@ -103,7 +104,7 @@ def prepare_database(url: str, clients: int) -> dict[str, object]:
     migrate.upgrade(engine)
     db = Database(engine)
     hashed = hash_password(PASSWORD)
-    with unit_of_work(db, None) as s:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as s:
         users = [User(email=f"lezer{i}@example.nl", username=f"lezer{i}", display_name=f"Lezer {i}",
                       password_hash=hashed) for i in range(50)]
         poster = User(email="schrijver@example.nl", username="schrijver", display_name="Schrijver",

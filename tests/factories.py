@@ -4,13 +4,14 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.events import Event, wire_payload
 from app.models import User
-from app.realtime.events import Event
 from app.security import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -146,13 +147,39 @@ def make_thread(run) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untype
     return _make
 
 
+@dataclass(frozen=True)
+class Published:
+    """An event as the bus published it: its model, and the payload as a client receives it."""
+
+    event: Event
+    payload: Any
+
+    @property
+    def type(self) -> str:
+        return self.event.type
+
+    @property
+    def topic(self) -> str:
+        return self.event.topic
+
+    @property
+    def id(self) -> str | None:
+        return self.event.id
+
+
+def capture(bus: Any) -> tuple[list[Published], Callable[[], None]]:
+    """Start recording what `bus` publishes; returns the list and a function that stops recording."""
+    events: list[Published] = []
+    stop = bus.observe(lambda event: events.append(Published(event, wire_payload(event))))
+    return events, stop
+
+
 @pytest.fixture
-def capture_events(app) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
+def capture_events(app) -> Iterator[list[Published]]:  # type: ignore[no-untyped-def]
     """Every event published to the bus during the test (i.e. after a commit)."""
-    events: list[Event] = []
-    unsubscribe = app.state.bus.observe(events.append)
+    events, stop = capture(app.state.bus)
     yield events
-    unsubscribe()
+    stop()
 
 
 class Outbox:
@@ -169,10 +196,10 @@ class Outbox:
     def _mails(self) -> list[Any]:
         from sqlalchemy import select
 
+        from app.jobs import Mail
         from app.models import Job
-        from app.services.mail import MAIL_JOB, Mail
 
-        jobs = self.session.scalars(select(Job).where(Job.kind == MAIL_JOB, Job.id > self.after).order_by(Job.id))
+        jobs = self.session.scalars(select(Job).where(Job.kind == Mail.job_kind, Job.id > self.after).order_by(Job.id))
         return [Mail.from_payload(job.payload) for job in jobs]
 
     def __iter__(self) -> Iterator[Any]:

@@ -393,6 +393,7 @@ def arrange_outage_site(database_url: str, secret_key: str, *, members: int = 1)
     have a cookie session (started by the service: no argon2 per member)."""
     from app import migrate
     from app.db import Database, make_engine, unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import User
     from app.schemas.groups import GroupCreate
     from app.schemas.posts import ThreadCreate
@@ -404,7 +405,7 @@ def arrange_outage_site(database_url: str, secret_key: str, *, members: int = 1)
         migrate.upgrade(engine)
         db = Database(engine)
         password_hash = hash_password("correct horse battery staple")
-        with unit_of_work(db, None) as session:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as session:
             manager = User(email="beheer@example.nl", username="beheer", display_name="Beheer",
                            password_hash=password_hash, role="community_manager")
             people = [User(email=f"lid{i}@example.nl", username=f"lid{i}", display_name=f"Lid {i}",
@@ -412,19 +413,19 @@ def arrange_outage_site(database_url: str, secret_key: str, *, members: int = 1)
             session.add_all([manager, *people])
             session.flush()
             manager_id, ids = manager.id, [p.id for p in people]
-        with unit_of_work(db, None) as session:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as session:
             group_id = groups.create_group(session, session.get(User, manager_id), data=GroupCreate(
                 name="Werkgroep Zorg", kind="theme", visibility="open")).id
-        with unit_of_work(db, None) as session:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as session:
             for user_id in ids:
                 groups.join_group(session, session.get(User, user_id), group_id=group_id)
-        with unit_of_work(db, None) as session:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as session:
             channel_id = groups.list_channels(session, session.get(User, manager_id), group_id=group_id)[0].id
             thread_id = posts.create_thread(session, session.get(User, ids[0]), channel_id=channel_id,
                                             data=ThreadCreate(kind="discussion", title="Zorg in de wijk",
                                                               body="Wie weet hoe het ervoor staat?")).id
         tokens = []
-        with unit_of_work(db, None) as session:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as session:
             for user_id in ids:
                 token = accounts.start_session(session, session.get(User, user_id), ip_address=None,
                                                user_agent="pytest").token

@@ -23,8 +23,8 @@ from app.access.rules import (
     thread_allows,
 )
 from app.errors import Conflict, Forbidden, Moved, NotFound
+from app.events import site_topic
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
-from app.realtime.events import site_topic
 from app.schemas.common import MAX_ID
 from app.services.roles import is_staff
 

@@ -62,6 +62,7 @@ from app.demo.content import (  # the demo text
     Text,
     Topic,
 )
+from app.effects import NO_LIVE_CLIENTS
 from app.models import (
     Article,
     Channel,
@@ -98,7 +99,8 @@ from app.services.text import fold, slugify
 
 def load(db: Database, *, force: bool) -> bool:
     """Fill the database with the demo party. Does nothing (False) when there are users, unless `force`."""
-    with unit_of_work(db, None) as session:
+    # Before the site serves it (or beside it, forced): the pages that are open fetch the demo when loaded.
+    with unit_of_work(db, NO_LIVE_CLIENTS) as session:
         if not force and session.scalar(select(User.id).limit(1)) is not None:
             return False
         _Loader(session).run()

@@ -116,6 +116,22 @@ class DigestFrequency(StrEnum):
     weekly = "weekly"
 
 
+class ArticleStatus(StrEnum):
+    draft = "draft"
+    scheduled = "scheduled"
+    published = "published"
+
+
+class ModerationStatus(StrEnum):
+    """Where an item in the moderation queue stands."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    dismissed = "dismissed"
+    withdrawn = "withdrawn"  # the post was deleted before anyone decided
+
+
 class AudienceStatus(StrEnum):
     sent = "sent"
     pending = "pending"    # waits for the community manager: more people than the site's limit

@@ -14,7 +14,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
+from app.models.enums import GroupKind, GroupRole, NotificationLevel, RequestStatus, Visibility
 
 
 class Group(Base):
@@ -24,8 +25,8 @@ class Group(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(20), index=True)
-    visibility: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[GroupKind] = mapped_column(StrEnumType(GroupKind, 20), index=True)
+    visibility: Mapped[Visibility] = mapped_column(StrEnumType(Visibility, 20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), index=True)
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -47,9 +48,9 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(20), default="member")
+    role: Mapped[GroupRole] = mapped_column(StrEnumType(GroupRole, 20), default=GroupRole.member)
     # watching | tracking | normal | muted; None: the default for the group's kind.
-    notification_level: Mapped[str | None] = mapped_column(String(10))
+    notification_level: Mapped[NotificationLevel | None] = mapped_column(StrEnumType(NotificationLevel, 10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -66,7 +67,7 @@ class JoinRequest(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[RequestStatus] = mapped_column(StrEnumType(RequestStatus, 20), default=RequestStatus.pending)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -87,7 +88,7 @@ class GroupInvitation(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[RequestStatus] = mapped_column(StrEnumType(RequestStatus, 20), default=RequestStatus.pending)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

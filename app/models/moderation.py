@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
+from app.models.enums import ModerationStatus
 
 
 class Flag(Base):
@@ -40,7 +41,8 @@ class ModerationItem(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[ModerationStatus] = mapped_column(StrEnumType(ModerationStatus, 20),
+                                                     default=ModerationStatus.pending)
     # Why it is here: "flag", "new_member", "premoderation", "watched_word", "personal_data".
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     # What the rules found (the watched words, the kinds of personal data), shown to the moderator.

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
+from app.models.enums import NotificationKind, NotificationLevel
 
 
 class Notification(Base):
@@ -24,7 +25,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[NotificationKind] = mapped_column(StrEnumType(NotificationKind, 30))
     group_key: Mapped[str] = mapped_column(String(80))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
@@ -49,7 +50,8 @@ class ThreadState(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     thread_id: Mapped[int] = mapped_column(
         ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True, index=True)
-    level: Mapped[str | None] = mapped_column(String(10))  # None: follow the group's level
+    # None: follow the group's level
+    level: Mapped[NotificationLevel | None] = mapped_column(StrEnumType(NotificationLevel, 10))
     participated: Mapped[bool] = mapped_column(Boolean, default=False)
     last_read_post_id: Mapped[int | None] = mapped_column(Integer)
     last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,7 +14,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
+from app.models.enums import AudienceStatus, MotionStatus, Province, ThreadKind
 
 
 class Thread(Base):
@@ -39,7 +40,7 @@ class Thread(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ThreadKind] = mapped_column(StrEnumType(ThreadKind, 20))
     title: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -53,13 +54,13 @@ class Thread(Base):
     # Motion fields (kind == "motion").
     motion_municipality: Mapped[str | None] = mapped_column(String(100))
     motion_date: Mapped[date | None] = mapped_column(Date)
-    motion_status: Mapped[str | None] = mapped_column(String(20))
+    motion_status: Mapped[MotionStatus | None] = mapped_column(StrEnumType(MotionStatus, 20))
     motion_vote_result: Mapped[str | None] = mapped_column(String(200))
     # A question addressed to portfolios, optionally narrowed to a province and a title. Its delivery is
     # "sent", or "pending" while a large audience waits for the community manager, or "declined".
-    audience_province: Mapped[str | None] = mapped_column(String(40))
+    audience_province: Mapped[Province | None] = mapped_column(StrEnumType(Province, 40))
     audience_title: Mapped[str | None] = mapped_column(String(40))
-    audience_status: Mapped[str | None] = mapped_column(String(20))
+    audience_status: Mapped[AudienceStatus | None] = mapped_column(StrEnumType(AudienceStatus, 20))
     audience_count: Mapped[int | None] = mapped_column(Integer)
     # A motion written with another as its starting point ("reuse"): the original, linked from it.
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"), index=True)

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
+from app.models.enums import ArticleStatus
 
 
 class Series(Base):
@@ -51,7 +52,7 @@ class Article(Base):
     # The member the article is about (the councillor interviewed), linked to her profile.
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # draft | scheduled | published
-    status: Mapped[str] = mapped_column(String(12), default="draft")
+    status: Mapped[ArticleStatus] = mapped_column(StrEnumType(ArticleStatus, 12), default=ArticleStatus.draft)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # May the party website show it (the public Atom feed)? Member-only pieces never leave the intranet.

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
+from app.models.enums import DigestFrequency, Language, Province, SiteRole, Title
 
 
 class Portfolio(Base):
@@ -25,13 +26,13 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20), default="member")
+    role: Mapped[SiteRole] = mapped_column(StrEnumType(SiteRole, 20), default=SiteRole.member)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    title: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[Title | None] = mapped_column(StrEnumType(Title, 40))
     municipality: Mapped[str | None] = mapped_column(String(100))
-    province: Mapped[str | None] = mapped_column(String(40))
+    province: Mapped[Province | None] = mapped_column(StrEnumType(Province, 40))
     bio: Mapped[str] = mapped_column(Text, default="")
-    language: Mapped[str] = mapped_column(String(5), default="nl")
+    language: Mapped[Language] = mapped_column(StrEnumType(Language, 5), default=Language.nl)
     avatar_key: Mapped[str | None] = mapped_column(String(80))
     storage_used: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -40,7 +41,7 @@ class User(Base):
     # and a digest (off | daily | weekly) of what she has not seen; digest_until is how far the last one went.
     email_mentions: Mapped[bool] = mapped_column(Boolean, default=True)
     email_replies: Mapped[bool] = mapped_column(Boolean, default=True)
-    digest: Mapped[str] = mapped_column(String(10), default="weekly")
+    digest: Mapped[DigestFrequency] = mapped_column(StrEnumType(DigestFrequency, 10), default=DigestFrequency.weekly)
     digest_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A moderator silenced her: she reads but cannot post until then.
     silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

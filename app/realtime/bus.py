@@ -13,7 +13,7 @@ the hub's event loop, in publish order, for the events of every process.
 
 Redis can go away. Publishing never raises (the action it follows is committed and stands); what could
 not be published is a gap, and so is a stream that lost what this worker had read up to (Redis restarted
-without persistence). A gap is announced with a GAP_EVENT in the stream once Redis answers again: every
+without persistence). A gap is announced with a BusGap event in the stream once Redis answers again: every
 worker's hub then tells its connected clients to resync, and a replay across it answers None (resync).
 Reading the replay window or the head while Redis is down raises BusUnavailable.
 """
@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from app.realtime.events import Event, event_id_key
+from app.events import BusGap, Event, event_id_key, parse_event
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,9 +37,6 @@ REPLAY_MAX_EVENTS = 10_000
 REPLAY_SCAN_LIMIT = 50_000
 EMPTY_STREAM = "0-0"
 READ_BLOCK_MS = 5000
-# Announces, through the stream, that events may be missing before it (not sent to clients as an event).
-GAP_EVENT = "bus.gap"
-GAP_TOPIC = "bus:gap"
 
 
 class BusUnavailable(RuntimeError):
@@ -65,6 +62,11 @@ class EventBus(Protocol):
 
     async def head(self) -> str | None:
         """The id of the newest event, for a client that has seen none yet."""
+        ...
+
+    def announce_gap(self) -> None:
+        """Events of a committed action were lost on their way (publishing failed): every hub asks its clients
+        to resync, and a replay across the gap answers None."""
         ...
 
 
@@ -113,7 +115,11 @@ class InProcessBus(_Observers):
             # Scheduled inside the lock, so the hub receives events in id order.
             if self._loop is not None and self._deliver is not None and not self._loop.is_closed():
                 self._loop.call_soon_threadsafe(self._deliver, event)
-        self.notify(event)
+        if not isinstance(event, BusGap):
+            self.notify(event)
+
+    def announce_gap(self) -> None:
+        self.publish(gap_event())
 
     def publish_many(self, events: list[Event]) -> None:
         for event in events:
@@ -140,7 +146,10 @@ class InProcessBus(_Observers):
             oldest = self._buffer[0] if self._buffer else None
             if oldest is not None and event_id_key(oldest.id or "0")[1] > seq + 1:
                 return None  # events after `after_id` have already left the window
-            return [e for e in self._buffer if event_id_key(e.id or "0")[1] > seq and e.topic in topics]
+            missed = [e for e in self._buffer if event_id_key(e.id or "0")[1] > seq]
+            if any(isinstance(e, BusGap) for e in missed):
+                return None  # events went missing in between: only fetching the page again is complete
+            return [e for e in missed if e.topic in topics]
 
     async def head(self) -> str | None:
         with self._lock:
@@ -164,6 +173,15 @@ class RedisBus(_Observers):
 
     def publish(self, event: Event) -> None:
         self.publish_many([event])
+
+    def announce_gap(self) -> None:
+        import redis
+
+        try:
+            self._sync.xadd(self.stream, {"e": gap_event().model_dump_json(exclude={"id"})}, maxlen=self.replay_max,
+                            approximate=self.replay_max >= 1000)
+        except redis.RedisError:
+            self._gap_pending = True  # with the next publish, or by the stream reader once Redis answers
 
     def publish_many(self, events: list[Event]) -> None:
         import redis
@@ -193,7 +211,7 @@ class RedisBus(_Observers):
             self._gap_pending = False
             log.info("Redis is back: clients were asked to resync")
         for event, event_id in zip(events, ids, strict=True):
-            if event.type != GAP_EVENT:
+            if not isinstance(event, BusGap):
                 self.notify(event.model_copy(update={"id": event_id.decode()}))
 
     async def start(self, deliver: Deliver) -> None:
@@ -273,7 +291,7 @@ class RedisBus(_Observers):
 
     @staticmethod
     def _event(entry_id: str, fields: dict[bytes, bytes]) -> Event:
-        return Event.model_validate_json(fields[b"e"]).model_copy(update={"id": entry_id})
+        return parse_event(fields[b"e"]).model_copy(update={"id": entry_id})
 
     async def stop(self) -> None:
         # Bounded: a stuck connection to Redis must not keep a worker from shutting down. asyncio.wait, not
@@ -335,7 +353,7 @@ class RedisBus(_Observers):
         if len(entries) >= REPLAY_SCAN_LIMIT - 1:
             return None
         events = [self._event(i.decode(), f) for i, f in entries]
-        if any(e.type == GAP_EVENT for e in events):
+        if any(isinstance(e, BusGap) for e in events):
             return None  # events went missing in between: only fetching the page again is complete
         return [e for e in events if e.topic in topics]
 
@@ -346,8 +364,9 @@ class RedisBus(_Observers):
         return newest[0][0].decode() if newest else EMPTY_STREAM
 
 
-def gap_event() -> Event:
-    return Event(type=GAP_EVENT, topic=GAP_TOPIC)
+def gap_event() -> BusGap:
+    """Announces, through the stream, that events may be missing before it (not sent to clients as an event)."""
+    return BusGap()
 
 
 def make_bus(redis_url: str | None, *, prefix: str, replay_max: int = REPLAY_MAX_EVENTS) -> EventBus:

@@ -17,9 +17,23 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketState
 
 from app.access import TopicGrant, can_read_group, is_staff_role
-from app.models.enums import GroupRole
-from app.realtime.bus import GAP_EVENT, EventBus
-from app.realtime.events import Event, event_id_key, group_topic, user_topic
+from app.events import (
+    AccountDeactivated,
+    AccountRoleChanged,
+    ApiTokenRevoked,
+    BusGap,
+    Event,
+    GroupMerged,
+    GroupUpdated,
+    MembershipChanged,
+    SessionEnded,
+    event_id_key,
+    group_topic,
+    user_topic,
+    wire_payload,
+)
+from app.models.enums import GroupRole, Visibility
+from app.realtime.bus import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +52,9 @@ RESYNC_AFTER_GAP = "Live updates were interrupted and some were lost; fetch the 
 
 
 def event_message(event: Event) -> str:
+    """The one wire form of an event (live/live.js reads it; keep it as it is)."""
     return json.dumps({"type": "event", "id": event.id, "topic": event.topic, "event": event.type,
-                       "payload": event.payload, "at": event.at.isoformat()}, separators=(",", ":"))
+                       "payload": wire_payload(event), "at": event.at.isoformat()}, separators=(",", ":"))
 
 
 @dataclass(eq=False)
@@ -196,7 +211,7 @@ class Hub:
 
     def deliver(self, event: Event) -> None:
         """Called by the bus on this loop, in publish order, for every event of every worker."""
-        if event.type == GAP_EVENT:
+        if isinstance(event, BusGap):
             self.resync_all()
             return
         self._apply_access_changes(event)
@@ -246,43 +261,40 @@ class Hub:
                 conn.queue.put_nowait(event_message(event))
 
     def _apply_access_changes(self, event: Event) -> None:
-        payload = event.payload
-        match event.type:
-            case "membership.changed":
-                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
-                    if payload.get("role") is None:
-                        conn.memberships.discard(payload["group_id"])
+        match event:
+            case MembershipChanged(payload=change):
+                for conn in list(self._by_user.get(change.user_id, ())):
+                    if change.role is None:
+                        conn.memberships.discard(change.group_id)
                     else:
-                        conn.memberships.add(payload["group_id"])
-                    self._revoke_unreadable(conn, payload["group_id"])
-            case "group.merged":
-                self._follow_merge(payload["from_group_id"], payload["into_group_id"], payload["into_visibility"])
-            case "group.updated":
-                group_id = payload.get("id")
+                        conn.memberships.add(change.group_id)
+                    self._revoke_unreadable(conn, change.group_id)
+            case GroupMerged(payload=merge):
+                self._follow_merge(merge.from_group_id, merge.into_group_id, merge.into_visibility)
+            case GroupUpdated(payload=group):
                 for conn in list(self.connections):
                     for topic, grant in list(conn.grants.items()):
-                        if grant.group_id == group_id and "visibility" in payload:
-                            conn.grants[topic] = TopicGrant(topic, grant.group_id, payload["visibility"])
-                    self._revoke_unreadable(conn, group_id)
-            case "session.ended":
-                ended = set(payload.get("session_ids", []))
-                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
-                    if payload.get("all") or conn.session_id in ended:
+                        if grant.group_id == group.id:
+                            conn.grants[topic] = TopicGrant(topic, grant.group_id, group.visibility)
+                    self._revoke_unreadable(conn, group.id)
+            case SessionEnded(payload=ended):
+                for conn in list(self._by_user.get(ended.user_id, ())):
+                    if ended.all or conn.session_id in ended.session_ids:
                         self._close_soon(conn, CLOSE_UNAUTHENTICATED, "session ended")
-            case "account.deactivated":
-                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
+            case AccountDeactivated(payload=account):
+                for conn in list(self._by_user.get(account.user_id, ())):
                     self._close_soon(conn, CLOSE_UNAUTHENTICATED, "account deactivated")
-            case "api_token.revoked":
-                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
-                    if conn.token_id is not None and conn.token_id == payload.get("token_id"):
+            case ApiTokenRevoked(payload=revoked):
+                for conn in list(self._by_user.get(revoked.user_id, ())):
+                    if conn.token_id is not None and conn.token_id == revoked.token_id:
                         self._close_soon(conn, CLOSE_UNAUTHENTICATED, "API token revoked")
-            case "account.role_changed":
-                for conn in list(self._by_user.get(payload.get("user_id", -1), ())):
-                    conn.staff = is_staff_role(payload.get("role"))
+            case AccountRoleChanged(payload=change):
+                for conn in list(self._by_user.get(change.user_id, ())):
+                    conn.staff = is_staff_role(change.role)
                     for group_id in {g.group_id for g in conn.grants.values() if g.group_id is not None}:
                         self._revoke_unreadable(conn, group_id)
 
-    def _follow_merge(self, source: int, target: int, visibility: str) -> None:
+    def _follow_merge(self, source: int, target: int, visibility: Visibility) -> None:
         """Open sockets follow a merged group: her membership moved with it, the channels and threads of the old
         group now live in the new one, and who followed the old group follows the new one (after receiving the
         "group.merged" event there)."""

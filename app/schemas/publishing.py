@@ -7,17 +7,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.models.enums import ArticleStatus
 from app.schemas.common import Id
 from app.schemas.users import UserSummary
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-
-
-class ArticleStatus(StrEnum):
-    draft = "draft"
-    scheduled = "scheduled"
-    published = "published"
 
 
 class SlotState(StrEnum):

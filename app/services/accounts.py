@@ -12,10 +12,21 @@ from app.access import SiteAction, require
 from app.config import get_settings
 from app.db import constraint_decides, is_unique_violation, utcnow
 from app.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthenticated
+from app.events import (
+    AccountDeactivated,
+    AccountRef,
+    AccountRoleChanged,
+    ApiTokenRevoked,
+    RoleChange,
+    SessionEnded,
+    SessionsEnded,
+    TokenRevoked,
+    record_event,
+    user_topic,
+)
 from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
 from app.models.enums import SiteRole
 from app.ratelimit import LoginLimiter
-from app.realtime.events import record_event, user_topic
 from app.security import (
     hash_password,
     needs_rehash,
@@ -234,8 +245,8 @@ def seen_statement(seen: Seen) -> Update:
 
 def _sessions_ended(session: Session, *, user_id: int, session_ids: list[int] | None = None) -> None:
     """Open websockets of ended sessions are closed by the hub when this event passes."""
-    payload = {"user_id": user_id, "session_ids": session_ids or [], "all": session_ids is None}
-    record_event(session, type="session.ended", topic=user_topic(user_id), payload=payload)
+    record_event(session, SessionEnded(topic=user_topic(user_id), payload=SessionsEnded(
+        user_id=user_id, session_ids=session_ids or [], all=session_ids is None)))
 
 
 def logout(session: Session, *, auth_session_id: int) -> None:
@@ -355,8 +366,8 @@ def revoke_api_token(session: Session, actor: User, *, token_id: int) -> None:
         raise NotFound("Token not found.")
     api_token.revoked_at = utcnow()
     # Websockets opened with this token are closed by the hub when this event passes.
-    record_event(session, type="api_token.revoked", topic=user_topic(actor.id),
-                 payload={"user_id": actor.id, "token_id": api_token.id})
+    record_event(session, ApiTokenRevoked(topic=user_topic(actor.id),
+                                          payload=TokenRevoked(user_id=actor.id, token_id=api_token.id)))
 
 
 def resolve_api_token(session: Session, *, token: str) -> tuple[ResolvedLogin | None, Seen | None]:
@@ -407,8 +418,8 @@ def _apply_admin_change(session: Session, actor: User, user: User, *, role: Site
             raise Conflict("You cannot change your own role.", field="role")
         user.role = role.value
         # Open websockets re-check what she may follow with her new role.
-        record_event(session, type="account.role_changed", topic=user_topic(user.id),
-                     payload={"user_id": user.id, "role": user.role})
+        record_event(session, AccountRoleChanged(topic=user_topic(user.id),
+                                                 payload=RoleChange(user_id=user.id, role=user.role)))
     if is_active is not None and is_active != user.is_active:
         if user.id == actor.id:
             raise Conflict("You cannot deactivate your own account.", field="is_active")
@@ -419,8 +430,7 @@ def _apply_admin_change(session: Session, actor: User, user: User, *, role: Site
         if not is_active:
             # Deactivation signs the member out everywhere at once: sessions and tokens.
             end_all_sessions(session, user_id=user.id)
-            record_event(session, type="account.deactivated", topic=user_topic(user.id),
-                         payload={"user_id": user.id})
+            record_event(session, AccountDeactivated(topic=user_topic(user.id), payload=AccountRef(user_id=user.id)))
             session.execute(
                 update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                 .values(revoked_at=utcnow())

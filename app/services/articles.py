@@ -22,14 +22,25 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import jobs
 from app.access import SiteAction, allowed, refusal_code, require
 from app.config import get_settings
 from app.db import is_unique_violation, on_rollback, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.events import (
+    ArticlePublished,
+    ArticleUnpublished,
+    ArticleUpdated,
+    ThreadCreated,
+    UnpublishedArticle,
+    channel_topic,
+    group_topic,
+    record_event,
+    site_topic,
+)
 from app.i18n import TIMEZONE
 from app.models import Article, ArticleRevision, Channel, Membership, Post, Series, Thread, User
-from app.models.enums import GroupKind, Visibility
-from app.realtime.events import channel_topic, group_topic, record_event, site_topic
+from app.models.enums import GroupKind, ThreadKind, Visibility
 from app.schemas.posts import PostOut, ReplyCreate
 from app.schemas.publishing import (
     ArticleCreate,
@@ -41,13 +52,12 @@ from app.schemas.publishing import (
     ArticleUpdate,
     SeriesRef,
 )
-from app.services import audit, groups, images, jobs, notifications, posts, search
+from app.services import audit, groups, images, notifications, posts, search
 from app.services.attachments import storage
 from app.services.markdown import render_markdown
 from app.services.text import slugify
 from app.services.views import user_summary_or_none, users_by_id
 
-PUBLISH_JOB = "article.publish"
 COVER_WIDTHS = (1600, 800, 400)
 MAX_COVER_PIXELS = 50_000_000
 ARTICLES_GROUP = "Interviews en artikelen"
@@ -266,7 +276,7 @@ def update_article(session: Session, actor: User, *, article_id: int, data: Arti
                 thread.title = article.title
                 search.index_thread(session, thread)
         search.index_article(session, article)
-        record_event(session, type="article.updated", topic=site_topic(), payload=summary(session, article))
+        record_event(session, ArticleUpdated(topic=site_topic(), payload=summary(session, article)))
     return _article_out(session, actor, article)
 
 
@@ -362,7 +372,7 @@ def schedule_article(session: Session, actor: User, *, article_id: int, publish_
     article.scheduled_at = at
     article.updated_at = now
     # One job per (article, moment): moving the moment leaves the old job to find nothing to do.
-    jobs.enqueue(session, PUBLISH_JOB, {"article_id": article.id}, run_at=at,
+    jobs.enqueue(session, jobs.PublishArticle(article_id=article.id), run_at=at,
                  dedupe_key=f"article-publish:{article.id}:{at.isoformat()}")
     session.flush()
     audit.record(session, actor, "article.scheduled", target_type="article", target_id=article.id, before=before,
@@ -415,7 +425,7 @@ def _go_live(session: Session, actor: User | None, article: Article, condition, 
     search.index_article(session, article)
     shown = summary(session, article)
     notifications.notify_article(session, actor, article=article)  # once per member, also when republished
-    record_event(session, type="article.published", topic=site_topic(), payload=shown)
+    record_event(session, ArticlePublished(topic=site_topic(), payload=shown))
     audit.record(session, actor, "article.published", target_type="article", target_id=article.id,
                  after={"title": article.title, "published_at": now.isoformat()})
     return True
@@ -436,7 +446,7 @@ def unpublish_article(session: Session, actor: User, *, article_id: int) -> Arti
             search.unindex_thread(session, thread.id)
     session.flush()
     audit.record(session, actor, "article.unpublished", target_type="article", target_id=article.id)
-    record_event(session, type="article.unpublished", topic=site_topic(), payload={"id": article.id})
+    record_event(session, ArticleUnpublished(topic=site_topic(), payload=UnpublishedArticle(id=article.id)))
     return _article_out(session, actor, article)
 
 
@@ -466,7 +476,8 @@ def open_comments(session: Session, article: Article) -> None:
         return
     channel = _articles_channel(session)
     now = article.published_at or utcnow()
-    thread = Thread(group_id=channel.group_id, channel_id=channel.id, author_id=article.author_id, kind="discussion",
+    thread = Thread(group_id=channel.group_id, channel_id=channel.id, author_id=article.author_id,
+                    kind=ThreadKind.discussion,
                     title=article.title, created_at=now, last_activity_at=now)
     session.add(thread)
     session.flush()
@@ -478,7 +489,7 @@ def open_comments(session: Session, article: Article) -> None:
     search.index_thread(session, thread)
     shown = posts.threads_out(session, [thread])[0]
     for topic in (channel_topic(channel.id), group_topic(channel.group_id)):
-        record_event(session, type="thread.created", topic=topic, payload=shown)
+        record_event(session, ThreadCreated(topic=topic, payload=shown))
 
 
 def _comment_thread(session: Session, actor: User, article_id: int) -> Thread:

@@ -15,13 +15,11 @@ from app.access import access_attachment
 from app.config import get_settings
 from app.db import on_rollback
 from app.errors import Invalid, TooLarge
+from app.jobs import ReadPdfText, enqueue
 from app.models import Attachment, User
 from app.schemas.posts import AttachmentOut
 from app.services.idempotency import claim_idempotency_key, fingerprint, remember_idempotency_key
-from app.services.jobs import enqueue
 from app.services.storage import LocalStorage
-
-PDF_TEXT_JOB = "search.pdf_text"
 
 # Only these are ever shown inline; everything else is served as a download.
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
@@ -119,7 +117,7 @@ def claim_attachments(session: Session, actor: User, *, post_id: int, attachment
         attachment.post_id = post_id
         if attachment.content_type == "application/pdf":
             # Its text is found in search once the job runner has read it (seconds, not in the request).
-            enqueue(session, PDF_TEXT_JOB, {"attachment_id": attachment.id}, dedupe_key=f"pdf-text:{attachment.id}")
+            enqueue(session, ReadPdfText(attachment_id=attachment.id), dedupe_key=f"pdf-text:{attachment.id}")
     return sorted(by_id.values(), key=lambda a: a.id)
 
 

@@ -18,13 +18,12 @@ from app.access import readable_groups
 from app.config import get_settings
 from app.db import Database, unit_of_work, utcnow
 from app.i18n import TIMEZONE
+from app.jobs import RunDigests, enqueue
 from app.models import Article, Group, Job, Membership, Post, Series, Thread, ThreadState, User
-from app.models.enums import DigestFrequency, NotificationLevel
-from app.services.jobs import enqueue
+from app.models.enums import ArticleStatus, DigestFrequency, NotificationLevel
 from app.services.mail import Mail, compose, record_mail, unsubscribe_url
 from app.services.markdown import excerpt
 
-DIGEST_JOB = "digest"
 PERIOD = {DigestFrequency.daily: timedelta(days=1), DigestFrequency.weekly: timedelta(days=7)}
 THREADS_PER_GROUP = 10
 
@@ -60,7 +59,7 @@ def build_articles(session: Session, user: User, *, since: datetime, until: date
     rows = session.execute(
         select(Article.title, Article.lead, Article.slug, Series.name)
         .outerjoin(Series, Series.id == Article.series_id)
-        .where(Article.status == "published", Article.published_at > since, Article.published_at <= until)
+        .where(Article.status == ArticleStatus.published, Article.published_at > since, Article.published_at <= until)
         .order_by(Article.published_at, Article.id))
     return [DigestArticle(title=title, lead=excerpt(lead, 240), url=f"{base}/articles/{slug}", series=series)
             for title, lead, slug, series in rows]
@@ -156,5 +155,5 @@ def schedule_digests(session: Session, *, now: datetime | None = None) -> None:
     """Make sure the next digest runs are queued (once each, whichever worker gets here first)."""
     for frequency, at in next_slots(now or utcnow()):
         slot = at.astimezone(TIMEZONE).date().isoformat()
-        enqueue(session, DIGEST_JOB, {"frequency": frequency.value, "slot": slot}, run_at=at,
+        enqueue(session, RunDigests(frequency=frequency, slot=slot), run_at=at,
                 dedupe_key=f"digest-run:{frequency.value}:{slot}")

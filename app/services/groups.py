@@ -25,10 +25,26 @@ from app.access import (
 )
 from app.db import constraint_decides, upsert, utcnow
 from app.errors import Conflict, Invalid, Moved, NotFound
+from app.events import (
+    ChannelCreated,
+    ChannelUpdated,
+    GroupInvitationCreated,
+    GroupUpdated,
+    InvitationRef,
+    JoinRequestCreated,
+    JoinRequestDecided,
+    JoinRequestDecision,
+    JoinRequestRef,
+    MembershipChange,
+    MembershipChanged,
+    channel_topic,
+    group_topic,
+    record_event,
+    user_topic,
+)
 from app.models import Channel, Group, GroupInvitation, JoinRequest, Membership, User
 from app.models.enums import GroupKind, GroupRole, NotificationKind, RequestStatus, Visibility
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
-from app.realtime.events import channel_topic, group_topic, record_event, user_topic
 from app.schemas.groups import (
     ChannelCreate,
     ChannelOut,
@@ -304,7 +320,7 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
     # Every member receives the event, so it carries only what all of them may see: no secret parent.
     neutral = group_out(GroupAccess(group=group, membership=None, staff=False),
                         ancestors=_visible_ancestors(session, group, _seen_by_everyone))
-    record_event(session, type="group.updated", topic=group_topic(group.id), payload=neutral)
+    record_event(session, GroupUpdated(topic=group_topic(group.id), payload=neutral))
     return get_group(session, actor, group_id=group.id)
 
 
@@ -322,8 +338,8 @@ def _add_member(session: Session, group: Group, user_id: int, role: GroupRole = 
     # In SQL, not a recount: a count read before a concurrent join commits would lose that member.
     group.member_count = Group.member_count + 1  # type: ignore[assignment]
     session.flush()
-    record_event(session, type="membership.changed", topic=group_topic(group.id),
-                 payload={"group_id": group.id, "user_id": user_id, "role": role.value})
+    record_event(session, MembershipChanged(topic=group_topic(group.id), payload=MembershipChange(
+        group_id=group.id, user_id=user_id, role=role)))
     return True
 
 
@@ -377,8 +393,8 @@ def join_group(session: Session, actor: User, *, group_id: int, message: str = "
                      index_elements=["group_id", "user_id"], index_where=_PENDING, returning=[JoinRequest.id])
     if not created:
         raise Conflict("You already asked to join; a group admin will decide.", code="join_request_pending")
-    record_event(session, type="join_request.created", topic=group_topic(group.id),
-                 payload={"group_id": group.id, "request_id": created[0].id, "user_id": actor.id})
+    record_event(session, JoinRequestCreated(topic=group_topic(group.id), payload=JoinRequestRef(
+        group_id=group.id, request_id=created[0].id, user_id=actor.id)))
     return JoinOut(status="requested", group=get_group(session, actor, group_id=group.id))
 
 
@@ -431,10 +447,9 @@ def remove_member(session: Session, actor: User, *, group_id: int, user_id: int)
                      before={"role": membership.role}, after={"role": None})
     access.group.member_count = case((Group.member_count > 0, Group.member_count - 1), else_=0)  # type: ignore[assignment]
     session.flush()
-    record_event(session, type="membership.changed", topic=group_topic(group_id),
-                 payload={"group_id": group_id, "user_id": user_id, "role": None})
-    record_event(session, type="membership.changed", topic=user_topic(user_id),
-                 payload={"group_id": group_id, "user_id": user_id, "role": None})
+    left = MembershipChange(group_id=group_id, user_id=user_id, role=None)
+    for topic in (group_topic(group_id), user_topic(user_id)):
+        record_event(session, MembershipChanged(topic=topic, payload=left))
 
 
 def set_member_role(session: Session, actor: User, *, group_id: int, user_id: int, role: GroupRole) -> MemberOut:
@@ -453,8 +468,8 @@ def set_member_role(session: Session, actor: User, *, group_id: int, user_id: in
         audit.record(session, actor, "member.role_changed", target_type="user", target_id=user_id, group_id=group_id,
                      before={"role": membership.role}, after={"role": role.value})
     membership.role = role.value
-    record_event(session, type="membership.changed", topic=group_topic(group_id),
-                 payload={"group_id": group_id, "user_id": user_id, "role": role.value})
+    record_event(session, MembershipChanged(topic=group_topic(group_id), payload=MembershipChange(
+        group_id=group_id, user_id=user_id, role=role)))
     user = session.get(User, user_id)
     assert user is not None
     return MemberOut(user=user_summary(user), role=role, joined_at=membership.created_at)
@@ -509,8 +524,8 @@ def decide_join_request(session: Session, actor: User, *, request_id: int, appro
                  group_id=request.group_id, before={"status": "pending"}, after={"status": request.status})
     if approve:
         _add_member(session, access.group, request.user_id)
-    record_event(session, type="join_request.decided", topic=user_topic(request.user_id),
-                 payload={"group_id": request.group_id, "request_id": request.id, "status": request.status})
+    record_event(session, JoinRequestDecided(topic=user_topic(request.user_id), payload=JoinRequestDecision(
+        group_id=request.group_id, request_id=request.id, status=request.status)))
     notifications.notify_member(session, actor, user_id=request.user_id, kind=NotificationKind.join_request,
                                 group=access.group, group_key=f"join_request:{request.id}", detail=request.status)
     user = session.get(User, request.user_id)
@@ -560,8 +575,8 @@ def invite_to_group(session: Session, actor: User, *, group_id: int, user_id: in
             select(GroupInvitation).where(GroupInvitation.group_id == group_id, GroupInvitation.user_id == user_id,
                                           GroupInvitation.status == RequestStatus.pending))
     if created:
-        record_event(session, type="group_invitation.created", topic=user_topic(user_id),
-                     payload={"group_id": group_id, "invitation_id": invitation.id})
+        record_event(session, GroupInvitationCreated(topic=user_topic(user_id), payload=InvitationRef(
+            group_id=group_id, invitation_id=invitation.id)))
     return _invitation_out(session, actor, invitation)
 
 
@@ -647,7 +662,7 @@ def create_channel(session: Session, actor: User, *, group_id: int, data: Channe
     session.add(channel)
     session.flush()
     out = ChannelOut.model_validate(channel)
-    record_event(session, type="channel.created", topic=group_topic(group_id), payload=out)
+    record_event(session, ChannelCreated(topic=group_topic(group_id), payload=out))
     return out
 
 
@@ -669,6 +684,6 @@ def update_channel(session: Session, actor: User, *, channel_id: int, data: Chan
     session.flush()
     out = ChannelOut.model_validate(channel)
     for topic in (group_topic(channel.group_id), channel_topic(channel.id)):
-        record_event(session, type="channel.updated", topic=topic, payload=out)
+        record_event(session, ChannelUpdated(topic=topic, payload=out))
     return out
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from email.utils import make_msgid
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,29 +18,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from app.config import ROOT, get_settings
-from app.services.jobs import enqueue
+from app.jobs import Mail, enqueue
 
-MAIL_JOB = "mail"
 TEMPLATES = ROOT / "frontend" / "templates" / "mail"
 # What a member can switch off from a mail's unsubscribe link.
 MAIL_LISTS = ("mentions", "replies", "digest")
-
-
-@dataclass(frozen=True)
-class Mail:
-    to: str
-    subject: str
-    text: str
-    kind: str
-    html: str | None = None
-    user_id: int | None = None
-    thread_id: int | None = None      # re-checked before sending
-    unsubscribe: str | None = None    # one of MAIL_LISTS
-    message_id: str | None = None
-
-    @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> Mail:
-        return cls(**{k: v for k, v in payload.items() if k in cls.__dataclass_fields__})
 
 
 def record_mail(session: Session, mail: Mail, *, dedupe_key: str | None = None) -> None:
@@ -49,7 +30,7 @@ def record_mail(session: Session, mail: Mail, *, dedupe_key: str | None = None) 
     domain = urlsplit(get_settings().base_url).hostname or "plein.local"
     # Fixed now, so a retry after a crash carries the same Message-ID and receivers can tell it is one mail.
     message_id = mail.message_id or make_msgid(domain=domain)
-    enqueue(session, MAIL_JOB, asdict(mail) | {"message_id": message_id}, dedupe_key=dedupe_key)
+    enqueue(session, mail.model_copy(update={"message_id": message_id}), dedupe_key=dedupe_key)
 
 
 # --- composing ------------------------------------------------------------------------------------

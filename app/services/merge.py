@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.access import GroupAction, SiteAction, lock_groups_for_merge, may_group, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.events import GroupMerged, Merge, group_topic, record_event
 from app.models import (
     Channel,
     Group,
@@ -32,7 +33,6 @@ from app.models import (
     User,
 )
 from app.models.enums import GroupRole, NotificationKind, RequestStatus, Visibility
-from app.realtime.events import group_topic, record_event
 from app.schemas.merge import ChannelMove, MergePreview, MergeResult
 from app.services import audit, notifications, search
 from app.services.views import user_summary
@@ -156,12 +156,12 @@ def merge_groups(session: Session, actor: User, *, source_id: int, target_id: in
         else:
             request.group_id = target.id
     for invitation in session.scalars(select(GroupInvitation).where(GroupInvitation.group_id == source.id,
-                                                                    GroupInvitation.status == "pending")):
+                                                                    GroupInvitation.status == RequestStatus.pending)):
         duplicate = session.scalar(select(GroupInvitation.id).where(
             GroupInvitation.group_id == target.id, GroupInvitation.user_id == invitation.user_id,
-            GroupInvitation.status == "pending"))
+            GroupInvitation.status == RequestStatus.pending))
         if invitation.user_id in members_now or duplicate is not None:
-            invitation.status, invitation.decided_at = "cancelled", now
+            invitation.status, invitation.decided_at = RequestStatus.cancelled, now
         else:
             invitation.group_id = target.id
     session.execute(update(Notification).where(Notification.group_id == source.id).values(group_id=target.id))
@@ -174,10 +174,10 @@ def merge_groups(session: Session, actor: User, *, source_id: int, target_id: in
                  before={"group": source.name, "members": len(source_members)},
                  after=preview.model_dump(mode="json", include={"target_id", "threads", "posts", "members_moving",
                                                                "gaining_access"}))
-    payload = {"from_group_id": source.id, "into_group_id": target.id, "into_slug": target.slug,
-               "into_name": target.name, "into_visibility": target.visibility}
+    merged = Merge(from_group_id=source.id, into_group_id=target.id, into_slug=target.slug,
+                   into_name=target.name, into_visibility=target.visibility)
     for topic in (group_topic(source.id), group_topic(target.id)):
-        record_event(session, type="group.merged", topic=topic, payload=payload)
+        record_event(session, GroupMerged(topic=topic, payload=merged))
     for user_id in sorted(members_now):
         notifications.notify_member(session, actor, user_id=user_id, kind=NotificationKind.group_merged,
                                     group=target, group_key=f"group:{source.id}:merged", detail=source.name)

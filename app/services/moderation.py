@@ -25,7 +25,7 @@ from app.access import (
 from app.db import constraint_decides, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
-from app.models.enums import NotificationKind
+from app.models.enums import ModerationStatus, NotificationKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.groups import GroupRef
 from app.schemas.moderation import (
@@ -43,8 +43,6 @@ from app.services.accounts import update_user_admin
 from app.services.screening import open_item, tell_moderators
 from app.services.text import fold
 from app.services.views import user_summary_or_none
-
-PENDING = "pending"
 
 
 def _moderated_groups(session: Session, actor: User) -> list[int] | None:
@@ -89,7 +87,7 @@ def list_queue(session: Session, actor: User, *, group_id: int | None = None, re
     """Open items, oldest first, of the groups she moderates."""
     groups = _require_moderator(session, actor)
     n = clamp_limit(limit)
-    stmt = select(ModerationItem).where(ModerationItem.status == PENDING)
+    stmt = select(ModerationItem).where(ModerationItem.status == ModerationStatus.pending)
     if groups is not None:
         stmt = stmt.where(ModerationItem.group_id.in_(groups))
     if group_id is not None:
@@ -109,7 +107,7 @@ def list_queue(session: Session, actor: User, *, group_id: int | None = None, re
 
 def count_queue(session: Session, actor: User) -> QueueCount:
     groups = _require_moderator(session, actor)
-    stmt = select(func.count()).select_from(ModerationItem).where(ModerationItem.status == PENDING)
+    stmt = select(func.count()).select_from(ModerationItem).where(ModerationItem.status == ModerationStatus.pending)
     if groups is not None:
         stmt = stmt.where(ModerationItem.group_id.in_(groups))
     return QueueCount(pending=session.scalar(stmt) or 0)
@@ -140,7 +138,7 @@ def _items_out(session: Session, items: list[ModerationItem]) -> list[QueueItemO
     removals = dict(session.execute(
         select(ModerationItem.author_id, func.count()).where(
             ModerationItem.author_id.in_({i.author_id for i in items if i.author_id}),
-            ModerationItem.status == "rejected").group_by(ModerationItem.author_id)).all())
+            ModerationItem.status == ModerationStatus.rejected).group_by(ModerationItem.author_id)).all())
     out = []
     for item in items:
         post = posts_[item.post_id]
@@ -161,7 +159,7 @@ def _items_out(session: Session, items: list[ModerationItem]) -> list[QueueItemO
     return out
 
 
-def _claim(session: Session, actor: User, item_id: int, status: str, reason: str = "", *,
+def _claim(session: Session, actor: User, item_id: int, status: ModerationStatus, reason: str = "", *,
            refuse_held: bool = False) -> tuple[ModerationItem, Post, Group]:
     """Load the item, check she may decide it, and decide it: one conditional UPDATE (… WHERE status = 'pending'),
     so of two moderators at the same moment exactly one wins — on PostgreSQL the second waits for the first's row
@@ -176,10 +174,10 @@ def _claim(session: Session, actor: User, item_id: int, status: str, reason: str
     if row is None or not can_moderate(row[1].visibility, row[2], allowed(actor, SiteAction.moderate)):
         raise NotFound("Queue item not found.")
     item, group = row[0], row[1]
-    if refuse_held and item.held and item.status == PENDING:
+    if refuse_held and item.held and item.status == ModerationStatus.pending:
         raise Conflict("A held post is approved or rejected, not dismissed.", code="held_post")
     won = session.execute(
-        update(ModerationItem).where(ModerationItem.id == item.id, ModerationItem.status == PENDING)
+        update(ModerationItem).where(ModerationItem.id == item.id, ModerationItem.status == ModerationStatus.pending)
         .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_reason=reason)
         .execution_options(synchronize_session=False)).rowcount
     session.refresh(item)
@@ -192,7 +190,7 @@ def _claim(session: Session, actor: User, item_id: int, status: str, reason: str
 
 def _already_decided(session: Session, item: ModerationItem) -> str:
     """What the moderator who came second is told: what happened to the item, and who did it."""
-    if item.status == "withdrawn":
+    if item.status == ModerationStatus.withdrawn:
         return "This post was deleted in the meantime; nothing is left to decide."
     by = session.get(User, item.decided_by_id) if item.decided_by_id else None
     return f"This item was already {item.status}" + (f" by {by.display_name}." if by else ".")
@@ -212,7 +210,7 @@ def _post_state(post: Post) -> dict[str, object]:
 
 def approve(session: Session, actor: User, *, item_id: int, body: str | None = None) -> QueueItemOut:
     """Let the post be seen (a held one goes live now), optionally after editing it."""
-    item, post, group = _claim(session, actor, item_id, "approved")
+    item, post, group = _claim(session, actor, item_id, ModerationStatus.approved)
     before = _post_state(post)
     if body is not None and body != post.body:
         thread = session.get(Thread, post.thread_id)
@@ -234,7 +232,7 @@ def approve(session: Session, actor: User, *, item_id: int, body: str | None = N
 
 def reject(session: Session, actor: User, *, item_id: int, reason: str) -> QueueItemOut:
     """Remove the post; its author is told why."""
-    item, post, group = _claim(session, actor, item_id, "rejected", reason)
+    item, post, group = _claim(session, actor, item_id, ModerationStatus.rejected, reason)
     before = _post_state(post)
     if post.held_at is not None:
         # Never seen by others: remove it quietly (no events), and tell the author.
@@ -255,7 +253,7 @@ def reject(session: Session, actor: User, *, item_id: int, reason: str) -> Queue
 
 def dismiss(session: Session, actor: User, *, item_id: int) -> QueueItemOut:
     """The flags were unfounded: the post stays as it is."""
-    item, post, group = _claim(session, actor, item_id, "dismissed", refuse_held=True)
+    item, post, group = _claim(session, actor, item_id, ModerationStatus.dismissed, refuse_held=True)
     _close(session, item)
     audit.record(session, actor, "flags.dismissed", target_type="post", target_id=post.id, group_id=group.id)
     return _items_out(session, [item])[0]

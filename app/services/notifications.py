@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -42,6 +41,7 @@ from app.access import GroupAction, access_group, access_thread, can_read_group,
 from app.config import get_settings
 from app.db import upsert, utcnow
 from app.errors import Forbidden, Invalid, NotFound
+from app.events import NewNotification, NotificationCreated, NotificationsRead, record_event, user_topic
 from app.models import (
     Article,
     Group,
@@ -56,12 +56,12 @@ from app.models import (
 )
 from app.models.enums import (
     DEFAULT_GROUP_LEVEL,
+    ArticleStatus,
     DigestFrequency,
     NotificationKind,
     NotificationLevel,
 )
 from app.pagination import clamp_limit, encode_cursor, keyset
-from app.realtime.events import record_event, user_topic
 from app.schemas.groups import GroupRef
 from app.schemas.notifications import (
     ArticleRef,
@@ -309,7 +309,7 @@ def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group:
     by_user = {row.user_id: row for row in written}
     unread = unread_counts(session, [n.user.id for n in notes])
     # Every line of one event says the same but for its id, kind, count and age: serialise it once per kind.
-    shown: dict[Kind, dict[str, Any]] = {}
+    shown: dict[Kind, NotificationOut] = {}
     for note in notes:
         row = by_user[note.user.id]
         if note.kind not in shown:
@@ -323,12 +323,12 @@ def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group:
                 url=_line_url(thread.id if thread else None, post.id if post else None, group.slug if group else None,
                               article_slug=article.slug if article else None,
                               series_slug=series.slug if series else None),
-            ).model_dump(mode="json")
-        line = {**shown[note.kind], "id": row.id, "count": row.count}
+            )
+        line = shown[note.kind].model_copy(update={"id": row.id, "count": row.count})
         if row.count > 1:  # folded into a line that was already there: it keeps its first moment
-            line["created_at"] = _JSON_TIME.dump_python(row.created_at, mode="json")
-        record_event(session, type="notification.created", topic=user_topic(note.user.id),
-                     payload={"notification": line, "unread": unread[note.user.id]})
+            line = line.model_copy(update={"created_at": row.created_at})
+        record_event(session, NotificationCreated(topic=user_topic(note.user.id), payload=NewNotification(
+            notification=line, unread=unread[note.user.id])))
         # A mail only when the line is new: more replies folding into an unread line do not mail again.
         if row.count == 1 and group is not None and thread is not None and post is not None:
             direct = note.kind != Kind.reply or note.user.id in (addressed or set())
@@ -336,7 +336,6 @@ def _deliver(session: Session, actor: User | None, notes: list[_Note], *, group:
                 _mail_immediately(session, note, actor=actor, group=group, thread=thread, post=post)
 
 
-_JSON_TIME: TypeAdapter[datetime] = TypeAdapter(datetime)
 _FOLD = {"count": Notification.count + 1, "post_id": lambda ex: ex.post_id, "actor_id": lambda ex: ex.actor_id,
          "updated_at": lambda ex: ex.updated_at, "detail": lambda ex: ex.detail}
 _WRITTEN = (Notification.id, Notification.user_id, Notification.count, Notification.created_at)
@@ -402,7 +401,7 @@ def _visible() -> ColumnElement[bool]:
                     exists().where(Post.id == n.post_id, Post.deleted_at.is_(None)))
     # An article that was unpublished again is a draft: nobody but its editors may know of it.
     live_article = or_(n.article_id.is_(None), exists().where(Article.id == n.article_id,
-                                                              Article.status == "published"))
+                                                              Article.status == ArticleStatus.published))
     return and_(readable_group, live_thread, live_post, live_article)
 
 
@@ -488,7 +487,7 @@ def _marked_read(session: Session, actor: User, *conditions: ColumnElement[bool]
     unread = get_unread(session, actor)
     if changed:
         # Her other tabs and devices lower their badge too.
-        record_event(session, type="notifications.read", topic=user_topic(actor.id), payload=unread)
+        record_event(session, NotificationsRead(topic=user_topic(actor.id), payload=unread))
     return unread
 
 

@@ -27,6 +27,26 @@ from app.access import (
 )
 from app.db import upsert, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.events import (
+    Activity,
+    Answer,
+    DeletedThread,
+    PostCreated,
+    PostDeleted,
+    PostRef,
+    PostUpdated,
+    ReactionChanged,
+    Reactions,
+    ThreadActivity,
+    ThreadAnswered,
+    ThreadCreated,
+    ThreadDeleted,
+    ThreadUpdated,
+    channel_topic,
+    group_topic,
+    record_event,
+    thread_topic,
+)
 from app.models import (
     Attachment,
     Group,
@@ -43,7 +63,6 @@ from app.models import (
 )
 from app.models.enums import REACTIONS, AudienceStatus, NotificationKind, ThreadKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
-from app.realtime.events import channel_topic, group_topic, record_event, thread_topic
 from app.schemas.posts import (
     MotionOut,
     PostOut,
@@ -333,7 +352,7 @@ def _thread_goes_live(session: Session, author: User, *, group: Group, thread: T
     """Others see the thread from now on: tell the open pages, notify who should hear of it."""
     summary = threads_out(session, [thread])[0]
     for topic in (channel_topic(thread.channel_id), group_topic(thread.group_id)):
-        record_event(session, type="thread.created", topic=topic, payload=summary)
+        record_event(session, ThreadCreated(topic=topic, payload=summary))
     search.index_thread(session, thread)
     notifications.notify_new_thread(session, author, group=group, thread=thread, post=opening,
                                     mentioned=mentioned, askees=askees)
@@ -416,7 +435,7 @@ def update_thread(session: Session, actor: User, *, thread_id: int, data: Thread
     search.index_thread(session, thread)
     summary = threads_out(session, [thread])[0]
     for topic in (thread_topic(thread.id), channel_topic(thread.channel_id)):
-        record_event(session, type="thread.updated", topic=topic, payload=summary)
+        record_event(session, ThreadUpdated(topic=topic, payload=summary))
     return _thread_detail(session, actor, thread, access.group)
 
 
@@ -438,9 +457,9 @@ def delete_thread(session: Session, actor: User, *, thread_id: int, reason: str 
     search.unindex_thread(session, thread.id)
     if opening is not None and opening.deleted_at is None:
         opening.deleted_at, opening.deleted_by_id = now, actor.id
-    payload = {"thread_id": thread.id, "channel_id": thread.channel_id, "group_id": thread.group_id}
+    deleted = DeletedThread(thread_id=thread.id, channel_id=thread.channel_id, group_id=thread.group_id)
     for topic in (thread_topic(thread.id), channel_topic(thread.channel_id), group_topic(thread.group_id)):
-        record_event(session, type="thread.deleted", topic=topic, payload=payload)
+        record_event(session, ThreadDeleted(topic=topic, payload=deleted))
     _removed_by_moderator(session, actor, author_id=thread.author_id, group=access.group.group, title=thread.title,
                           reason=reason, target_type="thread", target_id=thread.id)
 
@@ -457,8 +476,8 @@ def set_answer(session: Session, actor: User, *, thread_id: int, post_id: int | 
             raise Invalid("The answer must be a reply in this thread.", field="post_id")
     thread.answer_post_id = post_id
     session.flush()
-    record_event(session, type="thread.answered", topic=thread_topic(thread.id),
-                 payload={"thread_id": thread.id, "answer_post_id": post_id})
+    record_event(session, ThreadAnswered(topic=thread_topic(thread.id),
+                                         payload=Answer(thread_id=thread.id, answer_post_id=post_id)))
     return _thread_detail(session, actor, thread, access.group)
 
 
@@ -509,15 +528,14 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
 def _reply_goes_live(session: Session, author: User, *, group: Group, thread: Thread, post: Post, shown: PostOut,
                      quoted_author_id: int | None, mentioned: Iterable[int]) -> None:
     """The reply counts from now on: the open pages, the thread's activity, who should hear of it."""
-    record_event(session, type="post.created", topic=thread_topic(thread.id), payload=_neutral(shown))
+    record_event(session, PostCreated(topic=thread_topic(thread.id), payload=_neutral(shown)))
     now = utcnow()
     # In SQL, not read-modify-write: replies written at the same moment must all count (PostgreSQL lost some).
     thread.reply_count = Thread.reply_count + 1  # type: ignore[assignment]
     thread.last_activity_at = now
     session.flush()
-    record_event(session, type="thread.activity", topic=channel_topic(thread.channel_id), payload={
-        "thread_id": thread.id, "reply_count": thread.reply_count, "last_activity_at": now.isoformat(),
-        "post_id": post.id})
+    record_event(session, ThreadActivity(topic=channel_topic(thread.channel_id), payload=Activity(
+        thread_id=thread.id, reply_count=thread.reply_count, last_activity_at=now, post_id=post.id)))
     search.index_post(session, post, thread)
     notifications.notify_reply(session, author, group=group, thread=thread, post=post,
                                quoted_author_id=quoted_author_id, mentioned=mentioned)
@@ -533,7 +551,8 @@ def publish_held(session: Session, moderator: User, *, post: Post) -> None:
     post.held_at = None
     if post.is_opening:
         thread.held_at = None
-        askees = questions.current_askees(session, access.group, thread) if thread.audience_status == "sent" else []
+        sent = thread.audience_status == AudienceStatus.sent
+        askees = questions.current_askees(session, access.group, thread) if sent else []
         _thread_goes_live(session, author or moderator, group=access.group, thread=thread, opening=post,
                           mentioned=mentioned, askees=askees)
         return
@@ -591,7 +610,7 @@ def edit_body(session: Session, editor: User, *, post: Post, thread: Thread, gro
     if post.held_at is not None:
         return
     shown = _posts_out(session, editor, [post], thread, group)[0]
-    record_event(session, type="post.updated", topic=thread_topic(post.thread_id), payload=_neutral(shown))
+    record_event(session, PostUpdated(topic=thread_topic(post.thread_id), payload=_neutral(shown)))
     notifications.notify_mentions_added(session, editor, group=group.group, thread=thread, post=post,
                                         mentioned=added)
 
@@ -618,8 +637,8 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
         thread.reply_count = case((Thread.reply_count > 0, Thread.reply_count - 1), else_=0)  # type: ignore[assignment]
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
-    record_event(session, type="post.deleted", topic=thread_topic(thread.id),
-                 payload={"post_id": post.id, "thread_id": thread.id})
+    record_event(session, PostDeleted(topic=thread_topic(thread.id),
+                                      payload=PostRef(post_id=post.id, thread_id=thread.id)))
     _removed_by_moderator(session, actor, author_id=post.author_id, group=access.group.group, title=thread.title,
                           reason=reason, target_type="post", target_id=post.id)
 
@@ -670,7 +689,6 @@ def set_reaction(session: Session, actor: User, *, post_id: int, emoji: str, on:
             .execution_options(synchronize_session=False)).rowcount)
     mine = _posts_out(session, actor, [access.post], access.thread, access.group)[0]
     if changed:
-        record_event(session, type="reaction.changed", topic=thread_topic(access.thread.id),
-                     payload={"post_id": post_id, "thread_id": access.thread.id,
-                              "reactions": [r.model_dump() for r in _neutral(mine).reactions]})
+        record_event(session, ReactionChanged(topic=thread_topic(access.thread.id), payload=Reactions(
+            post_id=post_id, thread_id=access.thread.id, reactions=_neutral(mine).reactions)))
     return mine

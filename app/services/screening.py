@@ -22,9 +22,9 @@ from app.access import SiteAction, allowed
 from app.config import get_settings
 from app.db import is_unique_violation, utcnow
 from app.errors import Forbidden, Invalid
+from app.events import ModerationChanged, ModerationQueue, record_event, user_topic
 from app.models import Group, Membership, ModerationItem, Post, User, WatchedWord
-from app.models.enums import GroupRole
-from app.realtime.events import record_event, user_topic
+from app.models.enums import GroupRole, ModerationStatus
 from app.services.roles import STAFF_ROLES
 from app.services.text import fold
 
@@ -169,8 +169,9 @@ def withdraw(session: Session, *, post_id: int) -> None:
     """The post is gone (its author or a moderator deleted it): nothing is left to decide. Conditional, like a
     moderator's decision: an item a moderator decided a moment ago keeps that decision."""
     group_id = session.scalar(
-        update(ModerationItem).where(ModerationItem.post_id == post_id, ModerationItem.status == "pending")
-        .values(status="withdrawn", decided_at=utcnow()).returning(ModerationItem.group_id)
+        update(ModerationItem)
+        .where(ModerationItem.post_id == post_id, ModerationItem.status == ModerationStatus.pending)
+        .values(status=ModerationStatus.withdrawn, decided_at=utcnow()).returning(ModerationItem.group_id)
         .execution_options(synchronize_session=False))
     if group_id is not None:
         tell_moderators(session, group_id=group_id)
@@ -185,8 +186,8 @@ def open_item(session: Session, *, post: Post, group: Group, reasons: list[str],
     """Put the post in the queue, or add reasons to its open item (one per post)."""
     def pending() -> ModerationItem | None:
         # Locked (PostgreSQL): two flags at once both add their reasons, neither overwrites the other's.
-        return session.scalar(select(ModerationItem).where(ModerationItem.post_id == post.id,
-                                                           ModerationItem.status == "pending").with_for_update())
+        return session.scalar(select(ModerationItem).where(
+            ModerationItem.post_id == post.id, ModerationItem.status == ModerationStatus.pending).with_for_update())
 
     while (item := pending()) is None:
         item = ModerationItem(post_id=post.id, group_id=group.id, author_id=post.author_id, reasons=list(reasons),
@@ -215,4 +216,4 @@ def tell_moderators(session: Session, *, group_id: int) -> None:
         Membership.group_id == group_id, Membership.role.in_([GroupRole.moderator, GroupRole.admin]))))
     moderators |= set(session.scalars(select(User.id).where(User.role.in_(STAFF_ROLES), User.is_active.is_(True))))
     for user_id in sorted(moderators):
-        record_event(session, type="moderation.changed", topic=user_topic(user_id), payload={"group_id": group_id})
+        record_event(session, ModerationChanged(topic=user_topic(user_id), payload=ModerationQueue(group_id=group_id)))

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app import jobs
 from app.db import constraint_decides, utcnow
 from app.errors import Conflict, NotFound
 from app.i18n import TIMEZONE
@@ -29,12 +30,11 @@ from app.schemas.publishing import (
     SlotOut,
     SlotState,
 )
-from app.services import audit, jobs, notifications
+from app.services import audit, notifications
 from app.services.articles import require_editor
 from app.services.roles import STAFF_ROLES
 from app.services.text import slugify
 
-REMINDER_JOB = "series.reminder"
 SLOTS_AHEAD = 3  # reminders are queued for this many coming slots of every series
 
 
@@ -188,7 +188,7 @@ def schedule_reminders(session: Session, *, series: Series | None = None, now: d
             # Keyed by its moment: a new publish time or a new number of days queues a new job (the old one
             # then finds it too early, or finds the editors already told).
             due = remind_at(s, day)
-            jobs.enqueue(session, REMINDER_JOB, {"series_id": s.id, "slot": day.isoformat()}, run_at=max(due, now),
+            jobs.enqueue(session, jobs.RemindSeriesEditors(series_id=s.id, slot=day), run_at=max(due, now),
                          dedupe_key=f"series-reminder:{s.id}:{day.isoformat()}:{due.isoformat()}")
 
 

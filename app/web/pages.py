@@ -16,9 +16,9 @@ from app.access import SiteAction, require
 from app.db import unit_of_work
 from app.deps import SESSION_COOKIE, Auth, SessionDep
 from app.errors import AppError, NotFound
+from app.events import channel_topic, group_topic, site_topic, thread_topic
 from app.i18n import N_
 from app.models.enums import GroupKind, Province, Title
-from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
 from app.schemas.common import PathId
 from app.schemas.moderation import QueueReason
 from app.services import (

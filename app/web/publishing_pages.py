@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import SessionDep
-from app.realtime.events import site_topic, thread_topic
+from app.events import site_topic, thread_topic
+from app.models.enums import ArticleStatus
 from app.schemas.common import PathId
 from app.services import articles, groups, posts
 from app.services import series as series_service
@@ -34,7 +35,7 @@ def article_page(request: Request, slug: str, me: SignedIn,
                  session: SessionDep) -> Response:
     article = articles.get_article_by_slug(session, me.user, slug=slug)
     comments = opening = group = None
-    if article.status == "published" and article.thread_id:
+    if article.status == ArticleStatus.published and article.thread_id:
         opening = articles.get_reactions(session, me.user, article_id=article.id)
         comments = posts.list_replies(session, me.user, thread_id=article.thread_id, limit=100)
         thread = posts.get_thread(session, me.user, thread_id=article.thread_id)

@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 
 from app.db import Database, make_engine, unit_of_work
 from app.models import User
-from app.realtime.events import Event
-from tests.factories import _password_hash
+from tests.factories import _password_hash, capture
 from tests.servers import committed_database
 
 
@@ -30,8 +29,7 @@ class LiveSite:
         self.engine = make_engine(url)
         self.db = Database(self.engine)
         self.app = create_app(settings, database=self.db)
-        self.events: list[Event] = []
-        self.app.state.bus.observe(self.events.append)
+        self.events, _stop = capture(self.app.state.bus)
         self._lifespan = TestClient(self.app, base_url="http://testserver")
         self._n = 0
 

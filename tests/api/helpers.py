@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.realtime.events import Event
+from tests.factories import Published
 
 API = "/api/v1"
 
@@ -18,6 +18,6 @@ def assert_error(response: Any, status: int, code: str, field: str | None = None
     return error
 
 
-def kinds(events: list[Event]) -> list[tuple[str, str]]:
+def kinds(events: list[Published]) -> list[tuple[str, str]]:
     """(type, topic) of each published event, in order."""
     return [(e.type, e.topic) for e in events]

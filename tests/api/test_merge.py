@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db import Database, make_engine, unit_of_work
+from app.effects import NO_LIVE_CLIENTS
 from app.errors import Moved
 from app.models import Channel, Group, Post, Thread, User
 from app.schemas.groups import ChannelCreate, GroupCreate
@@ -115,7 +116,7 @@ class TestPostingDuringTheMerge:
         with committed_database(tmp_path, "plein_merge") as url:
             engine = make_engine(url)
             db = Database(engine)
-            with unit_of_work(db, None) as s:
+            with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                 boss = User(email="b@example.org", username="beheer", display_name="Beheer", role="admin")
                 writers = [User(email=f"w{i}@example.org", username=f"w{i}", display_name=f"W {i}") for i in range(4)]
                 s.add_all([boss, *writers])
@@ -140,7 +141,7 @@ class TestPostingDuringTheMerge:
                     i += 1
                     time.sleep(0.01)
                     try:
-                        with unit_of_work(db, None) as s:
+                        with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                             me = s.get(User, user_id)
                             if i % 2:
                                 reply = posts.create_reply(s, me, thread_id=ids["busy"],
@@ -164,7 +165,7 @@ class TestPostingDuringTheMerge:
             for w in workers:
                 w.start()
             time.sleep(0.6)
-            with unit_of_work(db, None) as s:
+            with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                 merge.merge_groups(s, s.get(User, ids["boss"]), source_id=ids["a"], target_id=ids["b"])
             time.sleep(0.6)
             stop.set()

@@ -46,6 +46,7 @@ class Site:
 
 def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
     from app.db import Database, make_engine, unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import Portfolio, User, UserPortfolio
     from app.schemas.groups import GroupCreate
     from app.security import hash_password
@@ -56,7 +57,7 @@ def _arrange(database_url: str) -> tuple[str, str, dict[str, str]]:
     people = {"anna": ("Anna de Vries", "raadslid", "Alkmaar"), "bert": ("Bert Jansen", "wethouder", "Delft"),
               "carla": ("Carla Smit", "raadslid", "Utrecht"), "beheer": ("Beheer", None, None)}
     emails = {key: f"{key}@example.org" for key in people}
-    with unit_of_work(Database(engine), None) as s:
+    with unit_of_work(Database(engine), NO_LIVE_CLIENTS) as s:
         users = {key: User(email=emails[key], username=key, display_name=name, title=title, municipality=town,
                            password_hash=hashed, role="admin" if key == "beheer" else "member")
                  for key, (name, title, town) in people.items()}

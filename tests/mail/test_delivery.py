@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.db import Database, make_engine, unit_of_work, utcnow
+from app.effects import NO_LIVE_CLIENTS
+from app.jobs import Mail
 from app.mailer import SmtpTransport, build_message
 from app.models import Job, User
 from app.models.enums import DigestFrequency, NotificationLevel
@@ -17,7 +19,6 @@ from app.schemas.groups import GroupCreate
 from app.schemas.posts import ReplyCreate, ThreadCreate
 from app.security import hash_password
 from app.services import digests, groups, notifications, posts
-from app.services.mail import MAIL_JOB
 from app.worker import Worker
 from tests.backends import free_port
 from tests.factories import PASSWORD
@@ -82,7 +83,7 @@ class TestImmediateMail:
             asyncio.run(worker_for(db, settings, port).run_due())
         assert sink.messages == []
         with db.sessionmaker() as s:
-            job = s.scalar(select(Job).where(Job.kind == MAIL_JOB).order_by(Job.id.desc()))
+            job = s.scalar(select(Job).where(Job.kind == Mail.job_kind).order_by(Job.id.desc()))
             assert job is not None and job.done_at is not None and "no longer read" in (job.last_error or "")
 
 
@@ -211,7 +212,7 @@ def _arrange_mentions(database_url: str, count: int) -> None:
     """Anna's thread in a group with Bert; Bert mentions her `count` times: that many mails in the outbox."""
     engine = make_engine(database_url)
     db = Database(engine)
-    with unit_of_work(db, None) as s:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as s:
         hashed = hash_password(PASSWORD)
         anna = User(email="anna@example.org", username="anna", display_name="Anna", password_hash=hashed)
         bert = User(email="bert@example.org", username="bert", display_name="Bert", password_hash=hashed)
@@ -224,7 +225,7 @@ def _arrange_mentions(database_url: str, count: int) -> None:
         channel = groups.list_channels(s, boss, group_id=group.id)[0]
         thread = posts.create_thread(s, anna, channel_id=channel.id, data=ThreadCreate(title="Huren", body="Vraag"))
     for i in range(count):
-        with unit_of_work(db, None) as s:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as s:
             posts.create_reply(s, s.get(User, bert.id), thread_id=thread.id,
                                data=ReplyCreate(body=f"@anna punt {i}", quote_post_id=None))
             # A new line each time: she read the earlier ones.
@@ -235,7 +236,7 @@ def _arrange_mentions(database_url: str, count: int) -> None:
 def _jobs(database_url: str) -> list[Job]:
     engine = make_engine(database_url)
     with Database(engine).sessionmaker() as s:
-        found = list(s.scalars(select(Job).where(Job.kind == MAIL_JOB).order_by(Job.id)))
+        found = list(s.scalars(select(Job).where(Job.kind == Mail.job_kind).order_by(Job.id)))
     engine.dispose()
     return found
 

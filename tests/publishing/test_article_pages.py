@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from app.db import utcnow
-from app.realtime.events import site_topic, thread_topic
+from app.events import site_topic, thread_topic
 from tests.api.helpers import API
 from tests.web.test_pages import assert_not_found_page, assert_page, links, page_data
 

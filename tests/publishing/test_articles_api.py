@@ -24,12 +24,12 @@ from lxml import etree
 from PIL import Image
 from sqlalchemy import func, select
 
+from app import jobs
 from app.db import utcnow
 from app.mailer import LogTransport
 from app.models import ArticleRevision, Job, Membership, Notification, User
 from app.models.enums import DigestFrequency
-from app.services import articles as article_service
-from app.services import digests, jobs
+from app.services import digests
 from app.services import series as series_service
 from app.worker import Worker
 from tests.api.helpers import API, assert_error, kinds
@@ -530,7 +530,7 @@ class TestSchedule:
         assert_error(reader.get(f"{ARTICLES}/{article['id']}"), 404, "not_found")
         assert of_type(capture_events, "article.published") == [] and notes(reader) == []
         session.expire_all()
-        job = session.scalar(select(Job).where(Job.kind == article_service.PUBLISH_JOB))
+        job = session.scalar(select(Job).where(Job.kind == jobs.PublishArticle.job_kind))
         assert job.done_at is not None and "nothing to publish" in job.last_error
 
 
@@ -621,7 +621,7 @@ class TestScheduledPublishing:
         assert tick(AT + 2 * MINUTE) == 0
         assert tick(AT + 2 * MINUTE, name="t2") == 0
         # Even a second publish job for the same article (a retry, a racing worker) finds nothing to do.
-        jobs.enqueue(session, article_service.PUBLISH_JOB, {"article_id": article["id"]}, run_at=AT)
+        jobs.enqueue(session, jobs.PublishArticle(article_id=article["id"]), run_at=AT)
         session.commit()
         assert tick(AT + 3 * MINUTE, name="t3") == 1
         assert capture_events == []
@@ -1157,7 +1157,7 @@ class TestReminders:
         for _ in range(2):
             series_service.schedule_reminders(session)
             session.commit()
-        queued = session.scalars(select(Job).where(Job.kind == series_service.REMINDER_JOB)).all()
+        queued = session.scalars(select(Job).where(Job.kind == jobs.RemindSeriesEditors.job_kind)).all()
         assert sorted((j.payload["slot"], j.run_at) for j in queued) == [
             ((first + timedelta(days=14 * k)).isoformat(), slot_moment(first + timedelta(days=14 * k))
              - timedelta(days=5)) for k in range(3)]

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.db import Database, make_engine, unit_of_work, utcnow
+from app.jobs import PublishArticle
 from app.models import Article, AuditEntry, Job, Notification, User
 from app.schemas.publishing import ArticleCreate
 from app.services import articles
@@ -42,7 +43,7 @@ def _state(url: str, article_id: int) -> tuple[str, int, int, int]:
             notified = c.scalar(select(func.count()).select_from(Notification).where(
                 Notification.article_id == article_id))
             done = c.scalar(select(func.count()).select_from(Job).where(
-                Job.kind == articles.PUBLISH_JOB, Job.done_at.is_not(None)))
+                Job.kind == PublishArticle.job_kind, Job.done_at.is_not(None)))
     finally:
         engine.dispose()
     return status, audited, notified, done

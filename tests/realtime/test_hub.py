@@ -16,7 +16,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from app.deps import SESSION_COOKIE
-from app.realtime.events import event_id_key
+from app.events import event_id_key
 from app.services import accounts, groups, posts
 from tests.realtime.conftest import LiveSocket, is_notification
 

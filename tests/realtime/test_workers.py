@@ -30,7 +30,7 @@ from websockets.sync.client import connect as ws_connect
 from websockets.typing import Origin
 from websockets.uri import parse_uri
 
-from app.realtime.events import event_id_key
+from app.events import event_id_key
 from tests.backends import (
     BACKEND,
     create_postgres_database,
@@ -106,6 +106,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def _arrange(db: Any) -> tuple[Member, Member, int, Callable[[str], int]]:
     """A community manager's open group with two members, built through the services (as factories do)."""
     from app.db import unit_of_work
+    from app.effects import NO_LIVE_CLIENTS
     from app.models import User
     from app.schemas.groups import GroupCreate
     from app.schemas.posts import ThreadCreate
@@ -113,28 +114,28 @@ def _arrange(db: Any) -> tuple[Member, Member, int, Callable[[str], int]]:
     from app.services import groups, posts
 
     password_hash = hash_password(PASSWORD)  # argon2 is slow on purpose: one hash for all
-    with unit_of_work(db, None) as session:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as session:
         users = [User(email=f"{name}@example.nl", username=name, display_name=name.title(),
                       password_hash=password_hash, role=role)
                  for name, role in (("manager", "community_manager"), ("schrijver", "member"), ("lezer", "member"))]
         session.add_all(users)
         session.flush()
         manager, writer, reader = (Member(u.id, u.email) for u in users)
-    with unit_of_work(db, None) as session:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as session:
         group_id = groups.create_group(session, session.get(User, manager.id), data=GroupCreate(
             name="Werkgroep Zorg", kind="theme", visibility="open")).id
     for member in (writer, reader):
-        with unit_of_work(db, None) as session:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as session:
             invitation = groups.invite_to_group(session, session.get(User, manager.id), group_id=group_id,
                                                 user_id=member.id)
-        with unit_of_work(db, None) as session:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as session:
             groups.decide_invitation(session, session.get(User, member.id), invitation_id=invitation.id,
                                      accept=True)
-    with unit_of_work(db, None) as session:
+    with unit_of_work(db, NO_LIVE_CLIENTS) as session:
         channel_id = groups.list_channels(session, session.get(User, manager.id), group_id=group_id)[0].id
 
     def make_thread(title: str) -> int:
-        with unit_of_work(db, None) as session:
+        with unit_of_work(db, NO_LIVE_CLIENTS) as session:
             return posts.create_thread(session, session.get(User, writer.id), channel_id=channel_id,
                                        data=ThreadCreate(kind="discussion", title=title, body="Wie weet dit?")).id
 

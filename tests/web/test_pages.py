@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.realtime.events import channel_topic, group_topic, site_topic, thread_topic
+from app.events import channel_topic, group_topic, site_topic, thread_topic
 from app.web.pages import safe_next
 from app.web.render import _json_script
 from tests.api.helpers import API, assert_error

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.db import upsert
 from app.models import Article, Attachment, Group, Post, SearchDocument, Thread, User
+from app.models.enums import ArticleStatus, ThreadKind
 from app.services.search.text import all_terms
 from app.services.views import users_by_id
 
@@ -78,7 +79,8 @@ def _thread_documents(session: Session, threads: Sequence[Thread]) -> list[dict[
     for thread in threads:
         opening = openings.get(thread.id)
         author = authors.get(thread.author_id) if thread.author_id else None
-        motion = [thread.motion_municipality or "", thread.motion_vote_result or ""] if thread.kind == "motion" else []
+        motion = ([thread.motion_municipality or "", thread.motion_vote_result or ""]
+                  if thread.kind == ThreadKind.motion else [])
         out.append(_document(
             session, kind="thread", ref_id=thread.id, created_at=thread.created_at, title=thread.title,
             body=" ".join([plain(opening.body) if opening else "", *motion]).strip(),
@@ -158,7 +160,7 @@ def move_group(session: Session, *, source: Group, target: Group) -> None:
 
 
 def index_article(session: Session, article: Article) -> None:
-    if article.status != "published" or article.published_at is None:
+    if article.status != ArticleStatus.published or article.published_at is None:
         unindex(session, "article", article.id)
         return
     subject = session.get(User, article.subject_id) if article.subject_id else None
@@ -257,7 +259,7 @@ def rebuild(session: Session, *, commit: Callable[[], None] | None = None) -> di
         counts["thread"] = counts.get("thread", 0) + len(threads)
         counts["reply"] = counts.get("reply", 0) + len(replies)
         done()
-    for article in session.scalars(select(Article).where(Article.status == "published")):
+    for article in session.scalars(select(Article).where(Article.status == ArticleStatus.published)):
         index_article(session, article)
         counts["article"] = counts.get("article", 0) + 1
     for group in session.scalars(select(Group).where(Group.merged_into_id.is_(None))):
@@ -278,7 +280,7 @@ def _purge_stale(session: Session) -> None:
         "thread": ~exists().where(Thread.id == D.ref_id, *live_thread),
         "reply": ~exists().where(Post.id == D.ref_id, Post.deleted_at.is_(None), Post.held_at.is_(None),
                                  Thread.id == Post.thread_id, *live_thread),
-        "article": ~exists().where(Article.id == D.ref_id, Article.status == "published"),
+        "article": ~exists().where(Article.id == D.ref_id, Article.status == ArticleStatus.published),
         "group": ~exists().where(Group.id == D.ref_id, Group.merged_into_id.is_(None)),
         "member": ~exists().where(User.id == D.ref_id, User.is_active.is_(True)),
     }

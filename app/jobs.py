@@ -1,4 +1,8 @@
-"""The durable job queue: enqueue inside an action's transaction, claim with a lease, finish or retry.
+"""The durable job queue: typed job kinds, enqueue inside an action's transaction, claim with a lease, finish
+or retry.
+
+Each kind is a Pydantic model (its `job_kind` is the row's `kind`, its JSON the row's `payload`); the worker
+has one handler per kind (app/worker.py) and refuses to start without one for each.
 
 A job is written in the same transaction as the action that causes it (the outbox), so a rollback takes
 it away and a commit makes it certain. Workers claim one due job at a time with a lease: on PostgreSQL
@@ -9,22 +13,95 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import upsert, utcnow
 from app.models import Job
+from app.models.enums import DigestFrequency
+
+# --- the kinds -----------------------------------------------------------------------------------------------
+# Rows queued by an earlier release must still be read: a kind keeps its name and its payload's JSON shape.
 
 
-def enqueue(session: Session, kind: str, payload: dict[str, Any], *, run_at: datetime | None = None,
+class JobPayload(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job_kind: ClassVar[str]
+
+
+class Mail(JobPayload):
+    """One mail from the outbox (composed already; sent over SMTP)."""
+
+    job_kind = "mail"
+    to: str
+    subject: str
+    text: str
+    kind: str
+    html: str | None = None
+    user_id: int | None = None
+    thread_id: int | None = None      # re-checked before sending
+    unsubscribe: str | None = None    # one of services.mail.MAIL_LISTS
+    message_id: str | None = None
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Mail:
+        return cls.model_validate({k: v for k, v in payload.items() if k in cls.model_fields})
+
+
+class RunDigests(JobPayload):
+    """One digest run (every member who chose this frequency) for a slot, "YYYY-MM-DD"."""
+
+    job_kind = "digest"
+    frequency: DigestFrequency
+    slot: str
+
+
+class PublishArticle(JobPayload):
+    job_kind = "article.publish"
+    article_id: int
+
+
+class ReadPdfText(JobPayload):
+    """Extract an attachment's text for search."""
+
+    job_kind = "search.pdf_text"
+    attachment_id: int
+
+
+class RemindSeriesEditors(JobPayload):
+    """Tell a series' editors that a slot has nothing scheduled yet."""
+
+    job_kind = "series.reminder"
+    series_id: int
+    slot: date
+
+
+JOB_KINDS: dict[str, type[JobPayload]] = {
+    cls.job_kind: cls for cls in (Mail, RunDigests, PublishArticle, ReadPdfText, RemindSeriesEditors)}
+
+
+def parse(kind: str, payload: dict[str, Any]) -> JobPayload:
+    """A claimed row's payload as its model; ValueError for a kind nobody knows (the job fails, kept)."""
+    model = JOB_KINDS.get(kind)
+    if model is None:
+        raise ValueError(f"unknown job kind {kind!r}")
+    return model.model_validate(payload)
+
+
+# --- the queue -----------------------------------------------------------------------------------------------
+
+
+def enqueue(session: Session, job: JobPayload, *, run_at: datetime | None = None,
             dedupe_key: str | None = None) -> None:
     """Queue a job in the caller's transaction; a job with the same dedupe_key is queued only once."""
-    values = {"kind": kind, "payload": payload, "run_at": run_at or utcnow(), "dedupe_key": dedupe_key,
-              "attempts": 0, "created_at": utcnow()}
+    values = {"kind": job.job_kind, "payload": job.model_dump(mode="json"), "run_at": run_at or utcnow(),
+              "dedupe_key": dedupe_key, "attempts": 0, "created_at": utcnow()}
     if dedupe_key is None:
         session.add(Job(**values))
         session.flush()

@@ -60,7 +60,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     from app.config import Settings, get_settings
 
     os.environ["DATABASE_URL"] = database_url
@@ -76,7 +76,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # ty
 
 
 @pytest.fixture(scope="session")
-def engine(settings) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def engine(settings) -> Iterator[Engine]:
     from app import migrate
     from app.db import make_engine
 
@@ -95,7 +95,7 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def db(connection: Connection):  # type: ignore[no-untyped-def]
+def db(connection: Connection):
     """A Database whose sessions live inside the test's transaction: commits become savepoints."""
     from app.db import Database
 
@@ -106,7 +106,7 @@ def db(connection: Connection):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def app(settings, db):  # type: ignore[no-untyped-def]
+def app(settings, db):
     from app.main import create_app
 
     application = create_app(settings, database=db)
@@ -116,13 +116,13 @@ def app(settings, db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def anon(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def anon(app) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as client:
         yield client
 
 
 @pytest.fixture
-def session(db) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+def session(db) -> Iterator[Session]:
     """A session for arranging data and checking the database directly."""
     s = db.sessionmaker()
     yield s
@@ -130,12 +130,12 @@ def session(db) -> Iterator[Session]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def run(db, app) -> Callable:  # type: ignore[no-untyped-def]
+def run(db, app) -> Callable:
     """Run a service function in its own unit of work, as a request would: run(fn, actor, **kw)."""
     from app.db import unit_of_work
     from app.models import User
 
-    def _run(fn: Callable, actor=None, /, **kwargs):  # type: ignore[no-untyped-def]
+    def _run(fn: Callable, actor=None, /, **kwargs):
         with unit_of_work(db, app.state.dispatcher) as s:
             if actor is None:
                 return fn(s, **kwargs)

@@ -25,7 +25,7 @@ def _password_hash() -> str:
 
 
 @pytest.fixture
-def make_user(session) -> Callable[..., User]:  # type: ignore[no-untyped-def]
+def make_user(session) -> Callable[..., User]:
     def _make(role: str = "member", **fields: Any) -> User:
         n = next(_counter)
         values: dict[str, Any] = {
@@ -42,22 +42,22 @@ def make_user(session) -> Callable[..., User]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin(make_user) -> User:  # type: ignore[no-untyped-def]
+def admin(make_user) -> User:
     return make_user("admin", display_name="Beheerder")
 
 
 @pytest.fixture
-def manager(make_user) -> User:  # type: ignore[no-untyped-def]
+def manager(make_user) -> User:
     return make_user("community_manager", display_name="Community manager")
 
 
 @pytest.fixture
-def member(make_user) -> User:  # type: ignore[no-untyped-def]
+def member(make_user) -> User:
     return make_user(display_name="Anna de Vries", title="raadslid", municipality="Alkmaar")
 
 
 @pytest.fixture
-def outsider(make_user) -> User:  # type: ignore[no-untyped-def]
+def outsider(make_user) -> User:
     return make_user(display_name="Buiten Staander")
 
 
@@ -68,27 +68,27 @@ class ApiClient:
         self.http = client
         self.user = user
 
-    def request(self, method: str, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def request(self, method: str, url: str, **kwargs: Any):
         return self.http.request(method, url, **kwargs)
 
-    def get(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def get(self, url: str, **kwargs: Any):
         return self.http.get(url, **kwargs)
 
-    def post(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def post(self, url: str, **kwargs: Any):
         return self.http.post(url, **kwargs)
 
-    def patch(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def patch(self, url: str, **kwargs: Any):
         return self.http.patch(url, **kwargs)
 
-    def put(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def put(self, url: str, **kwargs: Any):
         return self.http.put(url, **kwargs)
 
-    def delete(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def delete(self, url: str, **kwargs: Any):
         return self.http.delete(url, **kwargs)
 
 
 @pytest.fixture
-def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:  # type: ignore[no-untyped-def]
+def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:
     """A logged-in client. The session is started by the service, skipping argon2: the login endpoint
     itself (password check, rate limits, cookie flags) is tested in tests/api/test_auth.py."""
     from app.api.deps import CSRF_COOKIE, SESSION_COOKIE
@@ -110,7 +110,7 @@ def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:  # type
 
 
 @pytest.fixture
-def make_group(run, manager) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untyped-def]
+def make_group(run, manager) -> Callable[..., dict[str, Any]]:
     """Create a group through the service (as the community manager) and add members to it."""
     from app.schemas.groups import GroupCreate
     from app.services import groups
@@ -133,7 +133,7 @@ def make_group(run, manager) -> Callable[..., dict[str, Any]]:  # type: ignore[n
 
 
 @pytest.fixture
-def make_thread(run) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untyped-def]
+def make_thread(run) -> Callable[..., dict[str, Any]]:
     from app.schemas.posts import ThreadCreate
     from app.services import posts
 
@@ -147,7 +147,7 @@ def make_thread(run) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untype
 
 
 @pytest.fixture
-def capture_events(app) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def]
+def capture_events(app) -> Iterator[list[Event]]:
     """Every event published to the bus during the test (i.e. after a commit)."""
     events: list[Event] = []
     unsubscribe = app.state.bus.observe(events.append)
@@ -158,7 +158,7 @@ def capture_events(app) -> Iterator[list[Event]]:  # type: ignore[no-untyped-def
 class Outbox:
     """The mails written to the outbox (the job table) since the fixture was made, oldest first."""
 
-    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session) -> None:
         from sqlalchemy import func, select
 
         from app.models import Job
@@ -186,7 +186,7 @@ class Outbox:
 
 
 @pytest.fixture
-def mails(session) -> Outbox:  # type: ignore[no-untyped-def]
+def mails(session) -> Outbox:
     return Outbox(session)
 
 
@@ -194,7 +194,7 @@ _portfolio_numbers = itertools.count(1)
 
 
 @pytest.fixture
-def make_portfolio(session):  # type: ignore[no-untyped-def]
+def make_portfolio(session):
     """make_portfolio("Zorg") → a Portfolio with a unique slug (the suite's PostgreSQL database is shared)."""
     from app.models import Portfolio
 

@@ -22,11 +22,11 @@ CSRF_FAILED = {"error": {"code": "csrf_failed",
 
 
 @pytest.fixture
-def new_client(app) -> Iterator[Callable[..., TestClient]]:  # type: ignore[no-untyped-def]
+def new_client(app) -> Iterator[Callable[..., TestClient]]:
     """Another browser (optionally on another address), sharing nothing with the others."""
     clients: list[TestClient] = []
 
-    def _make(address: str = "testclient", *, application=None) -> TestClient:  # type: ignore[no-untyped-def]
+    def _make(address: str = "testclient", *, application=None) -> TestClient:
         client = TestClient(application or app, base_url="http://testserver", client=(address, 50000))
         client.__enter__()
         clients.append(client)
@@ -37,7 +37,7 @@ def new_client(app) -> Iterator[Callable[..., TestClient]]:  # type: ignore[no-u
         client.__exit__(None, None, None)
 
 
-def set_cookies(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def set_cookies(response) -> dict[str, str]:
     """name -> the whole Set-Cookie line, for checking its attributes."""
     return {line.split("=", 1)[0]: line for line in response.headers.get_list("set-cookie")}
 
@@ -46,14 +46,14 @@ def attributes(line: str) -> set[str]:
     return {part.strip().lower() for part in line.split(";")[1:]}
 
 
-def session_row(session, cookie: str) -> AuthSession:  # type: ignore[no-untyped-def]
+def session_row(session, cookie: str) -> AuthSession:
     session.expire_all()
     row = session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(cookie)))
     assert row is not None
     return row
 
 
-def login(client: TestClient, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def login(client: TestClient, email: str, password: str = PASSWORD):
     return client.post(LOGIN, json={"email": email, "password": password})
 
 

@@ -21,14 +21,14 @@ ACCEPTED = {"message": "If this address has an account, a reset link is on its w
 NEW_PASSWORD = "een heel nieuw wachtwoord"
 
 
-def reset_token(anon, mails, email: str) -> str:  # type: ignore[no-untyped-def]
+def reset_token(anon, mails, email: str) -> str:
     assert anon.post(REQUEST, json={"email": email}).status_code == 202
     link = RESET_LINK.search(mails[-1].text)
     assert link is not None, mails[-1].text
     return link.group(1)
 
 
-def login(app, email: str, password: str) -> int:  # type: ignore[no-untyped-def]
+def login(app, email: str, password: str) -> int:
     with TestClient(app, base_url="http://testserver") as client:
         return client.post("/api/v1/auth/login", json={"email": email, "password": password}).status_code
 

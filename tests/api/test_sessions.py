@@ -15,7 +15,7 @@ UNAUTHENTICATED = {"error": {"code": "unauthenticated", "message": "Log in first
 NEW_PASSWORD = "een nieuw en lang wachtwoord"
 
 
-def session_id(session, browser) -> int:  # type: ignore[no-untyped-def]
+def session_id(session, browser) -> int:
     cookie = browser.http.cookies.get("plein_session")
     session.expire_all()
     found = session.scalar(select(AuthSession.id).where(AuthSession.token_hash == token_hash(cookie)))
@@ -23,7 +23,7 @@ def session_id(session, browser) -> int:  # type: ignore[no-untyped-def]
     return found
 
 
-def login(app, email: str, password: str):  # type: ignore[no-untyped-def]
+def login(app, email: str, password: str):
     with TestClient(app, base_url="http://testserver") as client:
         return client.post("/api/v1/auth/login", json={"email": email, "password": password})
 

@@ -28,7 +28,7 @@ def app_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(settings, db, bus_kind, app_overrides):  # type: ignore[no-untyped-def]
+def app(settings, db, bus_kind, app_overrides):
     """The app with the chosen bus (overrides the root conftest's `app`)."""
     from app.main import create_app
 
@@ -86,7 +86,7 @@ class LiveSocket:
 
 
 @pytest.fixture
-def connect(anon: TestClient, run) -> Iterator[Callable[..., LiveSocket]]:  # type: ignore[no-untyped-def]
+def connect(anon: TestClient, run) -> Iterator[Callable[..., LiveSocket]]:
     """connect(user, topics=[...], last_event_id=None) → a LiveSocket past its hello message."""
     from app.api.deps import SESSION_COOKIE
     from app.services import accounts

@@ -7,10 +7,12 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.security import use_password_hasher
 from tests.backends import (
     BACKEND,
     create_postgres_database,
@@ -21,6 +23,10 @@ from tests.backends import (
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ["BASE_URL"] = "http://testserver"
 os.environ["ENVIRONMENT"] = "test"
+
+# argon2 is slow on purpose (a third of a second a hash); the suite's passwords need not resist an attacker.
+# Servers the suite starts in subprocesses keep the real parameters (a login there rehashes).
+use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def pytest_report_header() -> str:

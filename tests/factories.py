@@ -1,9 +1,19 @@
-"""Factories build real objects; groups, channels and threads go through the services."""
+"""Factories build real objects; groups, channels and threads go through the services.
+
+The people, one fixture each, shared by every test module (a module may add a role on top, e.g. make the
+moderator a group's moderator, by requesting the fixture of the same name):
+    member     Anna de Vries, a councillor in Alkmaar          outsider   Buiten Staander, in no group
+    writer     Bert Jansen (@bert.jansen), who posts            other      Carla Smit, a third member
+    third      Dirk Visser, a fourth member                      moderator  Mo de Rator, a member to promote
+    keeper     Geheimhouder, who keeps a secret group           manager    the community manager
+    admin      a site administrator
+Logged in: `reader` (the member) and `staff` (the community manager); anyone else via `client_for(user)`."""
 from __future__ import annotations
 
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -61,6 +71,31 @@ def outsider(make_user) -> User:
     return make_user(display_name="Buiten Staander")
 
 
+@pytest.fixture
+def writer(make_user) -> User:
+    return make_user(username="bert.jansen", display_name="Bert Jansen")
+
+
+@pytest.fixture
+def other(make_user) -> User:
+    return make_user(display_name="Carla Smit")
+
+
+@pytest.fixture
+def third(make_user) -> User:
+    return make_user(display_name="Dirk Visser")
+
+
+@pytest.fixture
+def moderator(make_user) -> User:
+    return make_user(display_name="Mo de Rator")
+
+
+@pytest.fixture
+def keeper(make_user) -> User:
+    return make_user(display_name="Geheimhouder")
+
+
 class ApiClient:
     """A logged-in browser: cookie session plus the CSRF header on every write."""
 
@@ -95,9 +130,12 @@ def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:
     from app.security import csrf_token_for
     from app.services import accounts
 
+    clients = ExitStack()
+
     def _login(user: User) -> ApiClient:
-        # Not entered as a context: the app's lifespan (hub, bus reader) runs once, in the `anon` client.
-        client = TestClient(app, base_url="http://testserver")
+        # Entered once, so its requests share one event loop; the app's lifespan (hub, bus reader) runs
+        # once, in the `anon` client, and a second entry only waits for it.
+        client = clients.enter_context(TestClient(app, base_url="http://testserver"))
         login = run(accounts.start_session, user, ip_address="testclient", user_agent="pytest")
         csrf = csrf_token_for(app.state.settings.secret_key, login.token)
         # The domain httpx gives cookies from http://testserver, so the server can replace or delete them.
@@ -106,7 +144,30 @@ def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:
         client.headers["X-CSRF-Token"] = csrf
         return ApiClient(client, user)
 
-    yield _login
+    with clients:
+        yield _login
+
+
+@pytest.fixture
+def reader(client_for, member) -> ApiClient:
+    return client_for(member)
+
+
+@pytest.fixture
+def staff(client_for, manager) -> ApiClient:
+    return client_for(manager)
+
+
+@pytest.fixture
+def hold(session) -> Callable[..., None]:
+    """hold(user, portfolio): she holds the portfolio."""
+    from app.models import UserPortfolio
+
+    def _hold(user: User, portfolio: Any) -> None:
+        session.add(UserPortfolio(user_id=user.id, portfolio_id=portfolio.id))
+        session.commit()
+
+    return _hold
 
 
 @pytest.fixture

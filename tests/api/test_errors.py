@@ -141,9 +141,8 @@ class TestNulCharacter:
 
     def test_in_the_query_and_the_path(self, client_for, member) -> None:
         client = client_for(member)
-        assert client.get("/api/v1/groups?q=a%00b").status_code == 422
-        assert client.get("/api/v1/groups?q=a%00b").json()["error"]["field"] == "query"
-        assert client.get("/api/v1/groups/by-slug/a%00b").status_code == 404
+        assert_error(client.get("/api/v1/groups?q=a%00b"), 422, "invalid", "query")
+        assert_error(client.get("/api/v1/groups/by-slug/a%00b"), 404, "not_found")
 
 
 class TestUniqueViolationSafetyNet:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.config import get_settings
-from app.models import Portfolio, UserPortfolio
+from app.models import Portfolio
 from app.services import groups as group_service
 from tests.api.helpers import API, assert_error
 
@@ -77,16 +77,6 @@ def mails_to(mails, user) -> list[Any]:
 
 
 @pytest.fixture
-def writer(make_user):
-    return make_user(display_name="Bert Jansen")
-
-
-@pytest.fixture
-def other(make_user):
-    return make_user(display_name="Carla Smit")
-
-
-@pytest.fixture
 def theme(make_group, member, writer, other):
     """A theme group: its members track it by default."""
     return make_group("Zorg en welzijn", kind="theme", members=(member, writer, other))
@@ -107,16 +97,6 @@ def plain(make_group, member, writer, other):
 @pytest.fixture
 def portfolio(make_portfolio) -> Portfolio:
     return make_portfolio("Wonen")
-
-
-@pytest.fixture
-def hold(session):
-    """hold(user, portfolio): she holds the portfolio."""
-    def _hold(user, portfolio) -> None:
-        session.add(UserPortfolio(user_id=user.id, portfolio_id=portfolio.id))
-        session.commit()
-
-    return _hold
 
 
 @pytest.fixture
@@ -862,8 +842,9 @@ class TestSettings:
 
 
 @pytest.fixture
-def moderator(make_user, run, manager, plain):
-    user = make_user(display_name="Mo de Rator")
+def moderator(moderator, run, manager, plain):
+    """Moderator of the plain group."""
+    user = moderator
     invitation = run(group_service.invite_to_group, manager, group_id=plain["id"], user_id=user.id)
     run(group_service.decide_invitation, user, invitation_id=invitation.id, accept=True)
     run(group_service.set_member_role, manager, group_id=plain["id"], user_id=user.id, role="moderator")

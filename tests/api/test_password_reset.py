@@ -102,8 +102,8 @@ class TestConfirmReset:
         response = anon.post(CONFIRM, json={"token": token, "new_password": NEW_PASSWORD})
         assert response.status_code == 204
         assert "set-cookie" not in response.headers  # the reset does not log anyone in
-        assert laptop.get("/api/v1/me").status_code == 401
-        assert phone.get("/api/v1/me").status_code == 401
+        assert_error(laptop.get("/api/v1/me"), 401, "unauthenticated")
+        assert_error(phone.get("/api/v1/me"), 401, "unauthenticated")
         assert bystander.get("/api/v1/me").status_code == 200
         session.expire_all()
         assert all(s.ended_at is not None for s in session.scalars(

@@ -14,16 +14,6 @@ THUMBS, HEART = "👍", "❤️"
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user(display_name="Mo de Rator")
-
-
-@pytest.fixture
-def writer(make_user):
-    return make_user(username="bert.jansen", display_name="Bert Jansen")
-
-
-@pytest.fixture
 def group(make_group, member, writer, moderator, run, manager):
     made = make_group("Zorg en welzijn", members=(member, writer, moderator))
     run(group_service.set_member_role, manager, group_id=made["id"], user_id=moderator.id, role="moderator")

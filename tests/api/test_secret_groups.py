@@ -20,11 +20,6 @@ THUMBS = quote("👍")
 
 
 @pytest.fixture
-def keeper(make_user):
-    return make_user(display_name="Geheimhouder")
-
-
-@pytest.fixture
 def world(client_for, make_group, make_user, keeper, member, session) -> dict[str, Any]:
     """A secret group with one of everything in it; `member` wrote the reply, `keeper` is its group admin."""
     group = make_group("Vertrouwenscommissie Noord", visibility="secret", members=(member,), admins=(keeper,))

@@ -29,11 +29,6 @@ def portfolio(make_portfolio) -> Portfolio:
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user(display_name="Mo de Rator")
-
-
-@pytest.fixture
 def group(make_group, member, moderator, run, manager):
     made = make_group("Duurzaamheid", members=(member, moderator))
     run(group_service.set_member_role, manager, group_id=made["id"], user_id=moderator.id, role="moderator")

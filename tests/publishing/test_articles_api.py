@@ -32,7 +32,7 @@ from app.services import articles as article_service
 from app.services import digests, jobs
 from app.services import series as series_service
 from app.worker import Worker
-from tests.api.helpers import API, assert_error, kinds
+from tests.api.helpers import API, NOT_FOUND_PAGE, assert_error, kinds
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NEXT_YEAR = utcnow().year + 1
@@ -188,19 +188,9 @@ def entries(feed: etree._Element) -> dict[str, etree._Element]:
 
 
 @pytest.fixture
-def other(make_user) -> User:
-    return make_user(display_name="Bert Jansen")
-
-
-@pytest.fixture
 def editor(client_for, manager):
     """The community manager: an editor by her role."""
     return client_for(manager)
-
-
-@pytest.fixture
-def reader(client_for, member):
-    return client_for(member)
 
 
 @pytest.fixture
@@ -678,7 +668,7 @@ class TestScheduledPublishing:
 
     def test_a_before_without_offset(self, reader, published) -> None:
         response = reader.get(ARTICLES, params={"before": f"{NEXT_YEAR}-01-01T00:00:00"})
-        assert response.status_code in (200, 422), response.status_code
+        assert response.status_code == 200, response.text
 
 
 # --- digests --------------------------------------------------------------------------------------------
@@ -755,7 +745,7 @@ class TestComments:
         url, headers = f"{ARTICLES}/{published['id']}/comments", {"Idempotency-Key": "reactie-1234567890"}
         first = ok(reader.post(url, json={"body": "Dubbel geklikt"}, headers=headers), 201)
         again = reader.post(url, json={"body": "Dubbel geklikt"}, headers=headers)
-        assert again.status_code in (200, 201) and again.json()["id"] == first["id"]
+        assert again.status_code == 201 and again.json()["id"] == first["id"]
         assert ok(reader.get(f"{ARTICLES}/{published['id']}"))["comment_count"] == 1
 
     def test_a_comment_with_personal_data_is_held(self, reader, editor, client_for, other, published) -> None:
@@ -972,7 +962,8 @@ class TestFeeds:
         assert _moment(after, "updated") >= _moment(before, "updated")
 
     def test_unknown_series(self, anon) -> None:
-        assert anon.get("/feeds/series/bestaat-niet.atom").status_code == 404
+        response = anon.get("/feeds/series/bestaat-niet.atom")
+        assert response.status_code == 404 and NOT_FOUND_PAGE in response.text
 
     def test_a_control_character_does_not_break_the_feed(self, anon, editor) -> None:
         article = publish(editor, new_article(editor, title="Uit Word geplakt", body="Regel een\x0bregel twee")["id"])

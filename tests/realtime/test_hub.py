@@ -18,6 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.api.deps import SESSION_COOKIE
 from app.realtime.events import event_id_key
 from app.services import accounts, groups, posts
+from tests.api.helpers import assert_error
 from tests.realtime.conftest import LiveSocket, is_notification
 
 ORIGIN = "http://testserver"
@@ -67,20 +68,12 @@ def open_socket(anon) -> Iterator[Callable[..., LiveSocket]]:
     def _open(headers: dict[str, str], query: str = "") -> LiveSocket:
         session = anon.websocket_connect("/api/v1/ws" + query, headers=headers)
         session.__enter__()
-        opened.append(session)
-        return LiveSocket(session)
+        opened.append(LiveSocket(session))
+        return opened[-1]
 
     yield _open
-    for session in opened:
-        try:
-            session.__exit__(None, None, None)
-        except Exception:
-            pass
-
-
-@pytest.fixture
-def other(make_user):
-    return make_user(display_name="Bert Jansen")
+    for socket in opened:
+        socket.close()
 
 
 @pytest.fixture
@@ -313,7 +306,7 @@ class TestEvents:
             assert message["payload"] == summary
         payload = on_channel["payload"]
         assert payload["title"] == "Wie gaat er mee naar het congres?"
-        assert payload["author"]["display_name"] == "Bert Jansen"
+        assert payload["author"]["display_name"] == other.display_name
         assert payload["excerpt"] == "We rijden samen vanaf Alkmaar met de bus"
         assert event_id_key(on_channel["id"]) < event_id_key(on_group["id"])
 
@@ -329,7 +322,7 @@ class TestEvents:
         assert (created["event"], created["topic"]) == ("post.created", topic)
         # Everyone receives the same payload: nothing that depends on who is looking.
         assert created["payload"] == {**posted, "can_edit": False, "can_delete": False}
-        assert created["payload"]["author"]["display_name"] == "Bert Jansen"
+        assert created["payload"]["author"]["display_name"] == other.display_name
         assert created["payload"]["mentions"] == [member.username]
         assert (activity["event"], activity["topic"]) == ("thread.activity", f"channel:{open_thread['channel_id']}")
         assert activity["payload"] == {"thread_id": open_thread["id"], "reply_count": 1,
@@ -426,9 +419,10 @@ class TestRollback:
             run(reply_then_fail, other, thread_id=open_thread["id"])
         writer = client_for(other)
         # A reply the API refuses publishes nothing either.
-        assert writer.post(f"/api/v1/threads/{open_thread['id']}/replies", json={"body": ""}).status_code == 422
-        assert writer.post(f"/api/v1/threads/{open_thread['id']}/replies",
-                           json={"body": "Citaat", "quote_post_id": 2147483647}).status_code == 422
+        assert_error(writer.post(f"/api/v1/threads/{open_thread['id']}/replies", json={"body": ""}),
+                     422, "invalid", "body")
+        assert_error(writer.post(f"/api/v1/threads/{open_thread['id']}/replies",
+                                 json={"body": "Citaat", "quote_post_id": 2147483647}), 422, "invalid", "quote_post_id")
         assert capture_events == []
 
         marker = reply(writer, open_thread["id"], "Deze wel")

@@ -110,7 +110,7 @@ class TestSimilarAndReuse:
 
     def test_reuse_refuses_what_she_may_not_read(self, client_for, member, library) -> None:
         reader = client_for(member)
-        assert reader.get(f"{API}/motions/{library['closed']['id']}/reuse").status_code in (403, 404)
+        assert_error(reader.get(f"{API}/motions/{library['closed']['id']}/reuse"), 403, "forbidden")
         refused = reader.post(f"{API}/channels/{library['green']['channel_id']}/threads", json={
             "kind": "motion", "title": "Poging", "body": "x", "motion": {"municipality": "Alkmaar"},
             "based_on_id": library["closed"]["id"]})
@@ -119,4 +119,4 @@ class TestSimilarAndReuse:
             "title": "Geen motie", "body": "x", "based_on_id": library["delft"]["id"]})
         assert_error(discussion, 422, "invalid", "based_on_id")
         not_a_motion = reader.get(f"{API}/motions/999999/similar")
-        assert not_a_motion.status_code == 404
+        assert_error(not_a_motion, 404, "not_found")

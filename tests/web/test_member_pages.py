@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from app.config import get_settings
-from app.models import Portfolio, User, UserPortfolio
+from app.models import Portfolio, User
 from app.models.enums import Province, Title
 from app.services.mail import unsubscribe_token
 from tests.api.helpers import API
@@ -155,16 +155,6 @@ def asked_of(html: str) -> str:
 
 
 @pytest.fixture
-def writer(make_user) -> User:
-    return make_user(display_name="Bert Jansen")
-
-
-@pytest.fixture
-def other(make_user) -> User:
-    return make_user(display_name="Carla Smit")
-
-
-@pytest.fixture
 def plain(make_group, member, writer, other) -> dict[str, Any]:
     """A group of kind "other": members hear of mentions and replies to them only (normal by default)."""
     return make_group("Leesclub", kind="other", members=(member, writer, other))
@@ -180,15 +170,6 @@ def portfolio_named(session) -> Callable[[str], Portfolio]:
         return found
 
     return _make
-
-
-@pytest.fixture
-def hold(session) -> Callable[[User, Portfolio], None]:
-    def _hold(user: User, portfolio: Portfolio) -> None:
-        session.add(UserPortfolio(user_id=user.id, portfolio_id=portfolio.id))
-        session.commit()
-
-    return _hold
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 """Plein's two set-up commands, with nothing but python3 on the machine.
 
     python3 manage.py run    install, migrate ./var/plein.db, load demo data once, serve on :8000
-    python3 manage.py test   install dev dependencies and run the whole suite (SQLite, then PostgreSQL)
+    python3 manage.py test   install dev dependencies and run the whole suite (SQLite and PostgreSQL + Redis)
+                             --fast: lint and the in-process tests on SQLite only, in parallel workers
 
 Each creates ./.venv when it is missing and reinstalls only when pyproject.toml changed.
 """

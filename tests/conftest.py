@@ -7,10 +7,12 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.security import use_password_hasher
 from tests.backends import (
     BACKEND,
     create_postgres_database,
@@ -21,6 +23,10 @@ from tests.backends import (
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ["BASE_URL"] = "http://testserver"
 os.environ["ENVIRONMENT"] = "test"
+
+# argon2 is slow on purpose (a third of a second a hash); the suite's passwords need not resist an attacker.
+# Servers the suite starts in subprocesses keep the real parameters (a login there rehashes).
+use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def pytest_report_header() -> str:
@@ -60,7 +66,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     from app.config import Settings, use_settings
 
     os.environ["DATABASE_URL"] = database_url
@@ -75,7 +81,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # ty
 
 
 @pytest.fixture(autouse=True)
-def _one_source_of_settings(settings):  # type: ignore[no-untyped-def]
+def _one_source_of_settings(settings):
     """create_app(other_settings) makes those the process's settings (app.config.use_settings): put the suite's back."""
     yield
     from app.config import use_settings
@@ -84,7 +90,7 @@ def _one_source_of_settings(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def engine(settings) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def engine(settings) -> Iterator[Engine]:
     from app import migrate
     from app.db import make_engine
 
@@ -103,7 +109,7 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def db(connection: Connection):  # type: ignore[no-untyped-def]
+def db(connection: Connection):
     """A Database whose sessions live inside the test's transaction: commits become savepoints."""
     from app.db import Database
 
@@ -114,7 +120,7 @@ def db(connection: Connection):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def app(settings, db):  # type: ignore[no-untyped-def]
+def app(settings, db):
     from app.main import create_app
 
     application = create_app(settings, database=db)
@@ -124,13 +130,13 @@ def app(settings, db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def anon(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def anon(app) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as client:
         yield client
 
 
 @pytest.fixture
-def session(db) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+def session(db) -> Iterator[Session]:
     """A session for arranging data and checking the database directly."""
     s = db.sessionmaker()
     yield s
@@ -138,12 +144,12 @@ def session(db) -> Iterator[Session]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def run(db, app) -> Callable:  # type: ignore[no-untyped-def]
+def run(db, app) -> Callable:
     """Run a service function in its own unit of work, as a request would: run(fn, actor, **kw)."""
     from app.db import unit_of_work
     from app.models import User
 
-    def _run(fn: Callable, actor=None, /, **kwargs):  # type: ignore[no-untyped-def]
+    def _run(fn: Callable, actor=None, /, **kwargs):
         with unit_of_work(db, app.state.dispatcher) as s:
             if actor is None:
                 return fn(s, **kwargs)

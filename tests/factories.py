@@ -1,9 +1,19 @@
-"""Factories build real objects; groups, channels and threads go through the services."""
+"""Factories build real objects; groups, channels and threads go through the services.
+
+The people, one fixture each, shared by every test module (a module may add a role on top, e.g. make the
+moderator a group's moderator, by requesting the fixture of the same name):
+    member     Anna de Vries, a councillor in Alkmaar          outsider   Buiten Staander, in no group
+    writer     Bert Jansen (@bert.jansen), who posts            other      Carla Smit, a third member
+    third      Dirk Visser, a fourth member                      moderator  Mo de Rator, a member to promote
+    keeper     Geheimhouder, who keeps a secret group           manager    the community manager
+    admin      a site administrator
+Logged in: `reader` (the member) and `staff` (the community manager); anyone else via `client_for(user)`."""
 from __future__ import annotations
 
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +36,7 @@ def _password_hash() -> str:
 
 
 @pytest.fixture
-def make_user(session) -> Callable[..., User]:  # type: ignore[no-untyped-def]
+def make_user(session) -> Callable[..., User]:
     def _make(role: str = "member", **fields: Any) -> User:
         n = next(_counter)
         values: dict[str, Any] = {
@@ -43,23 +53,48 @@ def make_user(session) -> Callable[..., User]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin(make_user) -> User:  # type: ignore[no-untyped-def]
+def admin(make_user) -> User:
     return make_user("admin", display_name="Beheerder")
 
 
 @pytest.fixture
-def manager(make_user) -> User:  # type: ignore[no-untyped-def]
+def manager(make_user) -> User:
     return make_user("community_manager", display_name="Community manager")
 
 
 @pytest.fixture
-def member(make_user) -> User:  # type: ignore[no-untyped-def]
+def member(make_user) -> User:
     return make_user(display_name="Anna de Vries", title="raadslid", municipality="Alkmaar")
 
 
 @pytest.fixture
-def outsider(make_user) -> User:  # type: ignore[no-untyped-def]
+def outsider(make_user) -> User:
     return make_user(display_name="Buiten Staander")
+
+
+@pytest.fixture
+def writer(make_user) -> User:
+    return make_user(username="bert.jansen", display_name="Bert Jansen")
+
+
+@pytest.fixture
+def other(make_user) -> User:
+    return make_user(display_name="Carla Smit")
+
+
+@pytest.fixture
+def third(make_user) -> User:
+    return make_user(display_name="Dirk Visser")
+
+
+@pytest.fixture
+def moderator(make_user) -> User:
+    return make_user(display_name="Mo de Rator")
+
+
+@pytest.fixture
+def keeper(make_user) -> User:
+    return make_user(display_name="Geheimhouder")
 
 
 class ApiClient:
@@ -69,36 +104,39 @@ class ApiClient:
         self.http = client
         self.user = user
 
-    def request(self, method: str, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def request(self, method: str, url: str, **kwargs: Any):
         return self.http.request(method, url, **kwargs)
 
-    def get(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def get(self, url: str, **kwargs: Any):
         return self.http.get(url, **kwargs)
 
-    def post(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def post(self, url: str, **kwargs: Any):
         return self.http.post(url, **kwargs)
 
-    def patch(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def patch(self, url: str, **kwargs: Any):
         return self.http.patch(url, **kwargs)
 
-    def put(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def put(self, url: str, **kwargs: Any):
         return self.http.put(url, **kwargs)
 
-    def delete(self, url: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def delete(self, url: str, **kwargs: Any):
         return self.http.delete(url, **kwargs)
 
 
 @pytest.fixture
-def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:  # type: ignore[no-untyped-def]
+def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:
     """A logged-in client. The session is started by the service, skipping argon2: the login endpoint
     itself (password check, rate limits, cookie flags) is tested in tests/api/test_auth.py."""
     from app.deps import CSRF_COOKIE, SESSION_COOKIE
     from app.security import csrf_token_for
     from app.services import accounts
 
+    clients = ExitStack()
+
     def _login(user: User) -> ApiClient:
-        # Not entered as a context: the app's lifespan (hub, bus reader) runs once, in the `anon` client.
-        client = TestClient(app, base_url="http://testserver")
+        # Entered once, so its requests share one event loop; the app's lifespan (hub, bus reader) runs
+        # once, in the `anon` client, and a second entry only waits for it.
+        client = clients.enter_context(TestClient(app, base_url="http://testserver"))
         login = run(accounts.start_session, user, ip_address="testclient", user_agent="pytest")
         csrf = csrf_token_for(app.state.settings.secret_key, login.token)
         # The domain httpx gives cookies from http://testserver, so the server can replace or delete them.
@@ -107,11 +145,34 @@ def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:  # type
         client.headers["X-CSRF-Token"] = csrf
         return ApiClient(client, user)
 
-    yield _login
+    with clients:
+        yield _login
 
 
 @pytest.fixture
-def make_group(run, manager) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untyped-def]
+def reader(client_for, member) -> ApiClient:
+    return client_for(member)
+
+
+@pytest.fixture
+def staff(client_for, manager) -> ApiClient:
+    return client_for(manager)
+
+
+@pytest.fixture
+def hold(session) -> Callable[..., None]:
+    """hold(user, portfolio): she holds the portfolio."""
+    from app.models import UserPortfolio
+
+    def _hold(user: User, portfolio: Any) -> None:
+        session.add(UserPortfolio(user_id=user.id, portfolio_id=portfolio.id))
+        session.commit()
+
+    return _hold
+
+
+@pytest.fixture
+def make_group(run, manager) -> Callable[..., dict[str, Any]]:
     """Create a group through the service (as the community manager) and add members to it."""
     from app.schemas.groups import GroupCreate
     from app.services import groups
@@ -134,7 +195,7 @@ def make_group(run, manager) -> Callable[..., dict[str, Any]]:  # type: ignore[n
 
 
 @pytest.fixture
-def make_thread(run) -> Callable[..., dict[str, Any]]:  # type: ignore[no-untyped-def]
+def make_thread(run) -> Callable[..., dict[str, Any]]:
     from app.schemas.posts import ThreadCreate
     from app.services import posts
 
@@ -175,7 +236,7 @@ def capture(bus: Any) -> tuple[list[Published], Callable[[], None]]:
 
 
 @pytest.fixture
-def capture_events(app) -> Iterator[list[Published]]:  # type: ignore[no-untyped-def]
+def capture_events(app) -> Iterator[list[Published]]:
     """Every event published to the bus during the test (i.e. after a commit)."""
     events, stop = capture(app.state.bus)
     yield events
@@ -185,7 +246,7 @@ def capture_events(app) -> Iterator[list[Published]]:  # type: ignore[no-untyped
 class Outbox:
     """The mails written to the outbox (the job table) since the fixture was made, oldest first."""
 
-    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session) -> None:
         from sqlalchemy import func, select
 
         from app.models import Job
@@ -213,7 +274,7 @@ class Outbox:
 
 
 @pytest.fixture
-def mails(session) -> Outbox:  # type: ignore[no-untyped-def]
+def mails(session) -> Outbox:
     return Outbox(session)
 
 
@@ -221,7 +282,7 @@ _portfolio_numbers = itertools.count(1)
 
 
 @pytest.fixture
-def make_portfolio(session):  # type: ignore[no-untyped-def]
+def make_portfolio(session):
     """make_portfolio("Zorg") → a Portfolio with a unique slug (the suite's PostgreSQL database is shared)."""
     from app.models import Portfolio
 

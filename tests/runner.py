@@ -8,7 +8,8 @@ On a machine without PostgreSQL or Redis the second run is skipped and the reaso
 with CI=true a missing service is a failure, never a silent skip. Extra arguments go to pytest.
 
 `--fast` is the tier for working on the code: lint and the in-process tests on SQLite only (no Chromium, no
-subprocess servers or workers, no migration history; the tests marked `slow` in tests/conftest.py).
+subprocess servers or workers, no migration history; the tests marked `slow` in tests/conftest.py), spread over
+one pytest-xdist worker per core (each worker builds its own SQLite database).
 """
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def main(args: list[str]) -> int:
         print("=== ruff (lint) ===", flush=True)
         lint = subprocess.call([sys.executable, "-m", "ruff", "check", "app", "tests", "bench"])
         started = time.monotonic()
-        suite = run_suite("sqlite", ["-m", "not slow", *args])
+        workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "auto"]
+        suite = run_suite("sqlite", ["-m", "not slow", *workers, *args])
         print(f"\n=== fast tier ({time.monotonic() - started:.0f} s, SQLite, no slow tests): "
               f"lint {'passed' if lint == 0 else 'FAILED'}, tests {'passed' if suite == 0 else 'FAILED'}", flush=True)
         return 0 if lint == suite == 0 else 1

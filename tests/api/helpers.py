@@ -6,6 +6,8 @@ from typing import Any
 from tests.factories import Published
 
 API = "/api/v1"
+# A page request refused as not found gets the HTML page, not the JSON shape: its title says which refusal.
+NOT_FOUND_PAGE = "<title>Niet gevonden · Plein</title>"
 
 
 def assert_error(response: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:

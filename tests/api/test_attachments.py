@@ -26,11 +26,11 @@ def image(fmt: str) -> bytes:
 PNG = image("PNG")
 
 
-def upload(client, data: bytes, filename: str = "bestand.bin", content_type: str = "application/octet-stream"):  # type: ignore[no-untyped-def]
+def upload(client, data: bytes, filename: str = "bestand.bin", content_type: str = "application/octet-stream"):
     return client.post(f"{API}/attachments", files={"file": (filename, data, content_type)})
 
 
-def uploaded(client, data: bytes = PNG, filename: str = "foto.png", content_type: str = "image/png") -> dict:  # type: ignore[no-untyped-def]
+def uploaded(client, data: bytes = PNG, filename: str = "foto.png", content_type: str = "image/png") -> dict:
     response = upload(client, data, filename, content_type)
     assert response.status_code == 201, response.text
     return response.json()
@@ -275,7 +275,7 @@ class TestAttach:
 
 
 class TestUploadIdempotencyKey:
-    def _upload(self, client, data: bytes, key: str, filename: str = "motie.pdf"):  # type: ignore[no-untyped-def]
+    def _upload(self, client, data: bytes, key: str, filename: str = "motie.pdf"):
         return client.post(f"{API}/attachments", files={"file": (filename, data, "application/pdf")},
                            headers={"Idempotency-Key": key})
 

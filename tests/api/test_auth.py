@@ -13,6 +13,7 @@ from app.db import utcnow
 from app.models import AuthSession, User
 from app.security import token_hash
 from tests.api.concurrency import live_site
+from tests.api.helpers import assert_error
 from tests.factories import PASSWORD
 
 LOGIN = "/api/v1/auth/login"
@@ -23,11 +24,11 @@ CSRF_FAILED = {"error": {"code": "csrf_failed",
 
 
 @pytest.fixture
-def new_client(app) -> Iterator[Callable[..., TestClient]]:  # type: ignore[no-untyped-def]
+def new_client(app) -> Iterator[Callable[..., TestClient]]:
     """Another browser (optionally on another address), sharing nothing with the others."""
     clients: list[TestClient] = []
 
-    def _make(address: str = "testclient", *, application=None) -> TestClient:  # type: ignore[no-untyped-def]
+    def _make(address: str = "testclient", *, application=None) -> TestClient:
         client = TestClient(application or app, base_url="http://testserver", client=(address, 50000))
         client.__enter__()
         clients.append(client)
@@ -38,7 +39,7 @@ def new_client(app) -> Iterator[Callable[..., TestClient]]:  # type: ignore[no-u
         client.__exit__(None, None, None)
 
 
-def set_cookies(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def set_cookies(response) -> dict[str, str]:
     """name -> the whole Set-Cookie line, for checking its attributes."""
     return {line.split("=", 1)[0]: line for line in response.headers.get_list("set-cookie")}
 
@@ -47,14 +48,14 @@ def attributes(line: str) -> set[str]:
     return {part.strip().lower() for part in line.split(";")[1:]}
 
 
-def session_row(session, cookie: str) -> AuthSession:  # type: ignore[no-untyped-def]
+def session_row(session, cookie: str) -> AuthSession:
     session.expire_all()
     row = session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(cookie)))
     assert row is not None
     return row
 
 
-def login(client: TestClient, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def login(client: TestClient, email: str, password: str = PASSWORD):
     return client.post(LOGIN, json={"email": email, "password": password})
 
 
@@ -123,9 +124,9 @@ class TestLoginRateLimit:
         for attempt in range(allowed):
             # Case and spaces do not make it another account.
             email = member.email.upper() if attempt % 2 else f" {member.email}"
-            assert login(browser, email, "wrong password").status_code == 401
+            assert_error(login(browser, email, "wrong password"), 401, "invalid_credentials")
         refused = login(browser, member.email)  # even the right password
-        assert refused.status_code == 429, refused.text
+        assert_error(refused, 429, "rate_limited")
         seconds = refused.headers["Retry-After"]
         assert seconds.isdigit() and 1 <= int(seconds) <= 60
         assert refused.json() == {"error": {"code": "rate_limited",
@@ -133,14 +134,14 @@ class TestLoginRateLimit:
         assert "plein_session" not in browser.cookies
         # The account is locked from every address, not only the one that guessed.
         elsewhere = login(new_client("10.0.0.2"), member.email)
-        assert elsewhere.status_code == 429
+        assert_error(elsewhere, 429, "rate_limited")
         # Other accounts are not affected.
-        assert login(browser, "niemand@example.nl").status_code == 401
+        assert_error(login(browser, "niemand@example.nl"), 401, "invalid_credentials")
 
     def test_failures_below_the_limit_do_not_block(self, anon, member, settings) -> None:
         allowed = parse_many(settings.login_limit_per_account)[0].amount
         for _ in range(allowed - 1):
-            assert login(anon, member.email, "wrong password").status_code == 401
+            assert_error(login(anon, member.email, "wrong password"), 401, "invalid_credentials")
         assert login(anon, member.email).status_code == 200
 
     def test_per_address_with_different_emails(self, new_client, member, settings, db) -> None:
@@ -152,7 +153,7 @@ class TestLoginRateLimit:
         application.state.login_limiter.reset()
         browser = new_client(application=application)
         for n in range(3):
-            assert login(browser, f"gok{n}@example.nl", "wrong password").status_code == 401
+            assert_error(login(browser, f"gok{n}@example.nl", "wrong password"), 401, "invalid_credentials")
         refused = login(browser, member.email)
         assert refused.status_code == 429
         assert refused.json()["error"]["code"] == "rate_limited"
@@ -201,7 +202,7 @@ class TestCurrentSession:
 
     def test_an_unknown_cookie_is_anonymous(self, anon) -> None:
         anon.cookies.set("plein_session", "made-up-session-token")
-        assert anon.get("/api/v1/auth/session").status_code == 401
+        assert anon.get("/api/v1/auth/session").json() == UNAUTHENTICATED
 
     def test_happy(self, anon, member) -> None:
         csrf = login(anon, member.email).json()["csrf_token"]

@@ -10,14 +10,14 @@ from app.models import Thread, User
 from tests.api.helpers import API, assert_error
 
 
-def age_thread(session, thread_id: int, hours: int) -> None:  # type: ignore[no-untyped-def]
+def age_thread(session, thread_id: int, hours: int) -> None:
     then = utcnow() - timedelta(hours=hours)
     session.execute(update(Thread).where(Thread.id == thread_id).values(created_at=then, last_activity_at=then))
     session.commit()
 
 
 class TestRefusals:
-    def test_members_and_visitors(self, anon, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_members_and_visitors(self, anon, client_for, member) -> None:
         for path in ("/community/unanswered", "/community/drifting", "/community/groups"):
             assert_error(anon.get(f"{API}{path}"), 401, "unauthenticated")
             assert_error(client_for(member).get(f"{API}{path}"), 403, "community_health_not_allowed")
@@ -25,7 +25,7 @@ class TestRefusals:
 
 class TestUnanswered:
     def test_old_questions_without_a_reply_oldest_first(self, client_for, manager, member, make_user, make_group,
-                                                        make_thread, session) -> None:  # type: ignore[no-untyped-def]
+                                                        make_thread, session) -> None:
         other = make_user()
         group = make_group("Wonen", members=(member, other))
         oldest = make_thread(member, group["channel_id"], title="Wie kent een goede huurcommissie?", kind="question")
@@ -51,7 +51,7 @@ class TestUnanswered:
 
 class TestDrifting:
     def test_active_before_silent_now(self, client_for, manager, make_user, make_group, make_thread,
-                                      session) -> None:  # type: ignore[no-untyped-def]
+                                      session) -> None:
         gone, busy, long_gone, never = (make_user(display_name=n) for n in ("Weg", "Druk", "Lang weg", "Nooit"))
         group = make_group("Zorg", members=(gone, busy, long_gone))
         for user in (gone, busy, long_gone):
@@ -65,7 +65,7 @@ class TestDrifting:
         assert page["items"][0]["silent_days"] >= 55 and page["items"][0]["earlier_posts"] == 1
         assert never.id not in [d["member"]["id"] for d in page["items"]]
 
-    def test_posting_keeps_last_posted_at(self, client_for, member, make_group, session) -> None:  # type: ignore[no-untyped-def]
+    def test_posting_keeps_last_posted_at(self, client_for, member, make_group, session) -> None:
         group = make_group(members=(member,))
         before = utcnow()
         assert client_for(member).post(f"{API}/channels/{group['channel_id']}/threads",
@@ -76,7 +76,7 @@ class TestDrifting:
 
 class TestGroupActivity:
     def test_members_threads_per_week_last_activity_and_quiet(self, client_for, manager, member, make_group,
-                                                              make_thread, session) -> None:  # type: ignore[no-untyped-def]
+                                                              make_thread, session) -> None:
         busy = make_group("Drukke groep", members=(member,))
         quiet = make_group("Stille groep", members=(member,))
         make_group("Lege groep")

@@ -4,18 +4,18 @@ from __future__ import annotations
 from tests.api.helpers import API, assert_error
 
 
-def names(response) -> list[str]:  # type: ignore[no-untyped-def]
+def names(response) -> list[str]:
     assert response.status_code == 200, response.text
     return [g["name"] for g in response.json()]
 
 
 class TestSimilarGroups:
-    def test_anonymous_and_bad_input(self, anon, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_anonymous_and_bad_input(self, anon, client_for, member) -> None:
         assert_error(anon.get(f"{API}/groups/similar?name=zorg"), 401, "unauthenticated")
         assert_error(client_for(member).get(f"{API}/groups/similar"), 422, "invalid", "name")
         assert_error(client_for(member).get(f"{API}/groups/similar?name=" + "x" * 121), 422, "invalid", "name")
 
-    def test_stop_words_case_and_accents_do_not_matter(self, client_for, manager, make_group) -> None:  # type: ignore[no-untyped-def]
+    def test_stop_words_case_and_accents_do_not_matter(self, client_for, manager, make_group) -> None:
         make_group("Duurzaamheid en klimaat")
         make_group("Fryslân")
         make_group("Wonen")
@@ -27,7 +27,7 @@ class TestSimilarGroups:
         assert names(staff.get(f"{API}/groups/similar", params={"name": "de groep"})) == []  # only stop words
 
     def test_a_secret_group_is_suggested_only_to_who_may_know_it(self, client_for, member, manager,
-                                                                  make_group) -> None:  # type: ignore[no-untyped-def]
+                                                                  make_group) -> None:
         make_group("Integriteitszaken", visibility="secret")
         assert names(client_for(member).get(f"{API}/groups/similar", params={"name": "integriteitszaken"})) == []
         assert names(client_for(manager).get(f"{API}/groups/similar", params={"name": "integriteitszaken"})) == [
@@ -35,10 +35,10 @@ class TestSimilarGroups:
 
 
 class TestDuplicatePairs:
-    def test_only_staff(self, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_only_staff(self, client_for, member) -> None:
         assert_error(client_for(member).get(f"{API}/groups/duplicates"), 403, "find_duplicates_not_allowed")
 
-    def test_pairs_by_name_and_by_shared_members(self, client_for, manager, make_user, make_group) -> None:  # type: ignore[no-untyped-def]
+    def test_pairs_by_name_and_by_shared_members(self, client_for, manager, make_user, make_group) -> None:
         people = [make_user() for _ in range(4)]
         make_group("WMO en zorg", members=tuple(people[:1]))
         make_group("Werkgroep Zorg & WMO", members=tuple(people[1:2]))

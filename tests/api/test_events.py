@@ -68,7 +68,7 @@ def check_against_schema(published: Published) -> None:
 
 @pytest.fixture
 def everything(client_for, admin, manager, member, outsider, make_user, make_group, session,
-               capture_events) -> list[Published]:  # type: ignore[no-untyped-def]
+               capture_events) -> list[Published]:
     """One afternoon on the site, through the API: every kind of action that tells open pages something."""
     portfolio = Portfolio(slug="zorg", name="Zorg")
     session.add(portfolio)
@@ -116,12 +116,12 @@ def everything(client_for, admin, manager, member, outsider, make_user, make_gro
     return list(capture_events)
 
 
-def test_every_published_event_matches_its_schema(everything) -> None:  # type: ignore[no-untyped-def]
+def test_every_published_event_matches_its_schema(everything) -> None:
     for published in everything:
         check_against_schema(published)
 
 
-def test_every_event_type_is_exercised(everything) -> None:  # type: ignore[no-untyped-def]
+def test_every_event_type_is_exercised(everything) -> None:
     produced = {e.type for e in everything}
     assert produced == set(EVENT_TYPES) - NOT_FROM_AN_ACTION
 

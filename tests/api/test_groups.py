@@ -5,7 +5,7 @@ from app.models import GroupInvitation, JoinRequest, Membership
 from tests.api.helpers import API, assert_error, kinds
 
 
-def listed(client, *groups: dict, **params) -> list[str]:  # type: ignore[no-untyped-def]
+def listed(client, *groups: dict, **params) -> list[str]:
     """Names in the directory, in its order, of the groups this test made (other rows are not ours)."""
     ids = {g["id"] for g in groups}
     response = client.get(f"{API}/groups", params=params)

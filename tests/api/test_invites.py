@@ -29,19 +29,19 @@ def username() -> str:
     return f"nieuw.lid{next(_n)}"
 
 
-def invite(staff, email: str, role: str = "member") -> str:  # type: ignore[no-untyped-def]
+def invite(staff, email: str, role: str = "member") -> str:
     response = staff.post("/api/v1/invites", json={"email": email, "role": role})
     assert response.status_code == 201, response.text
     return response.json()["url"].rsplit("/", 1)[1]
 
 
 def accept(client: TestClient, token: str, *, username: str, password: str = PASSWORD,
-           display_name: str = "Nieuw Lid"):  # type: ignore[no-untyped-def]
+           display_name: str = "Nieuw Lid"):
     return client.post(f"/api/v1/invites/{token}/accept",
                        json={"display_name": display_name, "username": username, "password": password})
 
 
-def invite_row(session, token: str) -> Invite:  # type: ignore[no-untyped-def]
+def invite_row(session, token: str) -> Invite:
     session.expire_all()
     row = session.scalar(select(Invite).where(Invite.token_hash == token_hash(token)))
     assert row is not None

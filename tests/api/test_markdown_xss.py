@@ -98,7 +98,7 @@ def assert_safe(body_html: str) -> None:
 
 
 @pytest.fixture
-def thread(make_group, make_thread, member):  # type: ignore[no-untyped-def]
+def thread(make_group, make_thread, member):
     group = make_group(members=(member,))
     return make_thread(member, group["channel_id"]) | {"channel_id": group["channel_id"]}
 

@@ -19,12 +19,12 @@ from tests.api.helpers import API, assert_error
 from tests.servers import committed_database
 
 
-def preview(client, source: dict, target: dict) -> Any:  # type: ignore[no-untyped-def]
+def preview(client, source: dict, target: dict) -> Any:
     return client.post(f"{API}/groups/merge/preview", json={"source_id": source["id"], "target_id": target["id"]})
 
 
 class TestRefusals:
-    def test_who_and_what(self, client_for, member, manager, make_group) -> None:  # type: ignore[no-untyped-def]
+    def test_who_and_what(self, client_for, member, manager, make_group) -> None:
         a, b = make_group("Wonen Noord"), make_group("Wonen")
         body = {"source_id": a["id"], "target_id": b["id"]}
         assert_error(client_for(member).post(f"{API}/groups/merge", json=body), 403, "merge_not_allowed")
@@ -40,7 +40,7 @@ class TestRefusals:
 
 class TestMerge:
     def test_dry_run_then_merge(self, client_for, run, manager, member, make_user, make_group, make_thread,
-                                capture_events) -> None:  # type: ignore[no-untyped-def]
+                                capture_events) -> None:
         both, only_a, asker = make_user(), make_user(), make_user()
         a = make_group("Wonen Noord-Holland", visibility="closed", members=(both, only_a, member))
         b = make_group("Wonen", visibility="closed", members=(both,))
@@ -80,7 +80,7 @@ class TestMerge:
         [entry] = staff.get(f"{API}/audit", params={"action": "group.merged"}).json()["items"]
         assert entry["target_id"] == a["id"] and entry["group_id"] == b["id"]
 
-    def test_old_links_redirect(self, client_for, manager, member, make_group) -> None:  # type: ignore[no-untyped-def]
+    def test_old_links_redirect(self, client_for, manager, member, make_group) -> None:
         a, b = make_group("Zorg Oost", members=(member,)), make_group("Zorg", members=(member,))
         staff = client_for(manager)
         assert staff.post(f"{API}/groups/merge", json={"source_id": a["id"], "target_id": b["id"]}).status_code == 200
@@ -98,7 +98,7 @@ class TestMerge:
         assert posted.status_code == 201 and posted.json()["group_id"] == b["id"]
 
     def test_a_more_restricted_group_needs_confirmation(self, client_for, manager, member, make_user,
-                                                        make_group) -> None:  # type: ignore[no-untyped-def]
+                                                        make_group) -> None:
         outsider = make_user(display_name="Ongezien Lid")
         secret = make_group("Vertrouwelijk", visibility="secret", members=(member,))
         closed = make_group("Besloten", visibility="closed", members=(outsider,))
@@ -112,7 +112,7 @@ class TestMerge:
 
 
 class TestPostingDuringTheMerge:
-    def test_no_post_is_lost_or_left_behind(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_no_post_is_lost_or_left_behind(self, tmp_path) -> None:
         with committed_database(tmp_path, "plein_merge") as url:
             engine = make_engine(url)
             db = Database(engine)
@@ -189,7 +189,7 @@ class TestPostingDuringTheMerge:
                 assert s.get(Group, ids["a"]).merged_into_id == ids["b"]
             engine.dispose()
 
-    def test_a_busy_group_is_merged_in_seconds(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_a_busy_group_is_merged_in_seconds(self, tmp_path) -> None:
         """Members keep posting into A (8 writers, no pause to speak of) while the merge runs. It used to wait
         until posting stopped (over a minute on PostgreSQL: FOR SHARE row locks let every new post jump the
         merge's FOR UPDATE); now it waits for the posts in flight only, and the ones after it land in B."""

@@ -20,92 +20,92 @@ from tests.api.helpers import API, assert_error
 
 
 def start(client, channel_id: int, title: str = "Bomen in de Dorpsstraat", body: str = "Wie weet dit?",
-          **fields: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+          **fields: Any) -> dict[str, Any]:
     response = client.post(f"{API}/channels/{channel_id}/threads", json={"title": title, "body": body} | fields)
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def reply(client, thread_id: int, body: str = "Bij ons ook.") -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def reply(client, thread_id: int, body: str = "Bij ons ook.") -> dict[str, Any]:
     response = client.post(f"{API}/threads/{thread_id}/replies", json={"body": body})
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def flag(client, post_id: int, reason: str = "spam", text: str = ""):  # type: ignore[no-untyped-def]
+def flag(client, post_id: int, reason: str = "spam", text: str = ""):
     return client.post(f"{API}/posts/{post_id}/flags", json={"reason": reason, "text": text})
 
 
-def flagged(client, post_id: int, reason: str = "spam", text: str = "") -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def flagged(client, post_id: int, reason: str = "spam", text: str = "") -> dict[str, Any]:
     response = flag(client, post_id, reason, text)
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def queue(client, **params: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def queue(client, **params: Any) -> list[dict[str, Any]]:
     response = client.get(f"{API}/moderation/queue", params=params)
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
 
-def pending(client) -> int:  # type: ignore[no-untyped-def]
+def pending(client) -> int:
     response = client.get(f"{API}/moderation/count")
     assert response.status_code == 200, response.text
     return response.json()["pending"]
 
 
-def item_for(client, post_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def item_for(client, post_id: int) -> dict[str, Any]:
     [item] = [i for i in queue(client) if i["post_id"] == post_id]
     return item
 
 
-def decide(client, item_id: int, action: str, **body: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def decide(client, item_id: int, action: str, **body: Any) -> dict[str, Any]:
     response = client.post(f"{API}/moderation/items/{item_id}/{action}", json=body)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def add_word(client, word: str, action: str = "hold") -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def add_word(client, word: str, action: str = "hold") -> dict[str, Any]:
     response = client.post(f"{API}/moderation/watched-words", json={"word": word, "action": action})
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def notes(client, *, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def notes(client, *, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Her notification lines, newest first, without the kinds in `skip`."""
     response = client.get(f"{API}/notifications")
     assert response.status_code == 200, response.text
     return [n for n in response.json()["items"] if n["kind"] not in skip]
 
 
-def reply_ids(client, thread_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+def reply_ids(client, thread_id: int) -> list[int]:
     response = client.get(f"{API}/threads/{thread_id}/replies")
     assert response.status_code == 200, response.text
     return [p["id"] for p in response.json()["items"]]
 
 
-def thread_ids(client, channel_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+def thread_ids(client, channel_id: int) -> list[int]:
     response = client.get(f"{API}/channels/{channel_id}/threads")
     assert response.status_code == 200, response.text
     return [t["id"] for t in response.json()["items"]]
 
 
-def of_type(events: list, type_: str) -> list:  # type: ignore[type-arg]
+def of_type(events: list[Any], type_: str) -> list[Any]:
     return [e for e in events if e.type == type_]
 
 
-def content_events(events: list) -> list:  # type: ignore[type-arg]
+def content_events(events: list[Any]) -> list[Any]:
     """Events on the topics of a thread, channel or group: what the open pages of other members receive."""
     return [(e.type, e.topic) for e in events if e.topic.split(":")[0] in ("thread", "channel", "group")]
 
 
-def notified(events: list, user) -> list[str]:  # type: ignore[no-untyped-def,type-arg]
+def notified(events: list[Any], user) -> list[str]:
     """The kinds of the notification.created events on her own topic."""
     return [e.payload["notification"]["kind"] for e in events
             if e.type == "notification.created" and e.topic == f"user:{user.id}"]
 
 
-def audit(client, **params: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def audit(client, **params: Any) -> list[dict[str, Any]]:
     response = client.get(f"{API}/audit", params=params)
     assert response.status_code == 200, response.text
     return response.json()["items"]
@@ -115,27 +115,12 @@ def audit(client, **params: Any) -> list[dict[str, Any]]:  # type: ignore[no-unt
 
 
 @pytest.fixture
-def writer(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Bert Jansen")
+def mod(moderator):
+    return moderator
 
 
 @pytest.fixture
-def other(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Carla Smit")
-
-
-@pytest.fixture
-def third(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Dirk Visser")
-
-
-@pytest.fixture
-def mod(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Mo de Rator")
-
-
-@pytest.fixture
-def theme(make_group, run, manager, member, writer, other, third, mod):  # type: ignore[no-untyped-def]
+def theme(make_group, run, manager, member, writer, other, third, mod):
     """A theme group (its members hear of new threads, not of replies), with a moderator of its own."""
     group = make_group("Zorg en welzijn", kind="theme", members=(member, writer, other, third, mod))
     run(group_service.set_member_role, manager, group_id=group["id"], user_id=mod.id, role="moderator")
@@ -143,24 +128,19 @@ def theme(make_group, run, manager, member, writer, other, third, mod):  # type:
 
 
 @pytest.fixture
-def thread(theme, writer, make_thread) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def thread(theme, writer, make_thread) -> dict[str, Any]:
     """Bert's thread in the theme group."""
     return make_thread(writer, theme["channel_id"], title="Wachtlijsten jeugdzorg")
 
 
 @pytest.fixture
-def staff(client_for, manager):  # type: ignore[no-untyped-def]
-    return client_for(manager)
-
-
-@pytest.fixture
-def hold_word(staff) -> str:  # type: ignore[no-untyped-def]
+def hold_word(staff) -> str:
     add_word(staff, "Fryslân", "hold")
     return "fryslan"
 
 
 @pytest.fixture
-def first_posts(monkeypatch, thread):  # type: ignore[no-untyped-def]
+def first_posts(monkeypatch, thread):
     """A new member's first two posts wait for a moderator (switched on after Bert started his thread)."""
     monkeypatch.setattr(get_settings(), "premoderate_first_posts", 2)
     return 2
@@ -191,7 +171,7 @@ class TestFlags:
         closed = make_group(visibility="closed", members=(member,))
         closed_post = make_thread(member, closed["channel_id"])["opening_post_id"]
         # A closed group is seen but not read: the same answer as reading the post itself.
-        assert client.get(f"{API}/posts/{closed_post}").status_code == 403
+        assert_error(client.get(f"{API}/posts/{closed_post}"), 403, "join_to_read")
         assert_error(flag(client, closed_post), 403, "join_to_read")
         secret = make_group(visibility="secret", members=(member,))
         secret_post = make_thread(member, secret["channel_id"])["opening_post_id"]
@@ -934,9 +914,9 @@ class TestAudit:
         [entry] = audit(staff, action="member.silenced")
         for method in ("PUT", "PATCH", "DELETE"):
             response = staff.request(method, f"{API}/audit/{entry['id']}", json={"action": "niets"})
-            assert response.status_code in (404, 405), f"{method}: {response.status_code}"
+            assert_error(response, 404, "not_found")
         for method in ("POST", "PUT", "PATCH", "DELETE"):
-            assert staff.request(method, f"{API}/audit", json={}).status_code == 405
+            assert_error(staff.request(method, f"{API}/audit", json={}), 405, "method_not_allowed")
         assert audit(staff, action="member.silenced") == [entry]
 
     def test_moderation_is_logged(self, client_for, member, writer, other, mod, manager, staff, theme, thread,
@@ -1062,7 +1042,7 @@ class TestAudit:
 
 class TestEditsAreScreened:
     def test_an_edit_with_a_blocked_word_or_personal_data_is_refused(self, client_for, member, thread,
-                                                                      staff) -> None:  # type: ignore[no-untyped-def]
+                                                                      staff) -> None:
         staff.post(f"{API}/moderation/watched-words", json={"word": "sukkel", "action": "block"})
         post = reply(client_for(member), thread["id"], "Een gewone reactie")
         for body, message in (("Wat een sukkel", "sukkel"), ("Mijn buurman, BSN 123456782", "bsn")):
@@ -1071,7 +1051,7 @@ class TestEditsAreScreened:
             assert message in refused.json()["error"]["message"]
         assert client_for(member).get(f"{API}/posts/{post['id']}").json()["body"] == "Een gewone reactie"
 
-    def test_an_edit_with_a_watched_word_goes_before_a_moderator(self, client_for, member, thread, staff) -> None:  # type: ignore[no-untyped-def]
+    def test_an_edit_with_a_watched_word_goes_before_a_moderator(self, client_for, member, thread, staff) -> None:
         staff.post(f"{API}/moderation/watched-words", json={"word": "geheim dossier", "action": "hold"})
         post = reply(client_for(member), thread["id"], "Een gewone reactie")
         edited = client_for(member).patch(f"{API}/posts/{post['id']}", json={"body": "Zie het geheim dossier"})

@@ -7,46 +7,46 @@ from typing import Any
 import pytest
 
 from app.config import get_settings
-from app.models import Portfolio, UserPortfolio
+from app.models import Portfolio
 from app.services import groups as group_service
 from tests.api.helpers import API, assert_error
 
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def notes(client, **params: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def notes(client, **params: Any) -> list[dict[str, Any]]:
     """Her notification list (newest first)."""
     response = client.get(f"{API}/notifications", params=params)
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
 
-def unread(client) -> int:  # type: ignore[no-untyped-def]
+def unread(client) -> int:
     response = client.get(f"{API}/notifications/unread")
     assert response.status_code == 200, response.text
     return response.json()["unread"]
 
 
-def summary(client) -> list[tuple[str, int | None, int]]:  # type: ignore[no-untyped-def]
+def summary(client) -> list[tuple[str, int | None, int]]:
     """(kind, thread id, count) of each line in her list, newest first."""
     return [(n["kind"], n["thread"]["id"] if n["thread"] else None, n["count"]) for n in notes(client)]
 
 
 def start(client, channel_id: int, title: str = "Bomen in de Dorpsstraat", body: str = "Wie weet dit?",
-          **fields: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+          **fields: Any) -> dict[str, Any]:
     response = client.post(f"{API}/channels/{channel_id}/threads", json={"title": title, "body": body} | fields)
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def reply(client, thread_id: int, body: str = "Bij ons ook.",
-          **fields: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+          **fields: Any) -> dict[str, Any]:
     response = client.post(f"{API}/threads/{thread_id}/replies", json={"body": body} | fields)
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def set_level(client, url: str, level: str | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def set_level(client, url: str, level: str | None) -> dict[str, Any]:
     response = client.put(url, json={"level": level})
     assert response.status_code == 200, response.text
     return response.json()
@@ -60,16 +60,16 @@ def thread_level_url(thread_id: int) -> str:
     return f"{API}/threads/{thread_id}/notification-level"
 
 
-def created_for(events: list, user) -> list:  # type: ignore[no-untyped-def,type-arg]
+def created_for(events: list[Any], user) -> list[Any]:
     """The notification.created events on her own topic."""
     return [e for e in events if e.type == "notification.created" and e.topic == f"user:{user.id}"]
 
 
-def of_type(events: list, type_: str) -> list:  # type: ignore[type-arg]
+def of_type(events: list[Any], type_: str) -> list[Any]:
     return [e for e in events if e.type == type_]
 
 
-def mails_to(mails, user) -> list:  # type: ignore[no-untyped-def,type-arg]
+def mails_to(mails, user) -> list[Any]:
     return [m for m in mails if m.user_id == user.id]
 
 
@@ -77,50 +77,30 @@ def mails_to(mails, user) -> list:  # type: ignore[no-untyped-def,type-arg]
 
 
 @pytest.fixture
-def writer(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Bert Jansen")
-
-
-@pytest.fixture
-def other(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Carla Smit")
-
-
-@pytest.fixture
-def theme(make_group, member, writer, other):  # type: ignore[no-untyped-def]
+def theme(make_group, member, writer, other):
     """A theme group: its members track it by default."""
     return make_group("Zorg en welzijn", kind="theme", members=(member, writer, other))
 
 
 @pytest.fixture
-def faction(make_group, member, writer, other):  # type: ignore[no-untyped-def]
+def faction(make_group, member, writer, other):
     """A faction: its members watch it by default."""
     return make_group("Fractie Alkmaar", kind="faction", members=(member, writer, other))
 
 
 @pytest.fixture
-def plain(make_group, member, writer, other):  # type: ignore[no-untyped-def]
+def plain(make_group, member, writer, other):
     """A group of kind "other": normal by default (mentions and replies to her only)."""
     return make_group("Leesclub", kind="other", members=(member, writer, other))
 
 
 @pytest.fixture
-def portfolio(make_portfolio) -> Portfolio:  # type: ignore[no-untyped-def]
+def portfolio(make_portfolio) -> Portfolio:
     return make_portfolio("Wonen")
 
 
 @pytest.fixture
-def hold(session):  # type: ignore[no-untyped-def]
-    """hold(user, portfolio): she holds the portfolio."""
-    def _hold(user, portfolio) -> None:  # type: ignore[no-untyped-def]
-        session.add(UserPortfolio(user_id=user.id, portfolio_id=portfolio.id))
-        session.commit()
-
-    return _hold
-
-
-@pytest.fixture
-def approval_over(monkeypatch):  # type: ignore[no-untyped-def]
+def approval_over(monkeypatch):
     """A question to more than one person waits for the community manager."""
     monkeypatch.setattr(get_settings(), "question_audience_approval_over", 1)
     return 1
@@ -635,7 +615,7 @@ class TestImmediateMail:
 
 
 @pytest.fixture
-def holders(make_user, hold, portfolio):  # type: ignore[no-untyped-def]
+def holders(make_user, hold, portfolio):
     """Three holders of the portfolio in two provinces with two titles, and one member who holds none."""
     people = {
         "utrecht_raadslid": make_user(province="utrecht", title="raadslid"),
@@ -649,12 +629,12 @@ def holders(make_user, hold, portfolio):  # type: ignore[no-untyped-def]
     return people
 
 
-def ask(client, channel_id: int, portfolio, **fields: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def ask(client, channel_id: int, portfolio, **fields: Any) -> dict[str, Any]:
     return start(client, channel_id, title="Wie heeft ervaring met tiny houses?", kind="question",
                  portfolio_ids=[portfolio.id], **fields)
 
 
-def question_lines(client) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+def question_lines(client) -> list[tuple[str, int]]:
     return [(n["kind"], n["thread"]["id"]) for n in notes(client)]
 
 
@@ -863,8 +843,9 @@ class TestSettings:
 
 
 @pytest.fixture
-def moderator(make_user, run, manager, plain):  # type: ignore[no-untyped-def]
-    user = make_user(display_name="Mo de Rator")
+def moderator(moderator, run, manager, plain):
+    """Moderator of the plain group."""
+    user = moderator
     invitation = run(group_service.invite_to_group, manager, group_id=plain["id"], user_id=user.id)
     run(group_service.decide_invitation, user, invitation_id=invitation.id, accept=True)
     run(group_service.set_member_role, manager, group_id=plain["id"], user_id=user.id, role="moderator")

@@ -63,7 +63,7 @@ def make_app(settings: Any, database_url: str, **overrides: Any) -> Any:
 
 
 class TestPostgresRestart:
-    def test_requests_during_the_outage_get_503_and_the_app_recovers_without_a_restart(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_requests_during_the_outage_get_503_and_the_app_recovers_without_a_restart(self, settings) -> None:
         with OwnPostgres() as pg:
             site = arrange_outage_site(pg.url, settings.secret_key)
             app = make_app(settings, pg.url, run_worker=True, worker_poll_seconds=0.2)
@@ -118,13 +118,13 @@ def _mail_jobs_done(url: str) -> int:
 
 
 @pytest.fixture
-def sqlite_site(settings, tmp_path: Path) -> OutageSite:  # type: ignore[no-untyped-def]
+def sqlite_site(settings, tmp_path: Path) -> OutageSite:
     return arrange_outage_site(f"sqlite:///{tmp_path / 'outage.db'}", settings.secret_key, members=50)
 
 
 class TestSqliteLocked:
     def test_a_writer_in_another_process_holding_the_database_gets_503_and_reads_go_on(
-            self, settings, sqlite_site: OutageSite, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+            self, settings, sqlite_site: OutageSite, monkeypatch: pytest.MonkeyPatch) -> None:
         # How long SQLite waits for another process's writer before it says "locked" (short for the test).
         monkeypatch.setattr("app.db.SQLITE_BUSY_SECONDS", 0.5, raising=False)
         app = make_app(settings, sqlite_site.database_url)
@@ -191,7 +191,7 @@ async def _reply_at_once(base_url: str, site: OutageSite, writers: int) -> tuple
 
 
 class TestPoolExhausted:
-    def test_no_connection_within_the_pool_timeout_is_503(self, settings, sqlite_site: OutageSite) -> None:  # type: ignore[no-untyped-def]
+    def test_no_connection_within_the_pool_timeout_is_503(self, settings, sqlite_site: OutageSite) -> None:
         from app.db import Database, make_engine
         from app.main import create_app
 

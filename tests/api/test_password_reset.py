@@ -21,14 +21,14 @@ ACCEPTED = {"message": "If this address has an account, a reset link is on its w
 NEW_PASSWORD = "een heel nieuw wachtwoord"
 
 
-def reset_token(anon, mails, email: str) -> str:  # type: ignore[no-untyped-def]
+def reset_token(anon, mails, email: str) -> str:
     assert anon.post(REQUEST, json={"email": email}).status_code == 202
     link = RESET_LINK.search(mails[-1].text)
     assert link is not None, mails[-1].text
     return link.group(1)
 
 
-def login(app, email: str, password: str) -> int:  # type: ignore[no-untyped-def]
+def login(app, email: str, password: str) -> int:
     with TestClient(app, base_url="http://testserver") as client:
         return client.post("/api/v1/auth/login", json={"email": email, "password": password}).status_code
 
@@ -102,8 +102,8 @@ class TestConfirmReset:
         response = anon.post(CONFIRM, json={"token": token, "new_password": NEW_PASSWORD})
         assert response.status_code == 204
         assert "set-cookie" not in response.headers  # the reset does not log anyone in
-        assert laptop.get("/api/v1/me").status_code == 401
-        assert phone.get("/api/v1/me").status_code == 401
+        assert_error(laptop.get("/api/v1/me"), 401, "unauthenticated")
+        assert_error(phone.get("/api/v1/me"), 401, "unauthenticated")
         assert bystander.get("/api/v1/me").status_code == 200
         session.expire_all()
         assert all(s.ended_at is not None for s in session.scalars(

@@ -72,7 +72,7 @@ def test_the_pure_predicates_say_what_the_document_says(visibility: str, role: s
 
 
 @pytest.fixture
-def world(make_group, make_user, admin, run) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def world(make_group, make_user, admin, run) -> dict[str, Any]:
     """One group of each visibility, and for each a user in each role (staff: a site admin in no group)."""
     people: dict[tuple[str, str], User] = {}
     ids: dict[str, int] = {}
@@ -87,7 +87,7 @@ def world(make_group, make_user, admin, run) -> dict[str, Any]:  # type: ignore[
     return {"ids": ids, "people": people}
 
 
-def test_the_sql_and_the_loaders_say_what_the_document_says(world, session) -> None:  # type: ignore[no-untyped-def]
+def test_the_sql_and_the_loaders_say_what_the_document_says(world, session) -> None:
     ids, people = world["ids"], world["people"]
     wrong = []
     for (visibility, role, action), expected in MATRIX.items():
@@ -117,7 +117,7 @@ def test_the_sql_and_the_loaders_say_what_the_document_says(world, session) -> N
 
 
 def test_listed_threads_show_a_held_one_to_its_author_only(session, make_group, make_user, make_thread,
-                                                          admin) -> None:  # type: ignore[no-untyped-def]
+                                                          admin) -> None:
     author, other, outsider = make_user(), make_user(), make_user()
     group = make_group(visibility="closed", members=(author, other))
     held, shown, deleted = (make_thread(author, group["channel_id"], title=t)["id"] for t in ("Wacht", "Live", "Weg"))

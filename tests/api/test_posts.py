@@ -14,28 +14,18 @@ THUMBS, HEART = "👍", "❤️"
 
 
 @pytest.fixture
-def moderator(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Mo de Rator")
-
-
-@pytest.fixture
-def writer(make_user):  # type: ignore[no-untyped-def]
-    return make_user(username="bert.jansen", display_name="Bert Jansen")
-
-
-@pytest.fixture
-def group(make_group, member, writer, moderator, run, manager):  # type: ignore[no-untyped-def]
+def group(make_group, member, writer, moderator, run, manager):
     made = make_group("Zorg en welzijn", members=(member, writer, moderator))
     run(group_service.set_member_role, manager, group_id=made["id"], user_id=moderator.id, role="moderator")
     return made
 
 
 @pytest.fixture
-def thread(make_thread, member, group):  # type: ignore[no-untyped-def]
+def thread(make_thread, member, group):
     return make_thread(member, group["channel_id"], title="Wachtlijsten jeugdzorg", body="Hoe lang wachten jullie?")
 
 
-def reply(client, thread_id: int, body: str = "Bij ons drie maanden.", **fields):  # type: ignore[no-untyped-def]
+def reply(client, thread_id: int, body: str = "Bij ons drie maanden.", **fields):
     response = client.post(f"{API}/threads/{thread_id}/replies", json={"body": body} | fields)
     assert response.status_code == 201, response.text
     return response.json()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from typing import Any
 
 from PIL import Image
 
@@ -30,7 +31,7 @@ def png(width: int = 300, height: int = 200, colour: str = "orange") -> bytes:
     return out.getvalue()
 
 
-def portfolio(staff, name: str | None = None) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def portfolio(staff, name: str | None = None) -> dict[str, Any]:
     response = staff.post("/api/v1/portfolios", json={"name": name or f"Portefeuille {next(_n)}"})
     assert response.status_code == 201, response.text
     return response.json()

@@ -35,17 +35,17 @@ THUMBS = "\N{THUMBS UP SIGN}"
 
 
 @pytest.fixture(scope="module")
-def site(settings, tmp_path_factory) -> Iterator[LiveSite]:  # type: ignore[no-untyped-def]
+def site(settings, tmp_path_factory) -> Iterator[LiveSite]:
     with live_site(settings, tmp_path_factory.mktemp("races")) as live:
         yield live
 
 
 @pytest.fixture
-def manager(site: LiveSite):  # type: ignore[no-untyped-def]
+def manager(site: LiveSite):
     return site.user("community_manager", display_name="Carla Manager")
 
 
-def new_group(site: LiveSite, manager, *, visibility: str = "open", members=()) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def new_group(site: LiveSite, manager, *, visibility: str = "open", members=()) -> tuple[int, int]:
     """(group id, default channel id), with `members` in it."""
     out = site.run(groups.create_group, manager, data=GroupCreate(name=f"Groep {site.user().id}", kind="theme",
                                                                   visibility=visibility))
@@ -74,7 +74,7 @@ def events_of(site: LiveSite, type_: str, topic: str) -> int:
 
 
 class TestJoiningAtOnce:
-    def test_one_member_from_many_tabs_is_one_membership(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_one_member_from_many_tabs_is_one_membership(self, site: LiveSite, manager) -> None:
         group_id, _ = new_group(site, manager)
         joiner = site.user()
         tabs = [site.client(joiner) for _ in range(TABS)]
@@ -88,7 +88,7 @@ class TestJoiningAtOnce:
         again = tabs[0].post(f"{API}/groups/{group_id}/join")
         assert again.status_code == 200 and again.json()["status"] == "member"
 
-    def test_many_members_at_once_are_all_counted(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_many_members_at_once_are_all_counted(self, site: LiveSite, manager) -> None:
         group_id, _ = new_group(site, manager)
         joiners = [site.user() for _ in range(TABS)]
         tabs = [site.client(u) for u in joiners]
@@ -97,7 +97,7 @@ class TestJoiningAtOnce:
         assert site.count(Membership, Membership.group_id == group_id) == TABS + 1
         assert site.scalar(select(Group.member_count).where(Group.id == group_id)) == TABS + 1
 
-    def test_one_join_request_from_many_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_one_join_request_from_many_tabs(self, site: LiveSite, manager) -> None:
         group_id, _ = new_group(site, manager, visibility="closed")
         asker = site.user()
         tabs = [site.client(asker) for _ in range(TABS)]
@@ -109,7 +109,7 @@ class TestJoiningAtOnce:
         assert site.count(JoinRequest, JoinRequest.group_id == group_id, JoinRequest.user_id == asker.id) == 1
         assert events_of(site, "join_request.created", f"group:{group_id}") == 1
 
-    def test_two_admins_invite_the_same_member(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_two_admins_invite_the_same_member(self, site: LiveSite, manager) -> None:
         other_admin = site.user("admin")
         group_id, _ = new_group(site, manager, visibility="secret")
         invitee = site.user()
@@ -124,7 +124,7 @@ class TestJoiningAtOnce:
 
 
 class TestReactingAtOnce:
-    def test_the_same_reaction_from_many_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_the_same_reaction_from_many_tabs(self, site: LiveSite, manager) -> None:
         author, reader = site.user(), site.user()
         _, channel_id = new_group(site, manager, members=(author, reader))
         thread = site.run(posts.create_thread, author, channel_id=channel_id,
@@ -148,7 +148,7 @@ class TestReactingAtOnce:
 
 
 class TestFlaggingAtOnce:
-    def test_many_members_flag_one_post_into_one_queue_item(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_many_members_flag_one_post_into_one_queue_item(self, site: LiveSite, manager) -> None:
         author, *readers = [site.user() for _ in range(TABS + 1)]
         group_id, channel_id = new_group(site, manager, members=(author, *readers))
         thread = site.run(posts.create_thread, author, channel_id=channel_id,
@@ -162,7 +162,7 @@ class TestFlaggingAtOnce:
         assert site.rows(select(ModerationItem.status, ModerationItem.reasons)
                          .where(ModerationItem.post_id == post_id)) == [("pending", ["flag"])]
 
-    def test_one_member_flags_twice_at_once(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_one_member_flags_twice_at_once(self, site: LiveSite, manager) -> None:
         author, reader = site.user(), site.user()
         _, channel_id = new_group(site, manager, members=(author, reader))
         thread = site.run(posts.create_thread, author, channel_id=channel_id,
@@ -178,7 +178,7 @@ class TestFlaggingAtOnce:
 
 
 class TestNamingAtOnce:
-    def test_the_same_watched_word(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_the_same_watched_word(self, site: LiveSite, manager) -> None:
         staff = [site.client(manager), site.client(site.user("admin"))] * 2
         word = f"verboden{site.user().id}"
         responses = at_once(*[lambda c=c: c.post(f"{API}/moderation/watched-words",
@@ -188,7 +188,7 @@ class TestNamingAtOnce:
         assert {r.json()["error"]["field"] for r in responses if r.status_code == 409} == {"word"}
         assert site.count(WatchedWord, WatchedWord.word == word) == 1
 
-    def test_the_same_channel_name(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_the_same_channel_name(self, site: LiveSite, manager) -> None:
         group_id, _ = new_group(site, manager)
         tabs = [site.client(manager) for _ in range(4)]
         responses = at_once(*[lambda c=c: c.post(f"{API}/groups/{group_id}/channels", json={"name": "Moties"})
@@ -220,11 +220,11 @@ def decide_at_once(site: LiveSite, item_id: int, choices: list[tuple[Any, str]])
 
 class TestModeratorsAtOnce:
     @pytest.fixture
-    def moderators(self, site: LiveSite, manager):  # type: ignore[no-untyped-def]
+    def moderators(self, site: LiveSite, manager):
         return [manager, site.user("admin", display_name="Ada Admin"), site.user("admin", display_name="Bo Admin"),
                 site.user("community_manager", display_name="Cor Manager")]
 
-    def held_reply(self, site: LiveSite, manager) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    def held_reply(self, site: LiveSite, manager) -> dict[str, int]:
         """A reply in a pre-moderated group: it waits for a moderator, counted nowhere yet."""
         from app.schemas.groups import GroupUpdate
 
@@ -238,7 +238,7 @@ class TestModeratorsAtOnce:
         item_id = site.scalar(select(ModerationItem.id).where(ModerationItem.post_id == reply.id))
         return {"author": author.id, "thread": thread.id, "post": reply.id, "item": item_id, "group": group_id}
 
-    def flagged_reply(self, site: LiveSite, manager) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    def flagged_reply(self, site: LiveSite, manager) -> dict[str, int]:
         """A live reply (counted) that a member flagged."""
         from app.schemas.moderation import FlagIn
         from app.services import moderation
@@ -269,7 +269,7 @@ class TestModeratorsAtOnce:
             "live": events_of(site, "post.created", f"thread:{ids['thread']}"),
         }
 
-    def test_approve_and_reject_a_held_reply(self, site: LiveSite, manager, moderators) -> None:  # type: ignore[no-untyped-def]
+    def test_approve_and_reject_a_held_reply(self, site: LiveSite, manager, moderators) -> None:
         ids = self.held_reply(site, manager)
         _, how, losers = decide_at_once(site, ids["item"], list(zip(
             [site.client(m) for m in moderators], ["approve", "reject", "edit", "reject"], strict=True)))
@@ -288,14 +288,14 @@ class TestModeratorsAtOnce:
                 "audit": ["post.approved" if how == "approve" else "post.edited_and_approved"],
                 "told": [("post_approved", 1)], "live": 1}
 
-    def test_approve_twice_counts_the_reply_once(self, site: LiveSite, manager, moderators) -> None:  # type: ignore[no-untyped-def]
+    def test_approve_twice_counts_the_reply_once(self, site: LiveSite, manager, moderators) -> None:
         ids = self.held_reply(site, manager)
         decide_at_once(site, ids["item"], [(site.client(m), "approve") for m in moderators])
         done = self.outcome(site, ids)
         assert (done["status"], done["held"], done["replies"], done["audit"], done["told"], done["live"]) == (
             "approved", False, 1, ["post.approved"], [("post_approved", 1)], 1)
 
-    def test_reject_dismiss_and_approve_a_flagged_reply(self, site: LiveSite, manager, moderators) -> None:  # type: ignore[no-untyped-def]
+    def test_reject_dismiss_and_approve_a_flagged_reply(self, site: LiveSite, manager, moderators) -> None:
         from app.models import Flag
 
         ids = self.flagged_reply(site, manager)
@@ -310,7 +310,7 @@ class TestModeratorsAtOnce:
         assert (done["status"], done["deleted"], done["replies"], done["audit"], done["told"]) == expected
         assert site.count(Flag, Flag.post_id == ids["post"], Flag.handled_at.is_(None)) == 0
 
-    def test_the_author_deletes_while_a_moderator_approves(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_the_author_deletes_while_a_moderator_approves(self, site: LiveSite, manager) -> None:
         ids = self.held_reply(site, manager)
         author = site.client(site.scalar(select(User).where(User.id == ids["author"])))
         moderator = site.client(manager)
@@ -330,7 +330,7 @@ class TestModeratorsAtOnce:
 
 
 class TestGroupDecisionsAtOnce:
-    def test_admins_approve_and_decline_one_join_request(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_admins_approve_and_decline_one_join_request(self, site: LiveSite, manager) -> None:
         admins = [manager, site.user("admin", display_name="Ada Admin"), site.user("admin", display_name="Bo Admin")]
         group_id, _ = new_group(site, manager, visibility="closed")
         asker = site.user()
@@ -359,7 +359,7 @@ class TestGroupDecisionsAtOnce:
         assert events_of(site, "join_request.decided", f"user:{asker.id}") == 1
         assert events_of(site, "membership.changed", f"group:{group_id}") == member
 
-    def test_an_invitation_accepted_and_declined_in_two_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_an_invitation_accepted_and_declined_in_two_tabs(self, site: LiveSite, manager) -> None:
         group_id, _ = new_group(site, manager, visibility="secret")
         invitee = site.user()
         invitation = site.run(groups.invite_to_group, manager, group_id=group_id, user_id=invitee.id)
@@ -379,7 +379,7 @@ class TestGroupDecisionsAtOnce:
 
 
 class TestQuestionAudienceAtOnce:
-    def test_two_managers_send_one_large_question(self, site: LiveSite, manager, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_two_managers_send_one_large_question(self, site: LiveSite, manager, monkeypatch) -> None:
         from app.config import get_settings
         from app.models import Thread, UserPortfolio
         from app.services import profiles
@@ -415,7 +415,7 @@ class TestQuestionAudienceAtOnce:
 
 
 class TestMoreAtOnce:
-    def test_her_portfolios_saved_from_many_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_her_portfolios_saved_from_many_tabs(self, site: LiveSite, manager) -> None:
         from app.models import Portfolio, UserPortfolio
 
         staff = site.client(manager)
@@ -432,7 +432,7 @@ class TestMoreAtOnce:
             assert {p["id"] for p in tabs[0].get(f"{API}/me").json()["portfolios"]} == set(chosen)
         assert site.count(Portfolio, Portfolio.id.in_(ids)) == 2
 
-    def test_a_watched_word_removed_from_many_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_a_watched_word_removed_from_many_tabs(self, site: LiveSite, manager) -> None:
         staff = [site.client(manager), site.client(site.user("admin"))] * 2
         word = f"weg{site.user().id}"
         word_id = staff[0].post(f"{API}/moderation/watched-words", json={"word": word, "action": "hold"}).json()["id"]
@@ -442,7 +442,7 @@ class TestMoreAtOnce:
         assert site.count(AuditEntry, AuditEntry.action == "watched_word.removed",
                           AuditEntry.target_id == word_id) == 1
 
-    def test_an_article_deleted_from_many_tabs(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_an_article_deleted_from_many_tabs(self, site: LiveSite, manager) -> None:
         from app.models import Article
 
         tabs = [site.client(manager) for _ in range(4)]
@@ -454,7 +454,7 @@ class TestMoreAtOnce:
         assert site.count(AuditEntry, AuditEntry.action == "article.deleted",
                           AuditEntry.target_id == article["id"]) == 1
 
-    def test_two_staff_invite_one_address(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_two_staff_invite_one_address(self, site: LiveSite, manager) -> None:
         from app.models import Invite
 
         staff = [site.client(manager), site.client(site.user("admin"))] * 2
@@ -465,7 +465,7 @@ class TestMoreAtOnce:
         assert site.count(Invite, Invite.email == email, Invite.accepted_at.is_(None),
                           Invite.revoked_at.is_(None)) == 1
 
-    def test_the_last_two_admins_leave_at_once(self, site: LiveSite, manager) -> None:  # type: ignore[no-untyped-def]
+    def test_the_last_two_admins_leave_at_once(self, site: LiveSite, manager) -> None:
         first, second, member = site.user(), site.user(), site.user()
         group_id, _ = new_group(site, manager, members=(first, second, member))
         # The manager (staff) makes both admins, then leaves: the two are the group's only admins.

@@ -20,12 +20,7 @@ THUMBS = quote("👍")
 
 
 @pytest.fixture
-def keeper(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Geheimhouder")
-
-
-@pytest.fixture
-def world(client_for, make_group, make_user, keeper, member, session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def world(client_for, make_group, make_user, keeper, member, session) -> dict[str, Any]:
     """A secret group with one of everything in it; `member` wrote the reply, `keeper` is its group admin."""
     group = make_group("Vertrouwenscommissie Noord", visibility="secret", members=(member,), admins=(keeper,))
     insider = client_for(member)
@@ -92,7 +87,7 @@ def fill(value: Any, ids: dict[str, Any]) -> Any:
     return value
 
 
-def call(client, method: str, path: str, body: dict[str, Any] | None, ids: dict[str, Any]):  # type: ignore[no-untyped-def]
+def call(client, method: str, path: str, body: dict[str, Any] | None, ids: dict[str, Any]):
     url = API + path.format(**ids)
     if body is None:
         return client.request(method, url)
@@ -103,7 +98,7 @@ def missing(ids: dict[str, Any]) -> dict[str, Any]:
     return {k: (f"bestaat-niet-{MISSING}" if k == "slug" else MISSING) for k in ids}
 
 
-def assert_does_not_exist(client, method, path, body, ids, events) -> None:  # type: ignore[no-untyped-def]
+def assert_does_not_exist(client, method, path, body, ids, events) -> None:
     """The answer for the secret thing is exactly the answer for a thing that never existed."""
     events.clear()
     response = call(client, method, path, body, ids)
@@ -159,7 +154,7 @@ class TestOutsider:
 
 class TestFormerMember:
     @pytest.fixture
-    def former(self, client_for, world, member, keeper, session):  # type: ignore[no-untyped-def]
+    def former(self, client_for, world, member, keeper, session):
         assert client_for(keeper).delete(f"{API}/groups/{world['g']}/members/{member.id}").status_code == 204
         assert session.scalar(select(Membership).where(Membership.group_id == world["g"],
                                                        Membership.user_id == member.id)) is None

@@ -16,22 +16,22 @@ MISSING = 987_654
 
 
 @pytest.fixture
-def keeper(make_user):  # type: ignore[no-untyped-def]
+def keeper(make_user):
     return make_user(display_name="Geheimhouder")
 
 
 @pytest.fixture
-def secret(make_group, keeper) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def secret(make_group, keeper) -> dict[str, Any]:
     return make_group("Integriteitscommissie", visibility="secret", admins=(keeper,))
 
 
-def same_answer(response, missing) -> None:  # type: ignore[no-untyped-def]
+def same_answer(response, missing) -> None:
     assert_error(response, 404, "not_found")
     assert (response.status_code, response.json()) == (missing.status_code, missing.json())
 
 
 class CountQueries:
-    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, engine) -> None:
         self.engine, self.count = engine, 0
 
     def _seen(self, *args: Any) -> None:
@@ -73,7 +73,7 @@ class TestUniqueSlugs:
 
 class TestMergedRedirects:
     @pytest.fixture
-    def merged(self, client_for, manager, make_group, keeper, secret) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    def merged(self, client_for, manager, make_group, keeper, secret) -> dict[str, Any]:
         target = make_group("Integriteit", visibility="open", members=(keeper,))
         assert client_for(manager).post(f"{API}/groups/merge", json={
             "source_id": secret["id"], "target_id": target["id"], "confirm_exposure": True}).status_code == 200
@@ -111,7 +111,7 @@ class TestModeratorOfAnotherGroup:
     same one query."""
 
     @pytest.fixture
-    def item(self, client_for, make_group, make_thread, make_user, keeper, secret, manager) -> int:  # type: ignore[no-untyped-def]
+    def item(self, client_for, make_group, make_thread, make_user, keeper, secret, manager) -> int:
         writer, flagger = make_user(), make_user()
         for person in (writer, flagger):
             assert client_for(keeper).post(f"{API}/groups/{secret['id']}/invitations",

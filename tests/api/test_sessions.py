@@ -9,13 +9,14 @@ from sqlalchemy import select
 from app.db import utcnow
 from app.models import ApiToken, AuthSession
 from app.security import token_hash
+from tests.api.helpers import assert_error
 from tests.factories import PASSWORD
 
 UNAUTHENTICATED = {"error": {"code": "unauthenticated", "message": "Log in first."}}
 NEW_PASSWORD = "een nieuw en lang wachtwoord"
 
 
-def session_id(session, browser) -> int:  # type: ignore[no-untyped-def]
+def session_id(session, browser) -> int:
     cookie = browser.http.cookies.get("plein_session")
     session.expire_all()
     found = session.scalar(select(AuthSession.id).where(AuthSession.token_hash == token_hash(cookie)))
@@ -23,7 +24,7 @@ def session_id(session, browser) -> int:  # type: ignore[no-untyped-def]
     return found
 
 
-def login(app, email: str, password: str):  # type: ignore[no-untyped-def]
+def login(app, email: str, password: str):
     with TestClient(app, base_url="http://testserver") as client:
         return client.post("/api/v1/auth/login", json={"email": email, "password": password})
 
@@ -87,8 +88,7 @@ class TestEndSession:
 
     def test_bad_input(self, client_for, member) -> None:
         response = client_for(member).delete("/api/v1/auth/sessions/abc")
-        assert response.status_code == 422
-        assert response.json()["error"]["field"] == "session_id"
+        assert_error(response, 422, "invalid", "session_id")
 
     def test_happy_ends_another_session(self, client_for, member, session) -> None:
         laptop = client_for(member)
@@ -97,18 +97,18 @@ class TestEndSession:
         response = laptop.delete(f"/api/v1/auth/sessions/{phone_id}")
         assert response.status_code == 204
         assert "set-cookie" not in response.headers  # the laptop keeps its own cookie
-        assert phone.get("/api/v1/me").status_code == 401
+        assert_error(phone.get("/api/v1/me"), 401, "unauthenticated")
         assert laptop.get("/api/v1/me").status_code == 200
         assert session.get(AuthSession, phone_id).ended_at is not None
         # Ending it twice: it is gone.
-        assert laptop.delete(f"/api/v1/auth/sessions/{phone_id}").status_code == 404
+        assert_error(laptop.delete(f"/api/v1/auth/sessions/{phone_id}"), 404, "not_found")
 
     def test_ending_the_current_session_logs_out(self, client_for, member, session) -> None:
         laptop = client_for(member)
         response = laptop.delete(f"/api/v1/auth/sessions/{session_id(session, laptop)}")
         assert response.status_code == 204
         assert "plein_session" not in laptop.http.cookies
-        assert laptop.get("/api/v1/me").status_code == 401
+        assert_error(laptop.get("/api/v1/me"), 401, "unauthenticated")
 
 
 class TestChangePassword:
@@ -126,7 +126,7 @@ class TestChangePassword:
         assert response.json() == {"error": {"code": "invalid", "field": "current_password",
                                              "message": "The current password is not correct."}}
         assert login(app, member.email, PASSWORD).status_code == 200
-        assert login(app, member.email, NEW_PASSWORD).status_code == 401
+        assert_error(login(app, member.email, NEW_PASSWORD), 401, "invalid_credentials")
 
     def test_bad_input_short_new_password(self, client_for, member) -> None:
         response = client_for(member).post("/api/v1/auth/password",
@@ -143,10 +143,10 @@ class TestChangePassword:
                                json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
         assert response.status_code == 204
         assert laptop.get("/api/v1/me").status_code == 200
-        assert phone.get("/api/v1/me").status_code == 401
+        assert_error(phone.get("/api/v1/me"), 401, "unauthenticated")
         assert bystander.get("/api/v1/me").status_code == 200
         assert session.get(AuthSession, session_id(session, laptop)).ended_at is None
-        assert login(app, member.email, PASSWORD).status_code == 401
+        assert_error(login(app, member.email, PASSWORD), 401, "invalid_credentials")
         assert login(app, member.email, NEW_PASSWORD).status_code == 200
 
 
@@ -164,24 +164,20 @@ class TestAdminDeactivatesMember:
 
     def test_not_allowed_community_manager_deactivating_staff(self, client_for, manager, admin) -> None:
         response = client_for(manager).patch(f"/api/v1/admin/users/{admin.id}", json={"is_active": False})
-        assert response.status_code == 403
-        assert response.json()["error"]["field"] == "is_active"
+        assert_error(response, 403, "admins_only", "is_active")
 
     def test_not_allowed_own_account(self, client_for, admin) -> None:
         response = client_for(admin).patch(f"/api/v1/admin/users/{admin.id}", json={"is_active": False})
-        assert response.status_code == 409
-        assert response.json()["error"]["field"] == "is_active"
+        assert_error(response, 409, "conflict", "is_active")
 
     def test_bad_input(self, client_for, admin, member) -> None:
         boss = client_for(admin)
         unknown_field = boss.patch(f"/api/v1/admin/users/{member.id}", json={"is_admin": True})
-        assert unknown_field.status_code == 422
-        assert unknown_field.json()["error"]["field"] == "is_admin"
+        assert_error(unknown_field, 422, "invalid", "is_admin")
         wrong_type = boss.patch(f"/api/v1/admin/users/{member.id}", json={"is_active": "misschien"})
-        assert wrong_type.status_code == 422
-        assert wrong_type.json()["error"]["field"] == "is_active"
+        assert_error(wrong_type, 422, "invalid", "is_active")
         unknown_user = boss.patch("/api/v1/admin/users/999999", json={"is_active": False})
-        assert unknown_user.status_code == 404
+        assert_error(unknown_user, 404, "not_found")
 
     def test_happy_ends_all_her_sessions_and_revokes_her_tokens_at_once(
         self, client_for, admin, member, outsider, session, anon,
@@ -197,8 +193,8 @@ class TestAdminDeactivatesMember:
         assert response.status_code == 200, response.text
         assert response.json()["is_active"] is False
 
-        assert laptop.get("/api/v1/me").status_code == 401
-        assert phone.get("/api/v1/me").status_code == 401
+        assert_error(laptop.get("/api/v1/me"), 401, "unauthenticated")
+        assert_error(phone.get("/api/v1/me"), 401, "unauthenticated")
         token_response = anon.get("/api/v1/me", headers=bearer)
         assert token_response.status_code == 401
         assert token_response.json()["error"]["code"] == "invalid_token"
@@ -215,12 +211,12 @@ class TestAdminDeactivatesMember:
         boss = client_for(admin)
         assert boss.patch(f"/api/v1/admin/users/{member.id}", json={"is_active": False}).status_code == 200
         assert boss.patch(f"/api/v1/admin/users/{member.id}", json={"is_active": True}).status_code == 200
-        assert laptop.get("/api/v1/me").status_code == 401
-        assert anon.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+        assert_error(laptop.get("/api/v1/me"), 401, "unauthenticated")
+        assert_error(anon.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}), 401, "invalid_token")
         assert client_for(member).get("/api/v1/me").status_code == 200
 
     def test_community_manager_may_deactivate_a_member(self, client_for, manager, member) -> None:
         laptop = client_for(member)
         response = client_for(manager).patch(f"/api/v1/admin/users/{member.id}", json={"is_active": False})
         assert response.status_code == 200
-        assert laptop.get("/api/v1/me").status_code == 401
+        assert_error(laptop.get("/api/v1/me"), 401, "unauthenticated")

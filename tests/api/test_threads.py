@@ -15,32 +15,27 @@ from app.services import groups as group_service
 from tests.api.helpers import API, assert_error, kinds
 
 
-def thread_body(**fields):  # type: ignore[no-untyped-def]
+def thread_body(**fields):
     return {"title": "Bomen in de Dorpsstraat", "body": "Wie heeft hier ervaring mee?"} | fields
 
 
-def motion_body(**motion):  # type: ignore[no-untyped-def]
+def motion_body(**motion):
     return thread_body(kind="motion", title="Motie groen schoolplein", motion={"municipality": "Ede"} | motion)
 
 
 @pytest.fixture
-def portfolio(make_portfolio) -> Portfolio:  # type: ignore[no-untyped-def]
+def portfolio(make_portfolio) -> Portfolio:
     return make_portfolio("Zorg")
 
 
 @pytest.fixture
-def moderator(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Mo de Rator")
-
-
-@pytest.fixture
-def group(make_group, member, moderator, run, manager):  # type: ignore[no-untyped-def]
+def group(make_group, member, moderator, run, manager):
     made = make_group("Duurzaamheid", members=(member, moderator))
     run(group_service.set_member_role, manager, group_id=made["id"], user_id=moderator.id, role="moderator")
     return made
 
 
-def walk(client, url: str, **params) -> tuple[list[int], int]:  # type: ignore[no-untyped-def]
+def walk(client, url: str, **params) -> tuple[list[int], int]:
     """Follow next_cursor to the end: (every id in order, number of pages)."""
     ids: list[int] = []
     cursor = None
@@ -54,7 +49,7 @@ def walk(client, url: str, **params) -> tuple[list[int], int]:  # type: ignore[n
     raise AssertionError("unreachable")
 
 
-def cursor_of(*values) -> str:  # type: ignore[no-untyped-def]
+def cursor_of(*values) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
 
 
@@ -426,7 +421,7 @@ class TestDeleteThread:
 
 class TestMarkAnswer:
     @pytest.fixture
-    def question(self, client_for, member, moderator, group, make_thread):  # type: ignore[no-untyped-def]
+    def question(self, client_for, member, moderator, group, make_thread):
         made = make_thread(member, group["channel_id"], kind="question", title="Hoe zit het met de WMO?")
         reply = client_for(moderator).post(f"{API}/threads/{made['id']}/replies", json={"body": "Zo zit het."})
         assert reply.status_code == 201

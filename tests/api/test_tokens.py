@@ -1,6 +1,8 @@
 """Personal API tokens: shown once, used as Bearer without CSRF, revocable by their owner only."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from app.models import ApiToken
@@ -14,7 +16,7 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def create(browser, name: str = "Mijn script") -> dict:  # type: ignore[no-untyped-def,type-arg]
+def create(browser, name: str = "Mijn script") -> dict[str, Any]:
     response = browser.post(TOKENS, json={"name": name})
     assert response.status_code == 201, response.text
     return response.json()

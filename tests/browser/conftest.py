@@ -97,7 +97,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     executable = chromium_path()
     if executable is None:
         _unavailable("Chromium is not installed (apt-get install -y chromium, or set PLEIN_CHROMIUM)")
@@ -114,7 +114,7 @@ def browser():  # type: ignore[no-untyped-def]
 class Member:
     """One person in her own browser context (cookies, storage), logged in."""
 
-    def __init__(self, browser, site: Site, who: str, url: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, browser, site: Site, who: str, url: str | None = None) -> None:
         url = url or site.url
         self.context = browser.new_context(base_url=url, locale="nl-NL", timezone_id="Europe/Amsterdam")
         self.page = self.context.new_page()
@@ -149,7 +149,7 @@ class Member:
 
 
 @pytest.fixture
-def member_in(browser, site):  # type: ignore[no-untyped-def]
+def member_in(browser, site):
     opened: list[Member] = []
 
     def _open(who: str, url: str | None = None) -> Member:

@@ -10,7 +10,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core-4.10.3" / "axe.min.js"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
 
 
-def violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
+def violations(page) -> list[dict]:
     # Evaluated through the DevTools protocol, so the page's strict CSP (no inline scripts) stays on.
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
@@ -21,7 +21,7 @@ def violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
-def check(member_or_page, name: str) -> None:  # type: ignore[no-untyped-def]
+def check(member_or_page, name: str) -> None:
     page = getattr(member_or_page, "page", member_or_page)
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
@@ -32,7 +32,7 @@ def check(member_or_page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def thread_id(member_in, site) -> int:  # type: ignore[no-untyped-def]
+def thread_id(member_in, site) -> int:
     bert = member_in("bert")
     groups = bert.api("GET", f"/api/v1/groups?q={site.group_slug}")
     group = next(g for g in (groups["items"] if isinstance(groups, dict) else groups) if g["slug"] == site.group_slug)
@@ -45,7 +45,7 @@ def thread_id(member_in, site) -> int:  # type: ignore[no-untyped-def]
     return int(thread["id"])
 
 
-def test_pages_of_a_member(member_in, site, thread_id) -> None:  # type: ignore[no-untyped-def]
+def test_pages_of_a_member(member_in, site, thread_id) -> None:
     anna = member_in("anna")
     for name, path in (("home", "/"), ("directory", "/groups"), ("group", f"/groups/{site.group_slug}"),
                        ("closed-group", f"/groups/{site.closed_slug}"), ("thread", f"/threads/{thread_id}"),
@@ -61,7 +61,7 @@ def test_pages_of_a_member(member_in, site, thread_id) -> None:  # type: ignore[
     check(anna, "composer-question")
 
 
-def test_pages_of_the_community_manager(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_pages_of_the_community_manager(member_in, site) -> None:
     boss = member_in("beheer")
     for name, path in (("pending-questions", "/manage/questions"), ("moderation", "/moderation"),
                        ("audit", "/manage/audit"), ("duplicates", "/manage/duplicates"),
@@ -71,7 +71,7 @@ def test_pages_of_the_community_manager(member_in, site) -> None:  # type: ignor
         check(boss, name)
 
 
-def test_pages_of_a_visitor(browser, site) -> None:  # type: ignore[no-untyped-def]
+def test_pages_of_a_visitor(browser, site) -> None:
     from tests.browser.conftest import ARTIFACTS, BACKEND
 
     context = browser.new_context(base_url=site.url, locale="nl-NL")

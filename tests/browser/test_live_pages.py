@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tests.servers import TcpProxy
 
 
-def test_a_question_and_its_reply_appear_live(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_and_its_reply_appear_live(member_in, site) -> None:
     anna, bert = member_in("anna"), member_in("bert")
     bert.page.goto(f"/groups/{site.group_slug}")
     bert.wait_live()
@@ -51,13 +51,13 @@ def test_a_question_and_its_reply_appear_live(member_in, site) -> None:  # type:
     anna.screenshot("thread-phone")
 
 
-def test_after_the_network_drops_missed_posts_appear_once(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_after_the_network_drops_missed_posts_appear_once(member_in, site) -> None:
     link = TcpProxy(int(site.url.rsplit(":", 1)[1]))
     with link:
         _network_drop(member_in, site, link)
 
 
-def _network_drop(member_in, site, link: TcpProxy) -> None:  # type: ignore[no-untyped-def]
+def _network_drop(member_in, site, link: TcpProxy) -> None:
     anna, bert = member_in("anna", link.url), member_in("bert")
     channel = bert.api("GET", f"/api/v1/groups/{_group_id(bert, site.group_slug)}/channels")[0]  # type: ignore[index]
     thread = bert.api("POST", f"/api/v1/channels/{channel['id']}/threads",
@@ -86,7 +86,7 @@ def _network_drop(member_in, site, link: TcpProxy) -> None:  # type: ignore[no-u
     assert len(missed) == 3
 
 
-def _group_id(member, slug: str) -> int:  # type: ignore[no-untyped-def]
+def _group_id(member, slug: str) -> int:
     found = member.api("GET", f"/api/v1/groups?q={slug}")
     items = found["items"] if isinstance(found, dict) else found  # type: ignore[index]
     return next(g["id"] for g in items if g["slug"] == slug)

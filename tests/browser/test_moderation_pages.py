@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 
-def test_report_then_remove_and_the_author_reads_why(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_report_then_remove_and_the_author_reads_why(member_in, site) -> None:
     anna, bert, boss = member_in("anna"), member_in("bert"), member_in("beheer")
     bert.page.goto(f"/groups/{site.group_slug}")
     bert.page.get_by_text("Nieuw onderwerp in #").click()
@@ -54,7 +54,7 @@ def test_report_then_remove_and_the_author_reads_why(member_in, site) -> None:  
     expect(boss.page.locator("table.audit")).to_contain_text("thread.removed")
 
 
-def test_a_watched_word_holds_a_reply_until_approved(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_watched_word_holds_a_reply_until_approved(member_in, site) -> None:
     anna, bert, boss = member_in("anna"), member_in("bert"), member_in("beheer")
     boss.page.goto("/moderation")
     boss.page.get_by_label("Woord of zinsdeel").fill("geheim dossier")
@@ -86,7 +86,7 @@ def test_a_watched_word_holds_a_reply_until_approved(member_in, site) -> None:  
     expect(bert.page.locator("article.post", has_text="Zie het Geheim Dossier")).to_have_count(1, timeout=2000)
 
 
-def test_creating_a_group_shows_the_ones_like_it(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_creating_a_group_shows_the_ones_like_it(member_in, site) -> None:
     boss = member_in("beheer")
     boss.page.goto("/groups")
     boss.page.get_by_text("Nieuwe groep").click()
@@ -103,7 +103,7 @@ def test_creating_a_group_shows_the_ones_like_it(member_in, site) -> None:  # ty
     expect(boss.page.locator("h1")).to_have_text("Mogelijke dubbele groepen")
 
 
-def test_merging_a_group_and_its_old_links_land_on_the_new_one(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_merging_a_group_and_its_old_links_land_on_the_new_one(member_in, site) -> None:
     boss, anna = member_in("beheer"), member_in("anna")
     made = boss.api("POST", "/api/v1/groups", {"name": "Klimaat en energie", "kind": "theme"})
     slug = made["slug"]  # type: ignore[index]

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 
-def start_thread(member, slug: str, title: str, body: str) -> None:  # type: ignore[no-untyped-def]
+def start_thread(member, slug: str, title: str, body: str) -> None:
     member.page.goto(f"/groups/{slug}")
     member.page.get_by_text("Nieuw onderwerp in #").click()
     member.page.get_by_label("Titel").fill(title)
@@ -16,11 +16,11 @@ def start_thread(member, slug: str, title: str, body: str) -> None:  # type: ign
     member.page.wait_for_url("**/threads/*")
 
 
-def unread(member) -> int:  # type: ignore[no-untyped-def]
+def unread(member) -> int:
     return int(member.api("GET", "/api/v1/notifications/unread")["unread"])  # type: ignore[index]
 
 
-def test_a_mention_lights_the_badge_live_and_a_muted_group_is_silent(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_mention_lights_the_badge_live_and_a_muted_group_is_silent(member_in, site) -> None:
     anna, bert = member_in("anna"), member_in("bert")
     anna.page.goto("/")
     anna.wait_live()
@@ -68,7 +68,7 @@ def test_a_mention_lights_the_badge_live_and_a_muted_group_is_silent(member_in, 
     assert unread(anna) == 0
 
 
-def test_a_reply_to_her_question_shows_the_unread_badge(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_reply_to_her_question_shows_the_unread_badge(member_in, site) -> None:
     anna, bert = member_in("anna"), member_in("bert")
     start_thread(anna, site.group_slug, "Wie kent een goede aanbesteding?", "Voor warmtepompen.")
     thread_url = anna.page.url
@@ -80,7 +80,7 @@ def test_a_reply_to_her_question_shows_the_unread_badge(member_in, site) -> None
     expect(anna.page.locator("#unread-badge")).to_have_text("1", timeout=1000)
 
 
-def test_join_a_closed_group_by_request_and_the_page_updates(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_join_a_closed_group_by_request_and_the_page_updates(member_in, site) -> None:
     carla, boss = member_in("carla"), member_in("beheer")
     boss.page.goto(f"/groups/{site.closed_slug}")
     boss.wait_live()
@@ -104,7 +104,7 @@ def test_join_a_closed_group_by_request_and_the_page_updates(member_in, site) ->
     expect(carla.page.locator(".notification").first).to_contain_text("Je bent nu lid van Fractie Delft")
 
 
-def test_a_question_to_a_portfolio_shows_its_reach_and_reaches_the_holder(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_to_a_portfolio_shows_its_reach_and_reaches_the_holder(member_in, site) -> None:
     anna, bert = member_in("anna"), member_in("bert")
     anna.page.goto(f"/groups/{site.group_slug}")
     anna.page.get_by_label("Meldingen uit deze groep").select_option("")  # back to the default (she muted it)

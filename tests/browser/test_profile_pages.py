@@ -14,7 +14,7 @@ def png_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_she_edits_her_profile_and_switches_to_english(member_in, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_she_edits_her_profile_and_switches_to_english(member_in, site, tmp_path) -> None:
     carla = member_in("carla")
     carla.page.get_by_role("link", name="Carla Smit").click()
     carla.page.wait_for_url("**/settings/profile")

@@ -13,13 +13,13 @@ from tests.browser.test_accessibility import check
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):  # type: ignore[no-untyped-def]
+def site(tmp_path_factory):
     # The embedded run: the job runner works inside the web process and publishes through its bus.
     with open_site(tmp_path_factory, run_worker="true", worker_poll_seconds="0.2") as opened:
         yield opened
 
 
-def test_a_scheduled_interview_appears_on_an_open_home_page(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_scheduled_interview_appears_on_an_open_home_page(member_in, site) -> None:
     editor, anna = member_in("beheer"), member_in("anna")
     anna.wait_live()
     expect(anna.page.locator("#no-featured")).to_be_visible()
@@ -80,7 +80,7 @@ def test_a_scheduled_interview_appears_on_an_open_home_page(member_in, site) -> 
     assert [n["kind"] for n in lines if n["kind"] == "article"] == ["article"]
 
 
-def test_the_publishing_pages_are_accessible(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_the_publishing_pages_are_accessible(member_in, site) -> None:
     editor = member_in("beheer")
     first = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     series = editor.api("POST", "/api/v1/series", {"name": "Fractie aan het woord", "first_slot": first})
@@ -98,7 +98,7 @@ def test_the_publishing_pages_are_accessible(member_in, site) -> None:  # type: 
         check(anna, name)
 
 
-def _amsterdam():  # type: ignore[no-untyped-def]
+def _amsterdam():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Europe/Amsterdam")

@@ -2,18 +2,20 @@
 the motion library's facets, and reusing a motion from another municipality as the start of one's own."""
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import check
 
 
-def _group(member, slug: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _group(member, slug: str) -> dict[str, Any]:
     found = member.api("GET", f"/api/v1/groups?q={slug}")
     items = found["items"] if isinstance(found, dict) else found
     return next(g for g in items if g["slug"] == slug)
 
 
-def test_find_a_motion_and_reuse_it(member_in, site) -> None:  # type: ignore[no-untyped-def]
+def test_find_a_motion_and_reuse_it(member_in, site) -> None:
     anna, bert = member_in("anna"), member_in("bert")
     group = _group(anna, site.group_slug)
     channel = anna.api("GET", f"/api/v1/groups/{group['id']}/channels")[0]  # type: ignore[index]

@@ -1,6 +1,8 @@
 """Alembic is the only way the schema changes: models and migrations must agree, and both ways work."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,7 +13,7 @@ from app import migrate
 from app.db import Base
 
 
-def _diff(engine: Engine) -> list:  # type: ignore[type-arg]
+def _diff(engine: Engine) -> list[Any]:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True,
                                                                "include_name": migrate.include_name})
@@ -43,7 +45,7 @@ def test_keyset_indexes_exist(fresh_engine: Engine) -> None:
     assert post_indexes["ix_posts_thread_id_id"] == ["thread_id", "id"]
 
 
-def _insert(connection, table_name: str, **values):  # type: ignore[no-untyped-def]
+def _insert(connection, table_name: str, **values):
     """A row with `values`, the other required columns of the table as it is at this revision filled in."""
     from datetime import UTC, datetime
 

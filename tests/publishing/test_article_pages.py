@@ -16,7 +16,7 @@ from tests.web.test_pages import assert_not_found_page, assert_page, links, page
 
 
 @pytest.fixture
-def desk(client_for, manager):  # type: ignore[no-untyped-def]
+def desk(client_for, manager):
     return client_for(manager)
 
 
@@ -40,7 +40,7 @@ def series(desk: Any, name: str = "Raadslid in beeld", first_slot: date | None =
 
 
 class TestArticleList:
-    def test_lists_published_articles_only(self, desk, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_lists_published_articles_only(self, desk, client_for, member) -> None:
         shown = publish(desk, write(desk, "Waarom ik raadslid werd", lead="Een gesprek met Anna"))
         write(desk, "Nog een concept")
         text = assert_page(client_for(member).get("/articles"))
@@ -48,7 +48,7 @@ class TestArticleList:
         assert "Nog een concept" not in text
         assert shown["url"] in links(text) and "/feeds/articles.atom" in links(text)
 
-    def test_filtered_by_series(self, desk, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_filtered_by_series(self, desk, client_for, member) -> None:
         one = series(desk)
         publish(desk, write(desk, "In de reeks", series_id=one["id"]))
         publish(desk, write(desk, "Buiten de reeks"))
@@ -59,13 +59,13 @@ class TestArticleList:
 
 
 class TestArticlePage:
-    def test_a_draft_is_not_found_for_a_member(self, desk, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_a_draft_is_not_found_for_a_member(self, desk, client_for, member) -> None:
         draft = write(desk, "Geheim concept")
         assert_not_found_page(client_for(member).get(draft["url"]))
         text = assert_page(desk.get(draft["url"]))
         assert "Geheim concept" in text and "alleen redacteuren" in text
 
-    def test_shows_the_publication_time_the_text_and_comments(  # type: ignore[no-untyped-def]
+    def test_shows_the_publication_time_the_text_and_comments(
             self, desk, client_for, member, make_user) -> None:
         subject = make_user(username="carla", display_name="Carla Smit", title="wethouder", municipality="Delft")
         article = publish(desk, write(desk, "Carla over de warmtetransitie", lead="Wat ze tegenkomt",
@@ -83,7 +83,7 @@ class TestArticlePage:
         assert f"/manage/articles/{article['id']}" not in links(text)  # no edit link for a member
         assert f"/manage/articles/{article['id']}" in links(desk.get(article["url"]).text)
 
-    def test_the_cover_in_several_sizes(self, desk, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_the_cover_in_several_sizes(self, desk, client_for, member) -> None:
         article = write(desk, "Met een foto", cover_alt="Carla op de markt")
         image = io.BytesIO()
         Image.new("RGB", (1800, 900), (20, 120, 60)).save(image, format="PNG")
@@ -96,7 +96,7 @@ class TestArticlePage:
 
 
 class TestHomeFeatured:
-    def test_the_newest_publication_is_featured(self, desk, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_the_newest_publication_is_featured(self, desk, client_for, member) -> None:
         reader = client_for(member)
         text = assert_page(reader.get("/"))
         assert "Het volgende interview van de communitymanager verschijnt hier" in text
@@ -111,11 +111,11 @@ class TestHomeFeatured:
 
 class TestEditorsPages:
     @pytest.mark.parametrize("path", ["/manage/articles", "/manage/articles/new", "/manage/series"])
-    def test_members_are_refused(self, client_for, member, path: str) -> None:  # type: ignore[no-untyped-def]
+    def test_members_are_refused(self, client_for, member, path: str) -> None:
         text = assert_page(client_for(member).get(path), 403)
         assert "Alleen redacteuren" in text
 
-    def test_the_editorial_list_and_the_editor(self, desk, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_the_editorial_list_and_the_editor(self, desk, client_for, member) -> None:
         draft = write(desk, "Concept over wonen")
         published = publish(desk, write(desk, "Gepubliceerd stuk"))
         text = assert_page(desk.get("/manage/articles"))
@@ -126,14 +126,14 @@ class TestEditorsPages:
         assert_not_found_page(desk.get("/manage/articles/999999"))
         assert_page(client_for(member).get(f"/manage/articles/{draft['id']}"), 404)
 
-    def test_an_editor_member_gets_the_desk(self, client_for, manager, make_user) -> None:  # type: ignore[no-untyped-def]
+    def test_an_editor_member_gets_the_desk(self, client_for, manager, make_user) -> None:
         writer = make_user(display_name="Redacteur Rik")
         assert client_for(manager).patch(f"{API}/admin/users/{writer.id}", json={"is_editor": True}).status_code == 200
         text = assert_page(client_for(writer).get("/"))
         assert "/manage/articles" in links(text)
         assert_page(client_for(writer).get("/manage/articles/new"))
 
-    def test_the_series_calendar(self, desk, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_the_series_calendar(self, desk, client_for, member) -> None:
         one = series(desk, first_slot=utcnow().date() + timedelta(days=2))
         text = assert_page(desk.get("/manage/series"))
         assert f"/manage/series/{one['slug']}" in links(text)
@@ -149,7 +149,7 @@ class TestEditorsPages:
 
 
 class TestProfileAndSettings:
-    def test_a_profile_lists_the_interviews_about_her(self, desk, client_for, member, make_user) -> None:  # type: ignore[no-untyped-def]
+    def test_a_profile_lists_the_interviews_about_her(self, desk, client_for, member, make_user) -> None:
         carla = make_user(username="carla", display_name="Carla Smit")
         shown = publish(desk, write(desk, "Carla in beeld", subject_id=carla.id))
         write(desk, "Concept over Carla", subject_id=carla.id)
@@ -158,12 +158,12 @@ class TestProfileAndSettings:
         assert "Concept over Carla" not in text
         assert 'id="editor-role"' not in text  # only staff give the editor role
 
-    def test_staff_see_the_editor_role_switch(self, desk, make_user) -> None:  # type: ignore[no-untyped-def]
+    def test_staff_see_the_editor_role_switch(self, desk, make_user) -> None:
         make_user(username="rik", display_name="Rik")
         text = assert_page(desk.get("/members/rik"))
         assert 'id="editor-role"' in text and "Redacteur: schrijft" in text
 
-    def test_the_article_setting(self, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_the_article_setting(self, client_for, member) -> None:
         reader = client_for(member)
         assert 'name="articles" checked' in assert_page(reader.get("/settings/notifications"))
         assert reader.patch(f"{API}/me/notification-settings", json={"articles": False}).status_code == 200

@@ -32,7 +32,7 @@ from app.models.enums import DigestFrequency
 from app.services import digests
 from app.services import series as series_service
 from app.worker import Worker
-from tests.api.helpers import API, assert_error, kinds
+from tests.api.helpers import API, NOT_FOUND_PAGE, assert_error, kinds
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NEXT_YEAR = utcnow().year + 1
@@ -188,23 +188,13 @@ def entries(feed: etree._Element) -> dict[str, etree._Element]:
 
 
 @pytest.fixture
-def other(make_user) -> User:  # type: ignore[no-untyped-def]
-    return make_user(display_name="Bert Jansen")
-
-
-@pytest.fixture
-def editor(client_for, manager):  # type: ignore[no-untyped-def]
+def editor(client_for, manager):
     """The community manager: an editor by her role."""
     return client_for(manager)
 
 
 @pytest.fixture
-def reader(client_for, member):  # type: ignore[no-untyped-def]
-    return client_for(member)
-
-
-@pytest.fixture
-def tick(db, settings, app) -> Callable[..., int]:  # type: ignore[no-untyped-def]
+def tick(db, settings, app) -> Callable[..., int]:
     """tick(now, name=...): a worker runs the jobs that are due at `now`; returns how many it tried."""
     def _tick(now: datetime, name: str = "t") -> int:
         worker = Worker(db, settings, LogTransport(), dispatcher=app.state.dispatcher, name=name)
@@ -214,14 +204,14 @@ def tick(db, settings, app) -> Callable[..., int]:  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def published(editor) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def published(editor) -> dict[str, Any]:
     """A published article, in the public feed."""
     article = new_article(editor, title="Wethouder Jansen over de woningnood")
     return publish(editor, article["id"])
 
 
 @pytest.fixture
-def raadslid(editor) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def raadslid(editor) -> dict[str, Any]:
     """A biweekly series whose first slot is ten days from now, at 09:00 in Amsterdam."""
     first = utcnow().astimezone(AMSTERDAM).date() + timedelta(days=10)
     return ok(editor.post(SERIES, json={"name": "Raadslid in beeld", "description": "Elke twee weken een raadslid.",
@@ -233,12 +223,12 @@ def raadslid(editor) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 
 class TestCreateArticle:
-    def test_anonymous_is_refused(self, anon) -> None:  # type: ignore[no-untyped-def]
+    def test_anonymous_is_refused(self, anon) -> None:
         assert_error(anon.post(ARTICLES, json={"title": "Hallo"}), 401, "unauthenticated")
         for url in (ARTICLES, f"{ARTICLES}/featured", f"{ARTICLES}/1", f"{ARTICLES}/by-slug/hallo", EDITORIAL):
             assert_error(anon.get(url), 401, "unauthenticated")
 
-    def test_a_member_may_not(self, reader, editor) -> None:  # type: ignore[no-untyped-def]
+    def test_a_member_may_not(self, reader, editor) -> None:
         assert_error(reader.post(ARTICLES, json={"title": "Mijn eigen stuk"}), 403, "edit_articles_not_allowed")
         assert_error(reader.get(EDITORIAL), 403, "edit_articles_not_allowed")
         assert ok(editor.get(EDITORIAL)) == []
@@ -255,16 +245,16 @@ class TestCreateArticle:
         ({"title": "Goed", "in_public_feed": "soms"}, "in_public_feed"),
         ({"title": "Goed", "colour": "rood"}, "colour"),
     ])
-    def test_bad_input(self, editor, body, field) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_input(self, editor, body, field) -> None:
         assert_error(editor.post(ARTICLES, json=body), 422, "invalid", field)
         assert ok(editor.get(EDITORIAL)) == []
 
-    def test_the_subject_must_be_an_active_member(self, editor, make_user) -> None:  # type: ignore[no-untyped-def]
+    def test_the_subject_must_be_an_active_member(self, editor, make_user) -> None:
         gone = make_user(is_active=False)
         assert_error(editor.post(ARTICLES, json={"title": "Over haar", "subject_id": gone.id}),
                      422, "invalid", "subject_id")
 
-    def test_a_draft(self, editor, manager, member, raadslid) -> None:  # type: ignore[no-untyped-def]
+    def test_a_draft(self, editor, manager, member, raadslid) -> None:
         article = new_article(editor, title="  Raadslid in beeld: Anna de Vries ", series_id=raadslid["id"],
                               subject_id=member.id, in_public_feed=False, cover_alt="Anna in de raadszaal")
         assert article["title"] == "Raadslid in beeld: Anna de Vries"
@@ -281,12 +271,12 @@ class TestCreateArticle:
             "raadslid-in-beeld-anna-de-vries-2"
         assert [a["status"] for a in ok(editor.get(EDITORIAL))] == ["draft", "draft"]
 
-    def test_the_editor_gets_the_editorial_fields_on_creation(self, editor) -> None:  # type: ignore[no-untyped-def]
+    def test_the_editor_gets_the_editorial_fields_on_creation(self, editor) -> None:
         article = new_article(editor, title="Net geschreven")
         assert {"created_at", "updated_at", "revision_count"} <= set(article)
 
     def test_a_member_given_the_editor_role(self, client_for, editor, reader, member,
-                                            other) -> None:  # type: ignore[no-untyped-def]
+                                            other) -> None:
         assert_error(reader.post(ARTICLES, json={"title": "Nog niet"}), 403, "edit_articles_not_allowed")
         # Only the staff hand out the role.
         assert_error(client_for(other).patch(f"{API}/admin/users/{member.id}", json={"is_editor": True}),
@@ -309,7 +299,7 @@ class TestUnpublishedIsInvisible:
     """A draft or a scheduled article does not exist for a member: 404 everywhere, as a secret group."""
 
     @pytest.mark.parametrize("state", ["draft", "scheduled"])
-    def test_member_sees_nothing_editor_everything(self, anon, editor, reader, state) -> None:  # type: ignore[no-untyped-def]
+    def test_member_sees_nothing_editor_everything(self, anon, editor, reader, state) -> None:
         article = new_article(editor, title="Nog geheim interview")
         ok(upload_cover(editor, article["id"], image_bytes()))
         if state == "scheduled":
@@ -337,7 +327,7 @@ class TestUnpublishedIsInvisible:
         assert published_ids(editor) == [] and featured_id(editor) is None  # the lists are what members see
         assert_error(editor.get(EDITORIAL, params={"status": "weg"}), 422, "invalid", "status")
 
-    def test_published_is_seen_by_members(self, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_published_is_seen_by_members(self, reader, published) -> None:
         assert ok(reader.get(f"{ARTICLES}/{published['id']}"))["title"] == "Wethouder Jansen over de woningnood"
         assert ok(reader.get(f"{ARTICLES}/by-slug/{published['slug']}"))["id"] == published["id"]
         assert published_ids(reader) == [published["id"]] and featured_id(reader) == published["id"]
@@ -347,7 +337,7 @@ class TestOutput:
     """Everywhere a published article shows when it was published, never when it was written."""
 
     def test_members_see_the_publication_moment_editors_also_the_editorial_times(
-            self, editor, reader, tick) -> None:  # type: ignore[no-untyped-def]
+            self, editor, reader, tick) -> None:
         article = new_article(editor, title="Geschreven in november")
         schedule(editor, article["id"], AT)
         tick(AT + timedelta(seconds=30))
@@ -366,7 +356,7 @@ class TestOutput:
         assert theirs["updated_at"] == iso(AT + timedelta(seconds=30)) and theirs["revision_count"] == 0
         assert {"created_at", "updated_at", "revision_count"} <= set(ok(editor.get(EDITORIAL))[0])
 
-    def test_a_draft_shows_no_publication_moment_after_unpublishing(self, editor, published) -> None:  # type: ignore[no-untyped-def]
+    def test_a_draft_shows_no_publication_moment_after_unpublishing(self, editor, published) -> None:
         assert published["published_at"] is not None
         assert unpublish(editor, published["id"])["published_at"] is None
 
@@ -375,7 +365,7 @@ class TestOutput:
 
 
 class TestUpdateArticle:
-    def test_anonymous_and_members_are_refused(self, anon, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_anonymous_and_members_are_refused(self, anon, editor, reader, published) -> None:
         draft = new_article(editor, title="Concept")
         assert_error(anon.patch(f"{ARTICLES}/{published['id']}", json={"title": "Nee"}), 401, "unauthenticated")
         assert_error(reader.patch(f"{ARTICLES}/{published['id']}", json={"title": "Nee"}),
@@ -393,11 +383,11 @@ class TestUpdateArticle:
         ({"body": "x" * 100_001}, "body"),
         ({"slug": "eigen-adres"}, "slug"),
     ])
-    def test_bad_input(self, editor, published, body, field) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_input(self, editor, published, body, field) -> None:
         assert_error(editor.patch(f"{ARTICLES}/{published['id']}", json=body), 422, "invalid", field)
         assert ok(editor.get(f"{ARTICLES}/{published['id']}"))["revision_count"] == 0
 
-    def test_a_draft_changes_without_revisions(self, editor, raadslid) -> None:  # type: ignore[no-untyped-def]
+    def test_a_draft_changes_without_revisions(self, editor, raadslid) -> None:
         article = new_article(editor, title="Eerste versie")
         changed = ok(editor.patch(f"{ARTICLES}/{article['id']}", json={
             "title": "Tweede versie", "lead": "  Korter.  ", "body": "Nu met *nadruk*.", "series_id": raadslid["id"],
@@ -410,7 +400,7 @@ class TestUpdateArticle:
         assert ok(editor.get(f"{ARTICLES}/{article['id']}/revisions")) == []
 
     def test_after_publication_a_text_change_keeps_a_revision(self, editor, reader, manager, published,
-                                                              capture_events) -> None:  # type: ignore[no-untyped-def]
+                                                              capture_events) -> None:
         url = f"{ARTICLES}/{published['id']}"
         changed = ok(editor.patch(url, json={"title": "Wethouder Jansen: bouwen, bouwen, bouwen",
                                              "body": "Nieuwe tekst."}))
@@ -428,7 +418,7 @@ class TestUpdateArticle:
         assert ok(editor.patch(url, json={"lead": "Een nieuwe inleiding."}))["revision_count"] == 2
         assert [r["lead"] for r in ok(editor.get(f"{url}/revisions"))] == ["Over wonen en zorg.", "Over wonen en zorg."]
 
-    def test_an_unchanged_lead_keeps_no_revision(self, editor, published) -> None:  # type: ignore[no-untyped-def]
+    def test_an_unchanged_lead_keeps_no_revision(self, editor, published) -> None:
         url = f"{ARTICLES}/{published['id']}"
         changed = ok(editor.patch(url, json={"lead": "  Over wonen en zorg.  "}))
         assert changed["lead"] == "Over wonen en zorg."
@@ -436,7 +426,7 @@ class TestUpdateArticle:
 
 
 class TestDeleteArticle:
-    def test_not_allowed(self, anon, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_not_allowed(self, anon, editor, reader, published) -> None:
         draft = new_article(editor, title="Concept")
         assert_error(anon.delete(f"{ARTICLES}/{draft['id']}"), 401, "unauthenticated")
         assert_error(reader.delete(f"{ARTICLES}/{draft['id']}"), 404, "not_found")
@@ -444,7 +434,7 @@ class TestDeleteArticle:
         assert_error(editor.delete(f"{ARTICLES}/999999"), 404, "not_found")
 
     def test_a_published_article_must_be_unpublished_first(self, editor, reader, published,
-                                                           session) -> None:  # type: ignore[no-untyped-def]
+                                                           session) -> None:
         assert_error(editor.delete(f"{ARTICLES}/{published['id']}"), 409, "conflict", "status")
         assert ok(reader.get(f"{ARTICLES}/{published['id']}"))["status"] == "published"
         ok(reader.post(f"{ARTICLES}/{published['id']}/comments", json={"body": "Mooi stuk"}), 201)
@@ -459,7 +449,7 @@ class TestDeleteArticle:
             ArticleRevision.article_id == published["id"])) == 0
         assert notes(reader) == []
 
-    def test_a_draft_and_its_cover(self, editor, session) -> None:  # type: ignore[no-untyped-def]
+    def test_a_draft_and_its_cover(self, editor, session) -> None:
         article = new_article(editor, title="Weg ermee")
         cover = ok(upload_cover(editor, article["id"], image_bytes()))["cover"]
         ok(editor.delete(f"{ARTICLES}/{article['id']}"), 204)
@@ -467,7 +457,7 @@ class TestDeleteArticle:
         assert_error(editor.get(path_of(cover["400"])), 404, "not_found")
         assert ok(editor.get(EDITORIAL)) == []
 
-    def test_a_scheduled_article_and_its_job(self, editor, tick, capture_events) -> None:  # type: ignore[no-untyped-def]
+    def test_a_scheduled_article_and_its_job(self, editor, tick, capture_events) -> None:
         article = new_article(editor, title="Toch niet")
         schedule(editor, article["id"], AT)
         ok(editor.delete(f"{ARTICLES}/{article['id']}"), 204)
@@ -479,7 +469,7 @@ class TestDeleteArticle:
 
 
 class TestSchedule:
-    def test_not_allowed(self, anon, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_not_allowed(self, anon, editor, reader, published) -> None:
         draft = new_article(editor, title="Concept")
         body = {"publish_at": AT.isoformat()}
         assert_error(anon.post(f"{ARTICLES}/{draft['id']}/schedule", json=body), 401, "unauthenticated")
@@ -496,7 +486,7 @@ class TestSchedule:
         {"publish_at": "morgen om tien uur"},
         {},
     ])
-    def test_bad_moment(self, editor, body) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_moment(self, editor, body) -> None:
         draft = new_article(editor, title="Concept")
         assert_error(editor.post(f"{ARTICLES}/{draft['id']}/schedule", json=body), 422, "invalid", "publish_at")
         assert ok(editor.get(f"{ARTICLES}/{draft['id']}"))["status"] == "draft"
@@ -507,19 +497,19 @@ class TestSchedule:
         (f"{NEXT_YEAR}-03-01T10:00:00+02:00", f"{NEXT_YEAR}-03-01T08:00:00Z"),  # with an offset: as given
         (f"{NEXT_YEAR}-03-01T10:00:00Z", f"{NEXT_YEAR}-03-01T10:00:00Z"),
     ])
-    def test_the_moment(self, editor, reader, given, expected) -> None:  # type: ignore[no-untyped-def]
+    def test_the_moment(self, editor, reader, given, expected) -> None:
         draft = new_article(editor, title="Komt eraan")
         out = schedule(editor, draft["id"], given)
         assert (out["status"], out["scheduled_at"], out["published_at"]) == ("scheduled", expected, None)
         assert_error(reader.get(f"{ARTICLES}/{draft['id']}"), 404, "not_found")
 
-    def test_already_published(self, editor, published) -> None:  # type: ignore[no-untyped-def]
+    def test_already_published(self, editor, published) -> None:
         assert_error(editor.post(f"{ARTICLES}/{published['id']}/schedule", json={"publish_at": AT.isoformat()}),
                      409, "conflict", "status")
         assert ok(editor.get(f"{ARTICLES}/{published['id']}"))["status"] == "published"
 
     def test_unschedule_and_the_old_job_does_nothing(self, editor, reader, tick, capture_events,
-                                                     session) -> None:  # type: ignore[no-untyped-def]
+                                                     session) -> None:
         article = new_article(editor, title="Uitgesteld")
         assert_error(editor.delete(f"{ARTICLES}/{article['id']}/schedule"), 409, "conflict", "status")
         schedule(editor, article["id"], AT)
@@ -535,7 +525,7 @@ class TestSchedule:
 
 
 class TestPublishNow:
-    def test_publish_once(self, editor, reader, member, capture_events) -> None:  # type: ignore[no-untyped-def]
+    def test_publish_once(self, editor, reader, member, capture_events) -> None:
         article = new_article(editor, title="Direct online")
         before = utcnow()
         out = publish(editor, article["id"])
@@ -549,7 +539,7 @@ class TestPublishNow:
         assert line["actor"]["display_name"] == "Community manager"
         assert notes(editor) == []  # not about her own action
 
-    def test_a_scheduled_article_published_early(self, editor, reader, tick, capture_events) -> None:  # type: ignore[no-untyped-def]
+    def test_a_scheduled_article_published_early(self, editor, reader, tick, capture_events) -> None:
         article = new_article(editor, title="Eerder dan gepland")
         schedule(editor, article["id"], AT)
         out = publish(editor, article["id"])
@@ -560,7 +550,7 @@ class TestPublishNow:
         assert ok(reader.get(f"{ARTICLES}/{article['id']}"))["published_at"] == out["published_at"]
 
     def test_unpublish_and_publish_again(self, editor, reader, client_for, other, published,
-                                         capture_events) -> None:  # type: ignore[no-untyped-def]
+                                         capture_events) -> None:
         article_id, thread_id = published["id"], published["thread_id"]
         comment = ok(client_for(other).post(f"{ARTICLES}/{article_id}/comments", json={"body": "Sterk verhaal!"}), 201)
         assert unread(reader) == 1 and len(notes(reader, "article")) == 1
@@ -589,7 +579,7 @@ class TestScheduledPublishing:
     """The job runner publishes at the moment, with a controlled clock: exactly once, whatever happens."""
 
     def test_exactly_one_publication(self, editor, reader, client_for, manager, member, other, make_user, tick,
-                                     capture_events, session) -> None:  # type: ignore[no-untyped-def]
+                                     capture_events, session) -> None:
         gone = make_user(is_active=False, display_name="Vertrokken Lid")
         article = new_article(editor, title="Raadslid in beeld: Bert")
         schedule(editor, article["id"], AT)
@@ -628,7 +618,7 @@ class TestScheduledPublishing:
         assert article_notes_in_db(session, article["id"]) == lines
         assert ok(reader.get(f"{ARTICLES}/{article['id']}"))["published_at"] == iso(AT + MINUTE)
 
-    def test_rescheduled_later(self, editor, reader, tick, capture_events) -> None:  # type: ignore[no-untyped-def]
+    def test_rescheduled_later(self, editor, reader, tick, capture_events) -> None:
         article = new_article(editor, title="Een week later")
         schedule(editor, article["id"], AT)
         later = AT + timedelta(days=7)
@@ -640,7 +630,7 @@ class TestScheduledPublishing:
         assert ok(reader.get(f"{ARTICLES}/{article['id']}"))["published_at"] == iso(later + MINUTE)
         assert len(of_type(capture_events, "article.published")) == 1 and len(notes(reader, "article")) == 1
 
-    def test_rescheduled_earlier(self, editor, reader, tick, capture_events) -> None:  # type: ignore[no-untyped-def]
+    def test_rescheduled_earlier(self, editor, reader, tick, capture_events) -> None:
         article = new_article(editor, title="Een week eerder")
         schedule(editor, article["id"], AT + timedelta(days=7))
         schedule(editor, article["id"], AT)
@@ -649,7 +639,7 @@ class TestScheduledPublishing:
         tick(AT + timedelta(days=7, minutes=1))  # the old job finds it published already
         assert len(of_type(capture_events, "article.published")) == 1 and len(notes(reader, "article")) == 1
 
-    def test_members_who_turned_articles_off(self, editor, reader, client_for, other, tick, session) -> None:  # type: ignore[no-untyped-def]
+    def test_members_who_turned_articles_off(self, editor, reader, client_for, other, tick, session) -> None:
         assert ok(reader.patch(SETTINGS, json={"articles": False}))["articles"] is False
         article = new_article(editor, title="Niet voor iedereen een melding")
         schedule(editor, article["id"], AT)
@@ -659,7 +649,7 @@ class TestScheduledPublishing:
         assert len(notes(client_for(other), "article")) == 1
         assert set(article_notes_in_db(session, article["id"])) == wants_articles(session)
 
-    def test_the_featured_article_is_the_newest_publication(self, editor, reader, tick) -> None:  # type: ignore[no-untyped-def]
+    def test_the_featured_article_is_the_newest_publication(self, editor, reader, tick) -> None:
         first = new_article(editor, title="Eerste interview")
         second = new_article(editor, title="Tweede interview")
         draft = new_article(editor, title="Derde, nog niet af")
@@ -677,9 +667,9 @@ class TestScheduledPublishing:
         unpublish(editor, second["id"])
         assert featured_id(reader) == first["id"]
 
-    def test_a_before_without_offset(self, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_a_before_without_offset(self, reader, published) -> None:
         response = reader.get(ARTICLES, params={"before": f"{NEXT_YEAR}-01-01T00:00:00"})
-        assert response.status_code in (200, 422), response.status_code
+        assert response.status_code == 200, response.text
 
 
 # --- digests --------------------------------------------------------------------------------------------
@@ -687,7 +677,7 @@ class TestScheduledPublishing:
 
 class TestDigest:
     def test_the_article_is_in_her_digest_once(self, editor, run, member, other, reader, client_for,
-                                               mails) -> None:  # type: ignore[no-untyped-def]
+                                               mails) -> None:
         ok(client_for(other).patch(SETTINGS, json={"articles": False}))
         article = publish(editor, new_article(editor, title="Het interview van de week")["id"])
         gone = publish(editor, new_article(editor, title="Teruggetrokken stuk")["id"])
@@ -713,7 +703,7 @@ class TestDigest:
 
 
 class TestComments:
-    def test_not_allowed(self, anon, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_not_allowed(self, anon, editor, reader, published) -> None:
         draft = new_article(editor, title="Concept")
         body = {"body": "Eerste!"}
         assert_error(anon.post(f"{ARTICLES}/{published['id']}/comments", json=body), 401, "unauthenticated")
@@ -726,12 +716,12 @@ class TestComments:
         ({"body": ""}, "body"), ({"body": "  \n "}, "body"), ({}, "body"), ({"body": "x" * 60_001}, "body"),
         ({"body": "Ja", "at": 1}, "at"), ({"body": "Ja", "quote_post_id": 999999}, "quote_post_id"),
     ])
-    def test_bad_input(self, reader, published, body, field) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_input(self, reader, published, body, field) -> None:
         assert_error(reader.post(f"{ARTICLES}/{published['id']}/comments", json=body), 422, "invalid", field)
         assert ok(reader.get(f"{ARTICLES}/{published['id']}"))["comment_count"] == 0
 
     def test_commenting_joins_the_articles_group(self, reader, client_for, member, other, published,
-                                                 session) -> None:  # type: ignore[no-untyped-def]
+                                                 session) -> None:
         group_id = ok(reader.get(f"{API}/threads/{published['thread_id']}"))["group_id"]
         group = ok(reader.get(f"{API}/groups/{group_id}"))
         assert group["name"] == "Interviews en artikelen" and group["visibility"] == "open"
@@ -752,14 +742,14 @@ class TestComments:
         replies = ok(client_for(other).get(f"{API}/threads/{published['thread_id']}/replies"))["items"]
         assert [r["body"] for r in replies] == ["Herkenbaar verhaal.", "En nog iets."]
 
-    def test_an_idempotency_key_writes_one_comment(self, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_an_idempotency_key_writes_one_comment(self, reader, published) -> None:
         url, headers = f"{ARTICLES}/{published['id']}/comments", {"Idempotency-Key": "reactie-1234567890"}
         first = ok(reader.post(url, json={"body": "Dubbel geklikt"}, headers=headers), 201)
         again = reader.post(url, json={"body": "Dubbel geklikt"}, headers=headers)
-        assert again.status_code in (200, 201) and again.json()["id"] == first["id"]
+        assert again.status_code == 201 and again.json()["id"] == first["id"]
         assert ok(reader.get(f"{ARTICLES}/{published['id']}"))["comment_count"] == 1
 
-    def test_a_comment_with_personal_data_is_held(self, reader, editor, client_for, other, published) -> None:  # type: ignore[no-untyped-def]
+    def test_a_comment_with_personal_data_is_held(self, reader, editor, client_for, other, published) -> None:
         held = ok(reader.post(f"{ARTICLES}/{published['id']}/comments",
                               json={"body": f"Maak het over op {IBAN} van mevrouw."}), 201)
         assert held["held"] is True
@@ -776,7 +766,7 @@ class TestComments:
         assert [r["id"] for r in ok(client_for(other).get(
             f"{API}/threads/{published['thread_id']}/replies"))["items"]] == [held["id"]]
 
-    def test_watched_words(self, reader, editor, client_for, other, published) -> None:  # type: ignore[no-untyped-def]
+    def test_watched_words(self, reader, editor, client_for, other, published) -> None:
         ok(editor.post(f"{API}/moderation/watched-words", json={"word": "schandaal", "action": "hold"}), 201)
         ok(editor.post(f"{API}/moderation/watched-words", json={"word": "idioot", "action": "block"}), 201)
         assert_error(reader.post(f"{ARTICLES}/{published['id']}/comments", json={"body": "Wat een idioot."}),
@@ -788,7 +778,7 @@ class TestComments:
 
 
 class TestReactions:
-    def test_not_allowed(self, anon, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_not_allowed(self, anon, editor, reader, published) -> None:
         draft = new_article(editor, title="Concept")
         body = {"emoji": "👍", "on": True}
         assert_error(anon.post(f"{ARTICLES}/{published['id']}/reactions", json=body), 401, "unauthenticated")
@@ -798,10 +788,10 @@ class TestReactions:
         ({"emoji": "🦄"}, "emoji"), ({"emoji": ""}, "emoji"), ({"emoji": "x" * 17}, "emoji"), ({}, "emoji"),
         ({"emoji": "👍", "on": "graag"}, "on"),
     ])
-    def test_bad_input(self, reader, published, body, field) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_input(self, reader, published, body, field) -> None:
         assert_error(reader.post(f"{ARTICLES}/{published['id']}/reactions", json=body), 422, "invalid", field)
 
-    def test_a_post_of_another_article(self, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_a_post_of_another_article(self, editor, reader, published) -> None:
         other = publish(editor, new_article(editor, title="Een ander stuk")["id"])
         elsewhere = ok(reader.post(f"{ARTICLES}/{other['id']}/comments", json={"body": "Elders"}), 201)
         assert_error(reader.post(f"{ARTICLES}/{published['id']}/reactions",
@@ -810,7 +800,7 @@ class TestReactions:
                                  json={"emoji": "👍", "post_id": 999999}), 422, "invalid", "post_id")
         assert ok(reader.get(f"{API}/posts/{elsewhere['id']}"))["reactions"] == []
 
-    def test_on_a_comment(self, reader, client_for, other, published) -> None:  # type: ignore[no-untyped-def]
+    def test_on_a_comment(self, reader, client_for, other, published) -> None:
         comment = ok(client_for(other).post(f"{ARTICLES}/{published['id']}/comments", json={"body": "Eens!"}), 201)
         out = ok(reader.post(f"{ARTICLES}/{published['id']}/reactions",
                              json={"emoji": "❤️", "post_id": comment["id"]}))
@@ -818,7 +808,7 @@ class TestReactions:
         opening = ok(reader.post(f"{ARTICLES}/{published['id']}/reactions", json={"emoji": "👍", "on": False}))
         assert opening["is_opening"] is True and opening["reactions"] == []
 
-    def test_on_and_off(self, reader, client_for, other, published) -> None:  # type: ignore[no-untyped-def]
+    def test_on_and_off(self, reader, client_for, other, published) -> None:
         url = f"{ARTICLES}/{published['id']}/reactions"
         opening = ok(reader.post(url, json={"emoji": "👍", "on": True}))
         assert opening["is_opening"] is True and opening["thread_id"] == published["thread_id"]
@@ -836,7 +826,7 @@ class TestReactions:
 
 
 class TestCover:
-    def test_resized_to_three_widths(self, editor, reader, anon, published) -> None:  # type: ignore[no-untyped-def]
+    def test_resized_to_three_widths(self, editor, reader, anon, published) -> None:
         out = ok(upload_cover(editor, published["id"], image_bytes((2000, 1000))))
         cover = out["cover"]
         assert set(cover) == {"1600", "800", "400"}
@@ -854,7 +844,7 @@ class TestCover:
         assert ok(reader.get(ARTICLES))[0]["cover"] == cover
         assert_error(reader.get(f"{ARTICLES}/{published['id']}/cover/1200"), 404, "not_found", "width")
 
-    def test_never_enlarged_and_no_metadata(self, editor, published) -> None:  # type: ignore[no-untyped-def]
+    def test_never_enlarged_and_no_metadata(self, editor, published) -> None:
         exif = Image.Exif()
         exif[0x0112] = 6  # orientation: rotate 90° to show it upright
         exif[0x010F] = "Camera van de fotograaf"
@@ -867,7 +857,7 @@ class TestCover:
                 assert len(image.getexif()) == 0
         assert sizes == {"1600": (300, 600), "800": (300, 600), "400": (300, 600)}
 
-    def test_a_new_cover_is_a_new_address(self, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_a_new_cover_is_a_new_address(self, editor, reader, published) -> None:
         first = ok(upload_cover(editor, published["id"], image_bytes()))["cover"]
         second = ok(upload_cover(editor, published["id"], image_bytes((900, 900), "GIF"), "c.gif", "image/gif"))
         assert second["cover"]["800"] != first["800"]
@@ -879,21 +869,21 @@ class TestCover:
         (image_bytes((50, 50), "BMP"), "cover.bmp", "image/bmp"),
         (image_bytes()[:200], "half.png", "image/png"),
     ])
-    def test_not_an_image(self, editor, published, data, name, mime) -> None:  # type: ignore[no-untyped-def]
+    def test_not_an_image(self, editor, published, data, name, mime) -> None:
         assert_error(upload_cover(editor, published["id"], data, name, mime), 422, "invalid", "file")
         assert ok(editor.get(f"{ARTICLES}/{published['id']}"))["cover"] is None
 
-    def test_no_file(self, editor, published) -> None:  # type: ignore[no-untyped-def]
+    def test_no_file(self, editor, published) -> None:
         assert_error(editor.put(f"{ARTICLES}/{published['id']}/cover"), 422, "invalid", "file")
 
-    def test_not_allowed(self, anon, editor, reader, published) -> None:  # type: ignore[no-untyped-def]
+    def test_not_allowed(self, anon, editor, reader, published) -> None:
         draft = new_article(editor, title="Concept")
         assert_error(upload_cover(anon, published["id"], image_bytes()), 401, "unauthenticated")
         assert_error(upload_cover(reader, published["id"], image_bytes()), 403, "edit_articles_not_allowed")
         assert_error(upload_cover(reader, draft["id"], image_bytes()), 404, "not_found")
         assert ok(editor.get(f"{ARTICLES}/{published['id']}"))["cover"] is None
 
-    def test_member_only_article(self, anon, editor, reader) -> None:  # type: ignore[no-untyped-def]
+    def test_member_only_article(self, anon, editor, reader) -> None:
         article = new_article(editor, title="Alleen voor leden", in_public_feed=False)
         cover = ok(upload_cover(editor, article["id"], image_bytes()))["cover"]
         publish(editor, article["id"])
@@ -911,7 +901,7 @@ class TestCover:
 
 
 class TestFeeds:
-    def test_the_validator_can_fail(self, anon, published) -> None:  # type: ignore[no-untyped-def]
+    def test_the_validator_can_fail(self, anon, published) -> None:
         feed = atom(anon.get(FEED))
         feed.remove(feed.find("a:id", ATOM))
         with pytest.raises(etree.DocumentInvalid):
@@ -921,11 +911,11 @@ class TestFeeds:
         with pytest.raises(etree.DocumentInvalid):
             atom_schema().assertValid(entry)
 
-    def test_an_empty_feed_is_valid(self, anon) -> None:  # type: ignore[no-untyped-def]
+    def test_an_empty_feed_is_valid(self, anon) -> None:
         feed = atom(anon.get(FEED))
         assert entries(feed) == {} and feed.findtext("a:updated", namespaces=ATOM)
 
-    def test_only_published_public_articles(self, anon, editor, reader, manager, tick, raadslid) -> None:  # type: ignore[no-untyped-def]
+    def test_only_published_public_articles(self, anon, editor, reader, manager, tick, raadslid) -> None:
         public = new_article(editor, title="Openbaar & <goed> nieuws", series_id=raadslid["id"],
                              body="Tekst met <b>opmaak</b> & een [link](https://example.org).")
         schedule(editor, public["id"], AT)
@@ -964,7 +954,7 @@ class TestFeeds:
         for article in (members_only, draft, scheduled, pulled):
             assert f"/articles/{article['slug']}" not in entries(feed)
 
-    def test_entry_ids_survive_a_new_title(self, anon, editor, published) -> None:  # type: ignore[no-untyped-def]
+    def test_entry_ids_survive_a_new_title(self, anon, editor, published) -> None:
         [before] = atom(anon.get(FEED)).findall("a:entry", ATOM)
         ok(editor.patch(f"{ARTICLES}/{published['id']}", json={"title": "Een nieuwe titel"}))
         [after] = atom(anon.get(FEED)).findall("a:entry", ATOM)
@@ -972,10 +962,11 @@ class TestFeeds:
         assert after.findtext("a:title", namespaces=ATOM) == "Een nieuwe titel"
         assert _moment(after, "updated") >= _moment(before, "updated")
 
-    def test_unknown_series(self, anon) -> None:  # type: ignore[no-untyped-def]
-        assert anon.get("/feeds/series/bestaat-niet.atom").status_code == 404
+    def test_unknown_series(self, anon) -> None:
+        response = anon.get("/feeds/series/bestaat-niet.atom")
+        assert response.status_code == 404 and NOT_FOUND_PAGE in response.text
 
-    def test_a_control_character_does_not_break_the_feed(self, anon, editor) -> None:  # type: ignore[no-untyped-def]
+    def test_a_control_character_does_not_break_the_feed(self, anon, editor) -> None:
         article = publish(editor, new_article(editor, title="Uit Word geplakt", body="Regel een\x0bregel twee")["id"])
         assert f"/articles/{article['slug']}" in entries(atom(anon.get(FEED)))
 
@@ -984,7 +975,7 @@ class TestFeeds:
 
 
 class TestSeries:
-    def test_not_allowed(self, anon, reader, raadslid) -> None:  # type: ignore[no-untyped-def]
+    def test_not_allowed(self, anon, reader, raadslid) -> None:
         body = {"name": "Eigen reeks", "first_slot": "2027-01-04"}
         assert_error(anon.post(SERIES, json=body), 401, "unauthenticated")
         assert_error(anon.get(SERIES), 401, "unauthenticated")
@@ -1004,16 +995,16 @@ class TestSeries:
         ({"name": " ", "first_slot": "2027-01-04"}, "name"),
         ({"name": "Nieuw", "first_slot": "2027-01-04", "colour": "rood"}, "colour"),
     ])
-    def test_bad_input(self, editor, body, field) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_input(self, editor, body, field) -> None:
         assert_error(editor.post(SERIES, json=body), 422, "invalid", field)
         assert ok(editor.get(SERIES)) == []
 
     @pytest.mark.parametrize("name", ["Raadslid in beeld", "raadslid in béeld"])
-    def test_duplicate_name(self, editor, raadslid, name) -> None:  # type: ignore[no-untyped-def]
+    def test_duplicate_name(self, editor, raadslid, name) -> None:
         assert_error(editor.post(SERIES, json={"name": name, "first_slot": "2027-01-04"}), 409, "series_exists", "name")
         assert [s["id"] for s in ok(editor.get(SERIES))] == [raadslid["id"]]
 
-    def test_create_read_and_change(self, editor, reader, raadslid) -> None:  # type: ignore[no-untyped-def]
+    def test_create_read_and_change(self, editor, reader, raadslid) -> None:
         assert raadslid["slug"] == "raadslid-in-beeld"
         assert raadslid["feed_url"] == "/feeds/series/raadslid-in-beeld.atom"
         assert (raadslid["cadence_days"], raadslid["publish_time"], raadslid["reminder_days"]) == (14, "09:00:00", 5)
@@ -1031,14 +1022,14 @@ class TestSeries:
         assert ok(reader.get(f"{SERIES}/{raadslid['id']}"))["cadence_days"] == 7
 
 
-    def test_rename_to_an_existing_name(self, editor, raadslid) -> None:  # type: ignore[no-untyped-def]
+    def test_rename_to_an_existing_name(self, editor, raadslid) -> None:
         ok(editor.post(SERIES, json={"name": "Uit de fractie", "first_slot": "2027-01-04"}), 201)
         assert_error(editor.patch(f"{SERIES}/{raadslid['id']}", json={"name": "Uit de fractie"}),
                      409, "series_exists", "name")
 
 
 class TestCalendar:
-    def test_slots(self, editor, raadslid, tick) -> None:  # type: ignore[no-untyped-def]
+    def test_slots(self, editor, raadslid, tick) -> None:
         """Slots 14 days apart at 09:00 Amsterdam time (in UTC: 08:00 in winter, 07:00 in summer), each
         scheduled, published or empty by the articles of this series whose moment falls in it."""
         first = date.fromisoformat(raadslid["first_slot"])
@@ -1073,7 +1064,7 @@ class TestCalendar:
         assert_error(editor.get(f"{SERIES}/{raadslid['id']}/calendar", params={"count": 53}), 422, "invalid",
                      "count")
 
-    def test_past_slots(self, editor) -> None:  # type: ignore[no-untyped-def]
+    def test_past_slots(self, editor) -> None:
         """The last two slots are shown too, without a reminder moment."""
         today = utcnow().astimezone(AMSTERDAM).date()
         past = ok(editor.post(SERIES, json={"name": "Terugblik", "cadence_days": 7, "first_slot":
@@ -1091,7 +1082,7 @@ class TestCalendar:
 
 class TestReminders:
     @pytest.fixture
-    def editors(self, make_user, admin, manager, editor):  # type: ignore[no-untyped-def]
+    def editors(self, make_user, admin, manager, editor):
         """Everyone who hears of an empty slot: the community manager, an admin, a member with the role."""
         return [manager, admin, make_user(is_editor=True, display_name="Eva Redacteur")]
 
@@ -1101,7 +1092,7 @@ class TestReminders:
             Notification.kind == "series_reminder", Notification.series_id == series_id)))
 
     def test_an_empty_slot_reminds_each_editor_once(self, editors, member, raadslid, tick, mails, session,
-                                                    client_for, run, reader) -> None:  # type: ignore[no-untyped-def]
+                                                    client_for, run, reader) -> None:
         day = date.fromisoformat(raadslid["first_slot"])
         remind = slot_moment(day) - timedelta(days=5)
         tick(remind - MINUTE)
@@ -1126,7 +1117,7 @@ class TestReminders:
         assert self.reminders(session, raadslid["id"]) == sorted(u.id for u in editors)
         assert len([m for m in mails if m.kind == "series_reminder"]) == len(editors)
 
-    def test_a_filled_slot_reminds_nobody(self, editors, editor, raadslid, tick, session) -> None:  # type: ignore[no-untyped-def]
+    def test_a_filled_slot_reminds_nobody(self, editors, editor, raadslid, tick, session) -> None:
         day = date.fromisoformat(raadslid["first_slot"]) + timedelta(days=14)
         article = new_article(editor, title="Op tijd ingepland", series_id=raadslid["id"])
         schedule(editor, article["id"], slot_moment(day) - timedelta(hours=3))
@@ -1136,7 +1127,7 @@ class TestReminders:
         assert session.scalar(select(func.count()).select_from(Notification).where(
             Notification.group_key == series_service.reminder_key(raadslid["id"], day))) == 0
 
-    def test_only_in_the_window_and_only_on_a_slot(self, editors, editor, raadslid, run, session) -> None:  # type: ignore[no-untyped-def]
+    def test_only_in_the_window_and_only_on_a_slot(self, editors, editor, raadslid, run, session) -> None:
         day = date.fromisoformat(raadslid["first_slot"])
         remind, moment = slot_moment(day) - timedelta(days=5), slot_moment(day)
 
@@ -1152,7 +1143,7 @@ class TestReminders:
         [line] = notes(editor, "series_reminder")
         assert line["series"]["slug"] == "raadslid-in-beeld"
 
-    def test_jobs_are_queued_for_the_coming_slots_once(self, raadslid, session) -> None:  # type: ignore[no-untyped-def]
+    def test_jobs_are_queued_for_the_coming_slots_once(self, raadslid, session) -> None:
         first = date.fromisoformat(raadslid["first_slot"])
         for _ in range(2):
             series_service.schedule_reminders(session)
@@ -1162,7 +1153,7 @@ class TestReminders:
             ((first + timedelta(days=14 * k)).isoformat(), slot_moment(first + timedelta(days=14 * k))
              - timedelta(days=5)) for k in range(3)]
 
-    def test_a_later_publish_time_still_reminds(self, editors, editor, raadslid, tick, session) -> None:  # type: ignore[no-untyped-def]
+    def test_a_later_publish_time_still_reminds(self, editors, editor, raadslid, tick, session) -> None:
         ok(editor.patch(f"{SERIES}/{raadslid['id']}", json={"publish_time": "17:00:00"}))
         day = date.fromisoformat(raadslid["first_slot"])
         tick(slot_moment(day) - timedelta(days=5) + MINUTE)  # the old reminder moment: too early now

@@ -50,7 +50,7 @@ def _state(url: str, article_id: int) -> tuple[str, int, int, int]:
 
 
 class TestScheduledPublishingAcrossRestarts:
-    def test_published_once_after_a_restart_that_spanned_the_moment(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_published_once_after_a_restart_that_spanned_the_moment(self, tmp_path) -> None:
         with committed_database(tmp_path, "plein_schedule") as url:
             env = site_env(tmp_path, url, worker_poll_seconds=0.2, job_lease_seconds=5)
             with plein(["worker"], env, tmp_path / "worker-1.log") as first:

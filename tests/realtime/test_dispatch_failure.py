@@ -11,7 +11,7 @@ from app.models import Post
 
 def test_a_reply_whose_events_fail_to_publish_answers_201_is_counted_and_pages_resync(
         app, db, connect, client_for, make_group, make_thread, member, make_user, session,
-        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        monkeypatch) -> None:
     other = make_user(display_name="Bert Jansen")
     group = make_group(members=(member, other))
     thread = make_thread(other, group["channel_id"])

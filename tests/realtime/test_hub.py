@@ -18,6 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.deps import SESSION_COOKIE
 from app.events import event_id_key
 from app.services import accounts, groups, posts
+from tests.api.helpers import assert_error
 from tests.realtime.conftest import LiveSocket, is_notification
 
 ORIGIN = "http://testserver"
@@ -60,31 +61,23 @@ def assert_pong(socket: LiveSocket) -> None:
 
 
 @pytest.fixture
-def open_socket(anon) -> Iterator[Callable[..., LiveSocket]]:  # type: ignore[no-untyped-def]
+def open_socket(anon) -> Iterator[Callable[..., LiveSocket]]:
     """A socket with exactly the given headers (no cookie, no Origin unless given)."""
     opened: list[Any] = []
 
     def _open(headers: dict[str, str], query: str = "") -> LiveSocket:
         session = anon.websocket_connect("/api/v1/ws" + query, headers=headers)
         session.__enter__()
-        opened.append(session)
-        return LiveSocket(session)
+        opened.append(LiveSocket(session))
+        return opened[-1]
 
     yield _open
-    for session in opened:
-        try:
-            session.__exit__(None, None, None)
-        except Exception:
-            pass
+    for socket in opened:
+        socket.close()
 
 
 @pytest.fixture
-def other(make_user):  # type: ignore[no-untyped-def]
-    return make_user(display_name="Bert Jansen")
-
-
-@pytest.fixture
-def open_thread(member, other, make_group, make_thread) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def open_thread(member, other, make_group, make_thread) -> dict[str, Any]:
     """An open group with member and other in it, and a thread there."""
     group = make_group(members=(member, other))
     thread = make_thread(other, group["channel_id"], title="Bomenkap in het park")
@@ -95,27 +88,27 @@ def open_thread(member, other, make_group, make_thread) -> dict[str, Any]:  # ty
 
 
 class TestAuthentication:
-    def test_without_a_session_the_socket_is_closed_4401(self, open_socket) -> None:  # type: ignore[no-untyped-def]
+    def test_without_a_session_the_socket_is_closed_4401(self, open_socket) -> None:
         socket = open_socket({"origin": ORIGIN})
         assert closed_with(socket) == (4401, [])
 
-    def test_an_unknown_session_cookie_is_closed_4401(self, open_socket) -> None:  # type: ignore[no-untyped-def]
+    def test_an_unknown_session_cookie_is_closed_4401(self, open_socket) -> None:
         socket = open_socket({"origin": ORIGIN, "cookie": f"{SESSION_COOKIE}=not-a-session-token"})
         assert closed_with(socket) == (4401, [])
 
     @pytest.mark.parametrize("origin", ["http://evil.example", "https://testserver", "http://testserver.evil.example",
                                         "null"])
-    def test_a_cookie_sent_from_another_origin_is_refused_4403(self, connect, member, origin) -> None:  # type: ignore[no-untyped-def]
+    def test_a_cookie_sent_from_another_origin_is_refused_4403(self, connect, member, origin) -> None:
         socket = connect(member, headers={"origin": origin}, expect_hello=False)
         assert closed_with(socket) == (4403, [])
 
-    def test_a_cookie_without_origin_is_refused_4403(self, open_socket, run, member) -> None:  # type: ignore[no-untyped-def]
+    def test_a_cookie_without_origin_is_refused_4403(self, open_socket, run, member) -> None:
         login = run(accounts.start_session, member, ip_address="testclient", user_agent="pytest")
         socket = open_socket({"cookie": f"{SESSION_COOKIE}={login.token}"})
         assert closed_with(socket) == (4403, [])
 
     def test_an_api_token_works_without_origin(self, open_socket, run, client_for, member, other,
-                                               open_thread) -> None:  # type: ignore[no-untyped-def]
+                                               open_thread) -> None:
         _, token = run(accounts.create_api_token, member, name="Koppeling")
         socket = open_socket({"authorization": f"Bearer {token}"}, f"?topics={open_thread['topic']}")
         hello = socket.receive_type("hello")
@@ -124,12 +117,12 @@ class TestAuthentication:
         posted = reply(client_for(other), open_thread["id"], "Gezien via de koppeling")
         assert event_of(socket.receive()) == ("post.created", open_thread["topic"], posted["id"])
 
-    def test_a_wrong_api_token_is_closed_4401(self, open_socket) -> None:  # type: ignore[no-untyped-def]
+    def test_a_wrong_api_token_is_closed_4401(self, open_socket) -> None:
         socket = open_socket({"authorization": "Bearer plein_not-a-real-token"})
         assert closed_with(socket) == (4401, [])
 
     def test_logging_out_closes_the_socket_of_that_session_only(self, connect, client_for, session,
-                                                                member) -> None:  # type: ignore[no-untyped-def]
+                                                                member) -> None:
         from sqlalchemy import select
 
         from app.models import AuthSession
@@ -152,7 +145,7 @@ class TestAuthentication:
         assert_pong(elsewhere)
 
     def test_deactivating_the_account_closes_all_her_sockets(self, connect, open_socket, client_for, run,
-                                                             admin, member) -> None:  # type: ignore[no-untyped-def]
+                                                             admin, member) -> None:
         _, token = run(accounts.create_api_token, member, name="Koppeling")
         browser_socket = connect(member)
         token_socket = open_socket({"authorization": f"Bearer {token}"})
@@ -170,7 +163,7 @@ class TestAuthentication:
         assert closed_with(open_socket({"authorization": f"Bearer {token}"})) == (4401, [])
 
     def test_revoking_an_api_token_closes_its_socket(self, open_socket, run, client_for, manager, make_group,
-                                                     member) -> None:  # type: ignore[no-untyped-def]
+                                                     member) -> None:
         api_token, token = run(accounts.create_api_token, member, name="Koppeling")
         socket = open_socket({"authorization": f"Bearer {token}"})
         socket.receive_type("hello")
@@ -189,7 +182,7 @@ class TestAuthentication:
 
 
 class TestSubscribing:
-    def test_topics_she_may_read_are_subscribed(self, connect, member, make_group, make_thread) -> None:  # type: ignore[no-untyped-def]
+    def test_topics_she_may_read_are_subscribed(self, connect, member, make_group, make_thread) -> None:
         mine = make_group(members=(member,))
         thread = make_thread(member, mine["channel_id"])
         not_mine = make_group()  # open: readable by every member of the party
@@ -204,13 +197,13 @@ class TestSubscribing:
         socket.send({"type": "subscribe", "topics": topics})
         assert socket.receive() == {"type": "subscribed", "topics": topics}
 
-    def test_topics_given_when_connecting_are_subscribed(self, connect, member, open_thread) -> None:  # type: ignore[no-untyped-def]
+    def test_topics_given_when_connecting_are_subscribed(self, connect, member, open_thread) -> None:
         topics = [open_thread["topic"], f"group:{open_thread['group_id']}"]
         socket = connect(member, topics=topics)
         assert socket.receive() == {"type": "subscribed", "topics": topics}
 
     def test_what_she_may_not_see_is_not_found_exactly_like_what_does_not_exist(
-            self, connect, outsider, member, make_group, make_thread) -> None:  # type: ignore[no-untyped-def]
+            self, connect, outsider, member, make_group, make_thread) -> None:
         secret = make_group(visibility="secret", members=(member,))
         secret_thread = make_thread(member, secret["channel_id"])
         visible = make_group()
@@ -230,7 +223,7 @@ class TestSubscribing:
         assert socket.receive() == {"type": "subscribed", "topics": [f"group:{visible['id']}"]}
 
     def test_a_closed_groups_content_is_not_found_for_a_non_member(self, connect, outsider, member, make_group,
-                                                                   make_thread) -> None:  # type: ignore[no-untyped-def]
+                                                                   make_thread) -> None:
         closed = make_group(visibility="closed", members=(member,))
         thread = make_thread(member, closed["channel_id"])
         topics = [f"group:{closed['id']}", f"channel:{closed['channel_id']}", f"thread:{thread['id']}"]
@@ -240,14 +233,14 @@ class TestSubscribing:
         # ... and readable for its member.
         assert connect(member, topics=topics).receive() == {"type": "subscribed", "topics": topics}
 
-    def test_site_staff_may_follow_a_secret_group(self, connect, admin, make_group, make_thread, make_user) -> None:  # type: ignore[no-untyped-def]
+    def test_site_staff_may_follow_a_secret_group(self, connect, admin, make_group, make_thread, make_user) -> None:
         insider = make_user()
         secret = make_group(visibility="secret", members=(insider,))
         thread = make_thread(insider, secret["channel_id"])
         topics = [f"group:{secret['id']}", f"thread:{thread['id']}"]
         assert connect(admin, topics=topics).receive() == {"type": "subscribed", "topics": topics}
 
-    def test_too_many_topics(self, app, connect, member, make_group, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_too_many_topics(self, app, connect, member, make_group, monkeypatch) -> None:
         monkeypatch.setattr(app.state.hub, "max_topics", 3)  # her own user topic counts
         created = [make_group() for _ in range(3)]
         topics = [f"group:{g['id']}" for g in created]
@@ -267,7 +260,7 @@ class TestSubscribing:
         socket.send({"type": "subscribe", "topics": topics[2:]})
         assert socket.receive() == {"type": "subscribed", "topics": topics[2:]}
 
-    def test_too_many_topics_when_connecting(self, app, connect, member, make_group, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def test_too_many_topics_when_connecting(self, app, connect, member, make_group, monkeypatch) -> None:
         monkeypatch.setattr(app.state.hub, "max_topics", 2)
         topics = [f"group:{make_group()['id']}" for _ in range(2)]
         socket = connect(member, topics=topics)
@@ -276,7 +269,7 @@ class TestSubscribing:
         assert_pong(socket)  # nothing subscribed, and the connection goes on
 
     def test_after_unsubscribing_nothing_more_arrives(self, connect, client_for, member, other, open_thread,
-                                                      make_thread) -> None:  # type: ignore[no-untyped-def]
+                                                      make_thread) -> None:
         second = make_thread(other, open_thread["channel_id"], title="Tweede draad")
         socket = connect(member, topics=[open_thread["topic"], f"thread:{second['id']}"])
         socket.receive_type("subscribed")
@@ -294,7 +287,7 @@ class TestSubscribing:
 
 class TestEvents:
     def test_a_new_thread_arrives_on_its_channel_and_group(self, connect, client_for, member, other,
-                                                           open_thread) -> None:  # type: ignore[no-untyped-def]
+                                                           open_thread) -> None:
         topics = [f"group:{open_thread['group_id']}", f"channel:{open_thread['channel_id']}"]
         socket = connect(member, topics=topics)
         socket.receive_type("subscribed")
@@ -313,12 +306,12 @@ class TestEvents:
             assert message["payload"] == summary
         payload = on_channel["payload"]
         assert payload["title"] == "Wie gaat er mee naar het congres?"
-        assert payload["author"]["display_name"] == "Bert Jansen"
+        assert payload["author"]["display_name"] == other.display_name
         assert payload["excerpt"] == "We rijden samen vanaf Alkmaar met de bus"
         assert event_id_key(on_channel["id"]) < event_id_key(on_group["id"])
 
     def test_replies_edits_deletions_and_reactions_arrive_on_the_thread(self, connect, client_for, member,
-                                                                        other, open_thread) -> None:  # type: ignore[no-untyped-def]
+                                                                        other, open_thread) -> None:
         topic = open_thread["topic"]
         socket = connect(member, topics=[topic, f"channel:{open_thread['channel_id']}"])
         socket.receive_type("subscribed")
@@ -329,7 +322,7 @@ class TestEvents:
         assert (created["event"], created["topic"]) == ("post.created", topic)
         # Everyone receives the same payload: nothing that depends on who is looking.
         assert created["payload"] == {**posted, "can_edit": False, "can_delete": False}
-        assert created["payload"]["author"]["display_name"] == "Bert Jansen"
+        assert created["payload"]["author"]["display_name"] == other.display_name
         assert created["payload"]["mentions"] == [member.username]
         assert (activity["event"], activity["topic"]) == ("thread.activity", f"channel:{open_thread['channel_id']}")
         assert activity["payload"] == {"thread_id": open_thread["id"], "reply_count": 1,
@@ -358,7 +351,7 @@ class TestEvents:
         assert ids == sorted(ids) and len(set(ids)) == len(ids)
 
     def test_membership_rename_and_channels_arrive_on_the_group(self, connect, client_for, member, outsider,
-                                                                manager, open_thread) -> None:  # type: ignore[no-untyped-def]
+                                                                manager, open_thread) -> None:
         group_id, channel_id = open_thread["group_id"], open_thread["channel_id"]
         group_topic = f"group:{group_id}"
         socket = connect(member, topics=[group_topic, f"channel:{channel_id}"])
@@ -393,7 +386,7 @@ class TestEvents:
             "channel.updated", f"channel:{channel_id}", changed.json())
 
     def test_replies_arrive_in_the_order_they_were_posted(self, connect, client_for, member, other,
-                                                          open_thread) -> None:  # type: ignore[no-untyped-def]
+                                                          open_thread) -> None:
         socket = connect(member, topics=[open_thread["topic"]])
         socket.receive_type("subscribed")
         writers = [client_for(other), client_for(member)]
@@ -409,7 +402,7 @@ class TestEvents:
 
 class TestRollback:
     def test_an_action_that_fails_after_recording_its_events_publishes_nothing(
-            self, connect, run, client_for, capture_events, member, other, open_thread) -> None:  # type: ignore[no-untyped-def]
+            self, connect, run, client_for, capture_events, member, other, open_thread) -> None:
         from app.db import effects
         from app.schemas.posts import ReplyCreate
 
@@ -417,7 +410,7 @@ class TestRollback:
         socket.receive_type("subscribed")
         del capture_events[:]  # what the fixtures published
 
-        def reply_then_fail(session, actor, *, thread_id):  # type: ignore[no-untyped-def]
+        def reply_then_fail(session, actor, *, thread_id):
             posts.create_reply(session, actor, thread_id=thread_id, data=ReplyCreate(body="Dit komt er nooit"))
             assert [e.type for e in effects(session).events] == ["post.created", "thread.activity"]
             raise RuntimeError("the action failed after recording its events")
@@ -426,9 +419,10 @@ class TestRollback:
             run(reply_then_fail, other, thread_id=open_thread["id"])
         writer = client_for(other)
         # A reply the API refuses publishes nothing either.
-        assert writer.post(f"/api/v1/threads/{open_thread['id']}/replies", json={"body": ""}).status_code == 422
-        assert writer.post(f"/api/v1/threads/{open_thread['id']}/replies",
-                           json={"body": "Citaat", "quote_post_id": 2147483647}).status_code == 422
+        assert_error(writer.post(f"/api/v1/threads/{open_thread['id']}/replies", json={"body": ""}),
+                     422, "invalid", "body")
+        assert_error(writer.post(f"/api/v1/threads/{open_thread['id']}/replies",
+                                 json={"body": "Citaat", "quote_post_id": 2147483647}), 422, "invalid", "quote_post_id")
         assert capture_events == []
 
         marker = reply(writer, open_thread["id"], "Deze wel")
@@ -446,7 +440,7 @@ class TestAccessRevoked:
     @pytest.mark.parametrize("visibility", ["secret", "closed"])
     def test_a_removed_member_stops_receiving_at_once(self, connect, client_for, make_user, make_group,
                                                       make_thread, member, other, open_thread,
-                                                      visibility) -> None:  # type: ignore[no-untyped-def]
+                                                      visibility) -> None:
         group_admin = make_user(display_name="Groepsbeheerder")
         private = make_group(visibility=visibility, members=(member, other), admins=(group_admin,))
         private_thread = make_thread(other, private["channel_id"], title="Kandidatenlijst")
@@ -475,7 +469,7 @@ class TestAccessRevoked:
         assert socket.receive() == {**NOT_FOUND, "topic": private_topics[2]}
 
     def test_a_member_removed_from_an_open_group_keeps_receiving(self, connect, client_for, manager, member,
-                                                                 other, open_thread) -> None:  # type: ignore[no-untyped-def]
+                                                                 other, open_thread) -> None:
         socket = connect(member, topics=[open_thread["topic"], f"group:{open_thread['group_id']}"])
         socket.receive_type("subscribed")
         removed = client_for(manager).delete(f"/api/v1/groups/{open_thread['group_id']}/members/{member.id}")
@@ -490,7 +484,7 @@ class TestAccessRevoked:
 
     def test_a_group_made_secret_stops_its_non_members_at_once(self, connect, client_for, manager, member,
                                                                outsider, other, open_thread, make_group,
-                                                               make_thread) -> None:  # type: ignore[no-untyped-def]
+                                                               make_thread) -> None:
         elsewhere = make_group(members=(other,))
         marker_thread = make_thread(other, elsewhere["channel_id"])
         socket = connect(outsider, topics=[open_thread["topic"], f"thread:{marker_thread['id']}"])
@@ -511,7 +505,7 @@ class TestAccessRevoked:
     @pytest.mark.parametrize("resuming", [False, True], ids=["live", "resuming"])
     def test_access_lost_while_the_subscription_is_checked_is_enforced_at_delivery(
             self, app, connect, run, client_for, monkeypatch, make_user, make_group, make_thread, member, other,
-            open_thread, resuming) -> None:  # type: ignore[no-untyped-def]
+            open_thread, resuming) -> None:
         """The database said yes, then her removal passed the bus before the subscription was in place: neither
         live events nor (when she resumes) replayed ones may reach her."""
         from app.realtime import ws
@@ -526,7 +520,7 @@ class TestAccessRevoked:
         hub = app.state.hub
         authorize = ws._authorize
 
-        def authorize_then_removed(websocket, user_id, topics):  # type: ignore[no-untyped-def]
+        def authorize_then_removed(websocket, user_id, topics):
             answer = authorize(websocket, user_id, topics)
             run(groups.remove_member, group_admin, group_id=secret["id"], user_id=member.id)
             deadline = time.monotonic() + 5
@@ -556,7 +550,7 @@ class TestAccessRevoked:
 
     def test_a_community_manager_who_is_demoted_stops_receiving_secret_groups(
             self, connect, client_for, make_user, make_group, make_thread, admin, other,
-            open_thread) -> None:  # type: ignore[no-untyped-def]
+            open_thread) -> None:
         staff = make_user("community_manager")
         secret = make_group(visibility="secret", members=(other,))
         secret_thread = make_thread(other, secret["channel_id"])
@@ -582,7 +576,7 @@ class TestAccessRevoked:
 
 class TestResume:
     def test_missed_replies_arrive_once_in_order_then_live_ones(self, connect, client_for, capture_events,
-                                                                member, other, open_thread) -> None:  # type: ignore[no-untyped-def]
+                                                                member, other, open_thread) -> None:
         topic = open_thread["topic"]
         socket = connect(member, topics=[topic])
         socket.receive_type("subscribed")
@@ -603,7 +597,7 @@ class TestResume:
         assert event_of(socket.receive()) == ("post.created", topic, live["id"])
 
     def test_a_reply_posted_while_reconnecting_arrives_once(self, app, connect, client_for, monkeypatch, member,
-                                                            other, open_thread) -> None:  # type: ignore[no-untyped-def]
+                                                            other, open_thread) -> None:
         topic = open_thread["topic"]
         socket = connect(member, topics=[topic])
         socket.receive_type("subscribed")
@@ -616,7 +610,7 @@ class TestResume:
         bus = app.state.bus
         replay = bus.replay
 
-        async def replay_while_others_post(after_id, topics):  # type: ignore[no-untyped-def]
+        async def replay_while_others_post(after_id, topics):
             # Subscribed already, so these are delivered live too while the replay is read.
             missed.append((await anyio.to_thread.run_sync(reply, writer, open_thread["id"], "Tijdens"))["id"])
             answer = await replay(after_id, topics)
@@ -635,7 +629,7 @@ class TestResume:
     @pytest.mark.parametrize("published_before", [False, True], ids=["nothing-published-yet", "after-events"])
     def test_resuming_from_the_hellos_id_when_no_event_was_seen(self, connect, client_for, capture_events,
                                                                 make_group, make_thread, member, other,
-                                                                published_before) -> None:  # type: ignore[no-untyped-def]
+                                                                published_before) -> None:
         if published_before:
             make_group(members=(member,))
         socket = connect(member, expect_hello=False)
@@ -661,7 +655,7 @@ class TestResume:
 
     def test_subscribing_later_with_an_id_replays_only_the_new_topics(self, connect, client_for, manager,
                                                                       make_group, member, other,
-                                                                      open_thread) -> None:  # type: ignore[no-untyped-def]
+                                                                      open_thread) -> None:
         socket = connect(member, expect_hello=False)
         page_rendered_at = socket.receive_type("hello")["last_event_id"]
         invited_to = make_group()
@@ -680,7 +674,7 @@ class TestResume:
         assert event_of(socket.receive()) == ("post.created", open_thread["topic"], live["id"])
 
     def test_resuming_with_too_many_topics_still_delivers_her_own_topic(self, app, connect, client_for, manager,
-                                                                        make_group, member, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+                                                                        make_group, member, monkeypatch) -> None:
         monkeypatch.setattr(app.state.hub, "max_topics", 2)
         socket = connect(member, expect_hello=False)
         since = socket.receive_type("hello")["last_event_id"]
@@ -698,7 +692,7 @@ class TestResume:
     @pytest.mark.parametrize("app_overrides", [{"event_replay_max": 10}], ids=["replay-window-10"])
     @pytest.mark.parametrize(("replies_missed", "expected"), [(4, "replay"), (6, "resync")])
     def test_a_gap_older_than_the_replay_window_asks_for_a_resync(self, connect, client_for, member, other,
-                                                                  open_thread, replies_missed, expected) -> None:  # type: ignore[no-untyped-def]
+                                                                  open_thread, replies_missed, expected) -> None:
         topic = open_thread["topic"]
         socket = connect(member, topics=[topic])
         socket.receive_type("subscribed")
@@ -720,14 +714,14 @@ class TestResume:
         assert event_of(socket.receive()) == ("post.created", topic, live["id"])
 
     @pytest.mark.parametrize("foreign_id", ["1-1", "99999999999999-0"])
-    def test_an_id_this_bus_never_gave_asks_for_a_resync(self, connect, member, open_thread, foreign_id) -> None:  # type: ignore[no-untyped-def]
+    def test_an_id_this_bus_never_gave_asks_for_a_resync(self, connect, member, open_thread, foreign_id) -> None:
         socket = connect(member, topics=[open_thread["topic"]], last_event_id=foreign_id)
         assert socket.receive() == {"type": "subscribed", "topics": [open_thread["topic"]]}
         assert socket.receive() == {"type": "resync", "topics": sorted([open_thread["topic"], f"user:{member.id}"]),
                                     "message": RESYNC_MESSAGE}
 
     @pytest.mark.parametrize("bad_id", ["abc", "1-2-3", "-1", "1.5", "1-", "1-" + "9" * 21])
-    def test_a_malformed_last_event_id(self, connect, client_for, member, other, open_thread, bad_id) -> None:  # type: ignore[no-untyped-def]
+    def test_a_malformed_last_event_id(self, connect, client_for, member, other, open_thread, bad_id) -> None:
         topic = open_thread["topic"]
         error = {"type": "error", "code": "bad_last_event_id", "message": "last_event_id is not an event id.",
                  "field": "last_event_id"}
@@ -753,7 +747,7 @@ class TestResume:
 
 
 class TestFrames:
-    def test_ping(self, connect, member) -> None:  # type: ignore[no-untyped-def]
+    def test_ping(self, connect, member) -> None:
         assert_pong(connect(member))
 
     @pytest.mark.parametrize(("frame", "error"), [
@@ -773,7 +767,7 @@ class TestFrames:
     ], ids=["bad-json", "array", "string", "unknown-type", "no-type", "no-topics", "topics-string", "topics-empty",
             "topics-numbers", "unsubscribe-null", "topics-101"])
     def test_a_bad_frame_gets_an_error_and_the_connection_goes_on(self, connect, client_for, member, other,
-                                                                  open_thread, frame, error) -> None:  # type: ignore[no-untyped-def]
+                                                                  open_thread, frame, error) -> None:
         socket = connect(member, topics=[open_thread["topic"]])
         socket.receive_type("subscribed")
         socket.send_text(frame)
@@ -782,19 +776,19 @@ class TestFrames:
         posted = reply(client_for(other), open_thread["id"], "Nog steeds live")
         assert event_of(socket.receive()) == ("post.created", open_thread["topic"], posted["id"])
 
-    def test_a_binary_frame_is_refused(self, connect, member) -> None:  # type: ignore[no-untyped-def]
+    def test_a_binary_frame_is_refused(self, connect, member) -> None:
         socket = connect(member)
         socket.session.send_bytes(b'{"type": "ping"}')
         assert socket.receive() == {"type": "error", "code": "bad_frame", "message": "Send JSON text frames."}
         assert_pong(socket)
 
-    def test_a_frame_of_16_kib_is_read(self, connect, member) -> None:  # type: ignore[no-untyped-def]
+    def test_a_frame_of_16_kib_is_read(self, connect, member) -> None:
         socket = connect(member)
         frame = '{"type": "ping"}'
         socket.send_text(frame + " " * (16 * 1024 - len(frame)))
         assert socket.receive() == {"type": "pong"}
 
-    def test_a_frame_over_16_kib_closes_the_socket_1009(self, connect, member) -> None:  # type: ignore[no-untyped-def]
+    def test_a_frame_over_16_kib_closes_the_socket_1009(self, connect, member) -> None:
         socket = connect(member)
         frame = '{"type": "ping"}'
         socket.send_text(frame + " " * (16 * 1024 + 1 - len(frame)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 def test_subscribers_of_the_old_group_follow_it(connect, client_for, manager, member, make_group,
-                                                make_thread) -> None:  # type: ignore[no-untyped-def]
+                                                make_thread) -> None:
     old = make_group("Energie", visibility="closed", members=(member,))
     new = make_group("Duurzaamheid", visibility="closed")
     socket = connect(member, topics=[f"group:{old['id']}", f"channel:{old['channel_id']}"])

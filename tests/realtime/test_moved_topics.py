@@ -13,7 +13,7 @@ NOT_FOUND = {"type": "error", "code": "not_found", "message": "Topic not found."
 
 
 @pytest.fixture
-def merged(client_for, manager, make_group, member) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def merged(client_for, manager, make_group, member) -> dict[str, Any]:
     source = make_group("Geheim overleg", visibility="secret", members=(member,))
     target = make_group("Besloten overleg", visibility="closed")
     assert client_for(manager).post(f"{API}/groups/merge", json={
@@ -25,13 +25,13 @@ def old_topics(merged: dict[str, Any]) -> list[str]:
     return [f"group:{merged['source']['id']}", f"channel:{merged['source']['channel_id']}"]
 
 
-def assert_pong(socket) -> None:  # type: ignore[no-untyped-def]
+def assert_pong(socket) -> None:
     socket.send({"type": "ping"})
     assert socket.receive() == {"type": "pong"}
 
 
 class TestMovedTopics:
-    def test_an_outsider_gets_not_found_like_for_nothing(self, connect, outsider, merged) -> None:  # type: ignore[no-untyped-def]
+    def test_an_outsider_gets_not_found_like_for_nothing(self, connect, outsider, merged) -> None:
         socket = connect(outsider)
         topics = [*old_topics(merged), "group:2147483647", "channel:2147483647"]
         socket.send({"type": "subscribe", "topics": topics})
@@ -39,7 +39,7 @@ class TestMovedTopics:
         assert socket.receive() == {"type": "subscribed", "topics": []}
         assert_pong(socket)
 
-    def test_who_may_read_the_target_is_told_where_it_went(self, connect, member, merged) -> None:  # type: ignore[no-untyped-def]
+    def test_who_may_read_the_target_is_told_where_it_went(self, connect, member, merged) -> None:
         socket = connect(member)
         socket.send({"type": "subscribe", "topics": old_topics(merged)})
         answers = [socket.receive() for _ in old_topics(merged)]
@@ -51,7 +51,7 @@ class TestMovedTopics:
         socket.send({"type": "subscribe", "topics": [a["moved_to"] for a in answers]})
         assert socket.receive() == {"type": "subscribed", "topics": [a["moved_to"] for a in answers]}
 
-    def test_at_connect_too(self, connect, outsider, member, merged) -> None:  # type: ignore[no-untyped-def]
+    def test_at_connect_too(self, connect, outsider, member, merged) -> None:
         socket = connect(outsider, topics=old_topics(merged))
         assert [socket.receive()["code"] for _ in old_topics(merged)] == ["not_found", "not_found"]
         assert socket.receive() == {"type": "subscribed", "topics": []}

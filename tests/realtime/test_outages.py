@@ -26,7 +26,7 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def site(settings, tmp_path: Path) -> OutageSite:  # type: ignore[no-untyped-def]
+def site(settings, tmp_path: Path) -> OutageSite:
     return arrange_outage_site(f"sqlite:///{tmp_path / 'live.db'}", settings.secret_key, members=2)
 
 
@@ -95,7 +95,7 @@ def _first_messages_of_sockets_at_once(server: AppServer, site: OutageSite, coun
 
 class TestRedisDown:
     def test_a_reply_committed_while_redis_is_down_answers_201(self, settings, site: OutageSite,
-                                                               own_redis: OwnRedis) -> None:  # type: ignore[no-untyped-def]
+                                                               own_redis: OwnRedis) -> None:
         app = make_app(settings, site, own_redis.url)
         with AppServer(app) as server, browser(server, site) as http:
             own_redis.stop()
@@ -107,7 +107,7 @@ class TestRedisDown:
             own_redis.start()
 
     def test_pages_that_were_connected_are_told_to_resync_once_redis_is_back(
-            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:  # type: ignore[no-untyped-def]
+            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:
         topic = f"thread:{site.thread_id}"
         app = make_app(settings, site, own_redis.url)
         with AppServer(app) as server, browser(server, site) as http, \
@@ -123,7 +123,7 @@ class TestRedisDown:
             assert resync["message"]
 
     def test_the_first_sockets_after_redis_is_back_connect_and_live_updates_flow(
-            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:  # type: ignore[no-untyped-def]
+            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:
         topic = f"thread:{site.thread_id}"
         app = make_app(settings, site, own_redis.url)
         with AppServer(app) as server, browser(server, site) as http:
@@ -141,7 +141,7 @@ class TestRedisDown:
                 assert (event["event"], event["payload"]["id"]) == ("post.created", reply_id)
 
     def test_a_socket_opened_while_redis_is_down_is_told_to_come_back_and_connects_once_it_is(
-            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:  # type: ignore[no-untyped-def]
+            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:
         app = make_app(settings, site, own_redis.url)
         with AppServer(app) as server:
             own_redis.stop()
@@ -157,7 +157,7 @@ class TestRedisDown:
                 assert receive(ws)["type"] == "subscribed"
 
     def test_login_throttling_counts_in_the_process_while_redis_is_down(
-            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:  # type: ignore[no-untyped-def]
+            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:
         app = make_app(settings, site, own_redis.url, login_limit_per_account="3/minute")
         with AppServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             own_redis.stop()
@@ -172,7 +172,7 @@ class TestRedisDown:
 
 
     def test_a_worker_started_while_redis_is_down_serves_and_goes_live_once_it_answers(
-            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:  # type: ignore[no-untyped-def]
+            self, settings, site: OutageSite, own_redis: OwnRedis) -> None:
         topic = f"thread:{site.thread_id}"
         own_redis.stop()
         app = make_app(settings, site, own_redis.url)
@@ -192,7 +192,7 @@ class TestRedisDown:
 class TestLongReplay:
     @pytest.mark.parametrize("bus", ["in-process", "redis"])
     def test_a_replay_longer_than_the_send_queue_arrives_whole(self, settings, site: OutageSite, bus: str,
-                                                               own_redis: OwnRedis) -> None:  # type: ignore[no-untyped-def]
+                                                               own_redis: OwnRedis) -> None:
         topic = f"thread:{site.thread_id}"
         queue = 8
         app = make_app(settings, site, own_redis.url if bus == "redis" else None, ws_send_queue=queue)

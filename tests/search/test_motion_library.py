@@ -13,7 +13,7 @@ BODY = "De raad verzoekt het college zonnepanelen op de daken van alle basisscho
 
 
 @pytest.fixture
-def library(manager, member, make_group, make_thread) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def library(manager, member, make_group, make_thread) -> dict[str, Any]:
     green = make_group("Energiecoöperaties", members=(member,))
     care = make_group("Jeugdhulp", members=(member,))
     board = make_group("Fractie Zwolle", kind="faction", visibility="closed")
@@ -33,14 +33,14 @@ def facet(page: dict[str, Any], name: str) -> dict[str, int]:
 
 
 class TestLibrary:
-    def test_anonymous_and_bad_input(self, anon, client_for, member) -> None:  # type: ignore[no-untyped-def]
+    def test_anonymous_and_bad_input(self, anon, client_for, member) -> None:
         assert_error(anon.get(f"{API}/motions"), 401, "unauthenticated")
         reader = client_for(member)
         assert_error(reader.get(f"{API}/motions", params={"status": "won"}), 422, "invalid", "status")
         assert_error(reader.get(f"{API}/motions", params={"year": 1200}), 422, "invalid", "year")
         assert_error(reader.get(f"{API}/motions", params={"cursor": "nonsense"}), 422, "invalid", "cursor")
 
-    def test_every_motion_she_may_read_with_facets(self, client_for, member, library) -> None:  # type: ignore[no-untyped-def]
+    def test_every_motion_she_may_read_with_facets(self, client_for, member, library) -> None:
         page = client_for(member).get(f"{API}/motions").json()
         titles = {m["title"] for m in page["items"]}
         assert {"Zonnepanelen op scholen", "Zonnepanelen op basisscholen", "Wachtlijsten jeugdhulp"} <= titles
@@ -52,7 +52,7 @@ class TestLibrary:
         assert sum(facet(page, "year").values()) == sum(facet(page, "status").values()) == 3
 
     def test_pages_follow_on_and_places_count_without_regard_to_case(self, client_for, manager, member, library,
-                                                                     make_thread) -> None:  # type: ignore[no-untyped-def]
+                                                                     make_thread) -> None:
         make_thread(manager, library["green"]["channel_id"], title="Groene daken", body="Daken vergroenen.",
                     kind="motion", motion={"municipality": "delft", "status": "submitted"})
         reader = client_for(member)
@@ -64,7 +64,7 @@ class TestLibrary:
         assert [(v["label"], v["count"]) for v in first["facets"]["municipality"]][:1] in (
             [("Delft", 2)], [("delft", 2)])
 
-    def test_a_choice_narrows_and_counts_under_the_other_choices(self, client_for, member, library) -> None:  # type: ignore[no-untyped-def]
+    def test_a_choice_narrows_and_counts_under_the_other_choices(self, client_for, member, library) -> None:
         reader = client_for(member)
         page = reader.get(f"{API}/motions", params={"theme_id": library["green"]["id"], "status": "adopted"}).json()
         assert [m["title"] for m in page["items"]] == ["Zonnepanelen op scholen"] and page["total"] == 1
@@ -74,7 +74,7 @@ class TestLibrary:
         words = reader.get(f"{API}/motions", params={"q": "zonnepaneel", "municipality": "alkmaar"}).json()
         assert [m["municipality"] for m in words["items"]] == ["Alkmaar"]
 
-    def test_the_page(self, client_for, member, library) -> None:  # type: ignore[no-untyped-def]
+    def test_the_page(self, client_for, member, library) -> None:
         text = assert_page(client_for(member).get("/motions", params={"status": "adopted"}))
         assert "Zonnepanelen op scholen" in text and "Zonnepanelen op basisscholen" not in text
         assert f"/threads/{library['delft']['id']}" in links(text)
@@ -83,7 +83,7 @@ class TestLibrary:
 
 
 class TestSimilarAndReuse:
-    def test_similar_motions_come_from_other_municipalities(self, client_for, member, library) -> None:  # type: ignore[no-untyped-def]
+    def test_similar_motions_come_from_other_municipalities(self, client_for, member, library) -> None:
         reader = client_for(member)
         found = reader.get(f"{API}/motions/{library['delft']['id']}/similar").json()
         assert [m["municipality"] for m in found][:1] == ["Alkmaar"]
@@ -91,7 +91,7 @@ class TestSimilarAndReuse:
         text = assert_page(reader.get(f"/threads/{library['delft']['id']}"))
         assert "Vergelijkbare moties uit andere gemeenten" in text and f"/threads/{library['alkmaar']['id']}" in text
 
-    def test_reuse_links_the_new_motion_to_the_original(self, client_for, member, library) -> None:  # type: ignore[no-untyped-def]
+    def test_reuse_links_the_new_motion_to_the_original(self, client_for, member, library) -> None:
         reader = client_for(member)
         start = reader.get(f"{API}/motions/{library['delft']['id']}/reuse").json()
         assert start["body"] == BODY and start["based_on"]["municipality"] == "Delft"
@@ -108,9 +108,9 @@ class TestSimilarAndReuse:
         text = assert_page(reader.get(f"/threads/{made.json()['id']}"))
         assert "Gebaseerd op" in text and f"/threads/{library['delft']['id']}" in links(text)
 
-    def test_reuse_refuses_what_she_may_not_read(self, client_for, member, library) -> None:  # type: ignore[no-untyped-def]
+    def test_reuse_refuses_what_she_may_not_read(self, client_for, member, library) -> None:
         reader = client_for(member)
-        assert reader.get(f"{API}/motions/{library['closed']['id']}/reuse").status_code in (403, 404)
+        assert_error(reader.get(f"{API}/motions/{library['closed']['id']}/reuse"), 403, "join_to_read")
         refused = reader.post(f"{API}/channels/{library['green']['channel_id']}/threads", json={
             "kind": "motion", "title": "Poging", "body": "x", "motion": {"municipality": "Alkmaar"},
             "based_on_id": library["closed"]["id"]})
@@ -119,4 +119,4 @@ class TestSimilarAndReuse:
             "title": "Geen motie", "body": "x", "based_on_id": library["delft"]["id"]})
         assert_error(discussion, 422, "invalid", "based_on_id")
         not_a_motion = reader.get(f"{API}/motions/999999/similar")
-        assert not_a_motion.status_code == 404
+        assert_error(not_a_motion, 404, "not_found")

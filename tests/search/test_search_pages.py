@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.web.test_pages import assert_page, links
 
 
-def test_results_tabs_and_marks(client_for, member, manager, make_group, make_thread) -> None:  # type: ignore[no-untyped-def]
+def test_results_tabs_and_marks(client_for, member, manager, make_group, make_thread) -> None:
     green = make_group("Duurzaamheid", members=(member,))
     secret = make_group("Bestuur", visibility="secret")
     shown = make_thread(manager, green["channel_id"], title="Motie zonnepanelen op scholen",
@@ -25,7 +25,7 @@ def test_results_tabs_and_marks(client_for, member, manager, make_group, make_th
     assert 'class="count">1</span>' in text
 
 
-def test_filters_stay_in_the_links_and_bad_dates_are_named(client_for, member) -> None:  # type: ignore[no-untyped-def]
+def test_filters_stay_in_the_links_and_bad_dates_are_named(client_for, member) -> None:
     reader = client_for(member)
     text = assert_page(reader.get("/search", params={"q": "motie", "thread_kind": "motion", "province": "utrecht"}))
     assert 'value="motion" selected' in text and 'value="utrecht" selected' in text
@@ -34,7 +34,7 @@ def test_filters_stay_in_the_links_and_bad_dates_are_named(client_for, member) -
     assert bad.status_code == 422 and "Controleer “Van”" in bad.text and "search-results" not in bad.text
 
 
-def test_the_header_has_a_search_box(client_for, member) -> None:  # type: ignore[no-untyped-def]
+def test_the_header_has_a_search_box(client_for, member) -> None:
     text = assert_page(client_for(member).get("/"))
     assert 'action="/search"' in text and 'role="combobox"' in text and "search-box.js" in text
     empty = assert_page(client_for(member).get("/search"))
@@ -43,7 +43,7 @@ def test_the_header_has_a_search_box(client_for, member) -> None:  # type: ignor
     assert "te algemeen" in common
 
 
-def test_the_member_directory(client_for, member, make_user, make_portfolio) -> None:  # type: ignore[no-untyped-def]
+def test_the_member_directory(client_for, member, make_user, make_portfolio) -> None:
     from app.models import UserPortfolio
 
     green = make_portfolio("Duurzaamheid")
@@ -64,7 +64,7 @@ def test_the_member_directory(client_for, member, make_user, make_portfolio) -> 
     assert [u["username"] for u in api["items"]] == ["carla"]
 
 
-def test_a_profile_lists_her_groups_and_posts_as_far_as_the_viewer_may_see(  # type: ignore[no-untyped-def]
+def test_a_profile_lists_her_groups_and_posts_as_far_as_the_viewer_may_see(
         client_for, member, outsider, manager, make_group, make_thread) -> None:
     open_group = make_group("Wonen", members=(member,))
     secret = make_group("Bestuur", visibility="secret", members=(member,))
@@ -78,7 +78,7 @@ def test_a_profile_lists_her_groups_and_posts_as_far_as_the_viewer_may_see(  # t
     assert "Bestuur" in seen_by_staff and "Kandidatenlijst" in seen_by_staff
 
 
-def test_a_question_shows_its_reach_who_answered_and_whether_it_is_answered(  # type: ignore[no-untyped-def]
+def test_a_question_shows_its_reach_who_answered_and_whether_it_is_answered(
         client_for, member, outsider, manager, make_group, make_thread, run) -> None:
     from app.schemas.posts import ReplyCreate
     from app.services import posts
@@ -103,7 +103,7 @@ def test_a_question_shows_its_reach_who_answered_and_whether_it_is_answered(  # 
     assert unanswered["id"] not in [h["id"] for h in again]
 
 
-def test_search_one_group_or_one_member(client_for, member, outsider, make_group, make_thread) -> None:  # type: ignore[no-untyped-def]
+def test_search_one_group_or_one_member(client_for, member, outsider, make_group, make_thread) -> None:
     wonen = make_group("Wonen", members=(member, outsider))
     zorg = make_group("Zorg", members=(member,))
     mine = make_thread(member, wonen["channel_id"], title="Tiny houses op de zandplaat", body="Zandplaat.")

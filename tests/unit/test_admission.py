@@ -61,7 +61,7 @@ def test_a_cancelled_waiter_gives_up_its_place() -> None:
     asyncio.run(scenario())
 
 
-def test_no_turn_within_the_bound_is_unavailable_with_retry_after(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_turn_within_the_bound_is_unavailable_with_retry_after(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("app.db.ADMIT_SECONDS", 0.05)
     engine = make_engine(f"sqlite:///{tmp_path / 'gate.db'}", pool_size=1, max_overflow=0)
     db = Database(engine)

@@ -42,7 +42,7 @@ def test_an_unknown_kind_or_a_broken_payload_fails_the_job() -> None:
         jobs.parse("article.publish", {"article": 7})
 
 
-def test_the_worker_has_a_handler_for_every_kind(db, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_worker_has_a_handler_for_every_kind(db, settings) -> None:
     from app.mailer import LogTransport
     from app.worker import Worker
 
@@ -50,7 +50,7 @@ def test_the_worker_has_a_handler_for_every_kind(db, settings) -> None:  # type:
     assert set(worker.handlers) == set(jobs.JOB_KINDS.values())
 
 
-def test_enqueue_writes_the_kind_and_the_json(session) -> None:  # type: ignore[no-untyped-def]
+def test_enqueue_writes_the_kind_and_the_json(session) -> None:
     from sqlalchemy import select
 
     from app.models import Job

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from app.db import make_engine
 
 
-def test_writers_take_turns_and_release_on_commit_and_rollback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_writers_take_turns_and_release_on_commit_and_rollback(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'writers.db'}")
     with engine.begin() as c:
         c.execute(text("CREATE TABLE t (n INTEGER)"))

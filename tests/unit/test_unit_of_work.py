@@ -55,7 +55,7 @@ def test_effects_of_one_action_do_not_leak_into_the_next(db, app, capture_events
 
 
 def test_events_in_a_unit_of_work_without_a_dispatcher_are_refused_before_commit(db, capture_events,
-                                                                                  session) -> None:  # type: ignore[no-untyped-def]
+                                                                                  session) -> None:
     with pytest.raises(EventsWithoutDispatcher, match=r"1 event\(s\) recorded \(moderation.changed"), \
             unit_of_work(db, None) as s:
         s.add(Portfolio(slug="ruimte", name="Ruimte"))
@@ -64,7 +64,7 @@ def test_events_in_a_unit_of_work_without_a_dispatcher_are_refused_before_commit
     assert session.scalar(select(func.count()).select_from(Portfolio).where(Portfolio.slug == "ruimte")) == 0
 
 
-def test_no_live_clients_commits_and_says_so(db, capture_events, session) -> None:  # type: ignore[no-untyped-def]
+def test_no_live_clients_commits_and_says_so(db, capture_events, session) -> None:
     with unit_of_work(db, NO_LIVE_CLIENTS) as s:
         s.add(Portfolio(slug="ruimte", name="Ruimte"))
         record_event(s, _queue_changed(1))
@@ -76,14 +76,14 @@ class _BrokenDispatcher:
     def __init__(self) -> None:
         self.reported: list[int] = []
 
-    def dispatch(self, effects) -> None:  # type: ignore[no-untyped-def]
+    def dispatch(self, effects) -> None:
         raise RuntimeError("the bus refused")
 
-    def lost(self, effects) -> None:  # type: ignore[no-untyped-def]
+    def lost(self, effects) -> None:
         self.reported.append(len(effects.events))
 
 
-def test_a_failed_dispatch_after_commit_is_counted_and_reported_lost_not_raised(db, session) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_dispatch_after_commit_is_counted_and_reported_lost_not_raised(db, session) -> None:
     dispatcher, before = _BrokenDispatcher(), db.dispatch_failures
     with unit_of_work(db, dispatcher) as s:
         s.add(Portfolio(slug="ruimte", name="Ruimte"))

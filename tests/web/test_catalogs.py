@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -31,7 +32,7 @@ def key(msgid: Key) -> str:
     return msgid if isinstance(msgid, str) else msgid[0]
 
 
-def entries(catalog: Catalog) -> list:  # type: ignore[type-arg]
+def entries(catalog: Catalog) -> list[Any]:
     return [m for m in catalog if m.id]  # leaves out the header
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from app.config import get_settings
-from app.models import Portfolio, User, UserPortfolio
+from app.models import Portfolio, User
 from app.models.enums import Province, Title
 from app.services.mail import unsubscribe_token
 from tests.api.helpers import API
@@ -155,23 +155,13 @@ def asked_of(html: str) -> str:
 
 
 @pytest.fixture
-def writer(make_user) -> User:  # type: ignore[no-untyped-def]
-    return make_user(display_name="Bert Jansen")
-
-
-@pytest.fixture
-def other(make_user) -> User:  # type: ignore[no-untyped-def]
-    return make_user(display_name="Carla Smit")
-
-
-@pytest.fixture
-def plain(make_group, member, writer, other) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def plain(make_group, member, writer, other) -> dict[str, Any]:
     """A group of kind "other": members hear of mentions and replies to them only (normal by default)."""
     return make_group("Leesclub", kind="other", members=(member, writer, other))
 
 
 @pytest.fixture
-def portfolio_named(session) -> Callable[[str], Portfolio]:  # type: ignore[no-untyped-def]
+def portfolio_named(session) -> Callable[[str], Portfolio]:
     """A portfolio with exactly this name (the pages show it as it is)."""
     def _make(name: str) -> Portfolio:
         found = Portfolio(slug=f"p-{next(_portfolios)}-{random.randrange(10**9)}", name=name)
@@ -183,16 +173,7 @@ def portfolio_named(session) -> Callable[[str], Portfolio]:  # type: ignore[no-u
 
 
 @pytest.fixture
-def hold(session) -> Callable[[User, Portfolio], None]:  # type: ignore[no-untyped-def]
-    def _hold(user: User, portfolio: Portfolio) -> None:
-        session.add(UserPortfolio(user_id=user.id, portfolio_id=portfolio.id))
-        session.commit()
-
-    return _hold
-
-
-@pytest.fixture
-def approval_over(monkeypatch) -> int:  # type: ignore[no-untyped-def]
+def approval_over(monkeypatch) -> int:
     """A question to more than one person waits for the community manager."""
     monkeypatch.setattr(get_settings(), "question_audience_approval_over", 1)
     return 1
@@ -203,18 +184,18 @@ def ok(response: Any, status: int = 200) -> Any:
     return response.json() if response.content else None
 
 
-def reply(client, thread_id: int, body: str = "Bij ons ook.") -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def reply(client, thread_id: int, body: str = "Bij ons ook.") -> dict[str, Any]:
     return ok(client.post(f"{API}/threads/{thread_id}/replies", json={"body": body}), 201)
 
 
-def ask(client, channel_id: int, *portfolios: Portfolio, **fields: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def ask(client, channel_id: int, *portfolios: Portfolio, **fields: Any) -> dict[str, Any]:
     """A question to the holders of these portfolios, through the API as the composer sends it."""
     return ok(client.post(f"{API}/channels/{channel_id}/threads", json={
         "kind": "question", "title": "Wie heeft ervaring met tiny houses?", "body": "Graag jullie ervaringen.",
         "portfolio_ids": [p.id for p in portfolios]} | fields), 201)
 
 
-def english(client) -> None:  # type: ignore[no-untyped-def]
+def english(client) -> None:
     ok(client.patch(f"{API}/me", json={"language": "en"}))
 
 
@@ -427,7 +408,7 @@ class TestProfileSettingsPage:
 
 class TestProfilePage:
     @pytest.fixture
-    def anna(self, client_for, member, portfolio_named) -> User:  # type: ignore[no-untyped-def]
+    def anna(self, client_for, member, portfolio_named) -> User:
         housing, climate = portfolio_named("Wonen"), portfolio_named("Klimaat")
         ok(client_for(member).patch(f"{API}/me", json={
             "province": "noord-holland", "portfolio_ids": [housing.id, climate.id], "bio": f"Groen {EVIL}"}))
@@ -495,7 +476,7 @@ class TestProfilePage:
 
 class TestPendingQuestionsPage:
     @pytest.fixture
-    def housing(self, portfolio_named, hold, writer, other, make_user) -> Portfolio:  # type: ignore[no-untyped-def]
+    def housing(self, portfolio_named, hold, writer, other, make_user) -> Portfolio:
         """Held by Bert and Carla, and by a councillor in Noord-Holland."""
         portfolio = portfolio_named("Wonen")
         for user in (writer, other, make_user(title="raadslid", province="noord-holland")):
@@ -587,7 +568,7 @@ class TestThreadPage:
 
     @pytest.fixture
     def waiting(self, client_for, member, writer, other, plain, portfolio_named, hold,
-                approval_over) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+                approval_over) -> dict[str, Any]:
         """Anna's question to the two holders of "Wonen", waiting for the community manager."""
         housing = portfolio_named("Wonen")
         hold(writer, housing)
@@ -681,7 +662,7 @@ class TestGroupPage:
 
 class TestUnsubscribePage:
     @staticmethod
-    def state(session, user: User) -> tuple[bool, bool, str]:  # type: ignore[no-untyped-def]
+    def state(session, user: User) -> tuple[bool, bool, str]:
         session.expire_all()
         found = session.get(User, user.id)
         return found.email_mentions, found.email_replies, found.digest

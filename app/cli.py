@@ -6,16 +6,20 @@ import getpass
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from app.config import VAR, get_settings, use_settings
+from app.config import VAR, Settings, get_settings, use_settings
+
+if TYPE_CHECKING:
+    from app.db import Database
 
 GRACEFUL_TIMEOUT = 5.0
 
 
-def _settings_or_exit():  # type: ignore[no-untyped-def]
+def _settings_or_exit() -> Settings:
     try:
         return get_settings()
     except ValidationError as exc:
@@ -25,7 +29,7 @@ def _settings_or_exit():  # type: ignore[no-untyped-def]
         sys.exit(2)
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     from app.main import StartupError, connect_database
 
     settings = _settings_or_exit()
@@ -38,7 +42,7 @@ def _database():  # type: ignore[no-untyped-def]
         sys.exit(2)
 
 
-def _migrate(db) -> None:  # type: ignore[no-untyped-def]
+def _migrate(db: Database) -> None:
     """Upgrade the schema; a search index that is still empty (the upgrade that added it) is filled.
 
     A SQLite database with revisions to run is copied first, into `backups/` beside it."""

@@ -15,11 +15,15 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
     DateTime,
+    Delete,
     Engine,
     MetaData,
     String,
+    TextClause,
     TypeDecorator,
+    Update,
     create_engine,
     event,
     text,
@@ -207,7 +211,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def upsert(session: Session, model: type, values: list[dict[str, Any]], *, index_elements: list[str],
-           set_: dict[str, Any] | None = None, index_where: ColumnElement[bool] | None = None,
+           set_: dict[str, Any] | None = None, index_where: ColumnElement[bool] | TextClause | None = None,
            returning: Sequence[Any] = ()) -> list[Any]:
     """INSERT … ON CONFLICT for both databases: do nothing, or update `set_` (which may use `excluded`)."""
     if not values:
@@ -472,3 +476,11 @@ def _dispatch_after_commit(db: Database, dispatcher: Dispatcher, recorded: Effec
             dispatcher.lost(recorded)
         except Exception:
             log.exception("announcing the lost events failed too")
+
+
+def rows_changed(session: Session, statement: Update | Delete) -> int:
+    """How many rows an UPDATE or DELETE changed (Session.execute is typed as returning a plain Result; for these
+    statements it is a CursorResult)."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount

@@ -388,7 +388,7 @@ AnyEvent = Annotated[
     | BusGap,
     Field(discriminator="type"),
 ]
-_ANY_EVENT: TypeAdapter[Event] = TypeAdapter(AnyEvent)  # type: ignore[arg-type]
+_ANY_EVENT: TypeAdapter[Event] = TypeAdapter(AnyEvent)
 
 # Every event model by its type.
 EVENT_TYPES: dict[str, type[Event]] = {

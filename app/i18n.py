@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 from gettext import NullTranslations
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -30,7 +31,7 @@ TIMEZONE = ZoneInfo("Europe/Amsterdam")
 _language: ContextVar[str] = ContextVar("plein_language", default=DEFAULT_LANGUAGE)
 
 
-def catalog_path(language: str):  # type: ignore[no-untyped-def]
+def catalog_path(language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
 
 
@@ -50,7 +51,7 @@ def translations(language: str) -> NullTranslations:
 def pick_language(preferred: str | None, accept_language: str | None = None) -> str:
     """The member's own choice; for visitors, the browser's first language we have; else Dutch."""
     if preferred in LANGUAGES:
-        return preferred  # type: ignore[return-value]
+        return preferred
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in LANGUAGES:

@@ -145,7 +145,7 @@ def finish(session: Session, job_id: int, *, worker: str, note: str | None = Non
 def retry_delay(attempts: int) -> float:
     """Exponential backoff with jitter, so a recovering SMTP server is not hit by every job at once."""
     settings = get_settings()
-    delay = min(settings.job_retry_max_seconds, settings.job_retry_base_seconds * 2 ** max(0, attempts - 1))
+    delay: float = min(settings.job_retry_max_seconds, settings.job_retry_base_seconds * 2 ** max(0, attempts - 1))
     return delay * random.uniform(0.8, 1.2)
 
 

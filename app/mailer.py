@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from app.config import Settings
-from app.services.mail import Mail, unsubscribe_url
+from app.jobs import Mail
+from app.services.mail import unsubscribe_url
 
 log = logging.getLogger("plein.mail")
 

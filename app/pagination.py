@@ -4,15 +4,17 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, TypeVarTuple
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import Invalid
 from app.schemas.common import MAX_ID
 
 T = TypeVar("T")
+Row = TypeVarTuple("Row")
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 100
 
@@ -47,9 +49,9 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
 
 
 def keyset(
-    stmt: Select[Any], columns: tuple[ColumnElement[Any], ...], cursor: str | None, *,
-    descending: bool, types: tuple[type, ...],
-) -> Select[Any]:
+    stmt: Select[*Row], columns: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...],
+    cursor: str | None, *, descending: bool, types: tuple[type, ...],
+) -> Select[*Row]:
     """Order by `columns` and start after the cursor's row (a row-value comparison, index friendly)."""
     if cursor:
         values = decode_cursor(cursor, types)

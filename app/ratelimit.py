@@ -27,7 +27,9 @@ REDIS_RETRY_SECONDS = 5.0
 class LoginLimiter:
     def __init__(self, storage_uri: str, *, key_prefix: str, per_account: str, per_address: str) -> None:
         options = {"key_prefix": key_prefix} if not storage_uri.startswith("memory") else {}
-        self.storage: Storage = storage_from_string(storage_uri, **options)
+        storage = storage_from_string(storage_uri, **options)
+        assert isinstance(storage, Storage), "a synchronous storage (memory://, redis://), not an async+ one"
+        self.storage = storage
         self._limiter = MovingWindowRateLimiter(self.storage)
         self._shared = not storage_uri.startswith("memory")
         # Used while the shared store (Redis) does not answer.

@@ -7,7 +7,9 @@ when it ends. `PLEIN_TEST_SERIAL=1` runs them one after the other instead.
 On a machine without PostgreSQL or Redis the second run is skipped and the reason is printed;
 with CI=true a missing service is a failure, never a silent skip. Extra arguments go to pytest.
 
-`--fast` is the tier for working on the code: lint and the in-process tests on SQLite only (no Chromium, no
+Both also type-check `app/` with mypy (strict; its settings are in pyproject.toml, its cache in .mypy_cache/).
+
+`--fast` is the tier for working on the code: lint, types and the in-process tests on SQLite only (no Chromium, no
 subprocess servers or workers, no migration history; the tests marked `slow` in tests/conftest.py), spread over
 one pytest-xdist worker per core (each worker builds its own SQLite database).
 """
@@ -28,6 +30,16 @@ def start_suite(backend: str, args: list[str], log=None) -> subprocess.Popen:
                             stderr=subprocess.STDOUT if log else None)
 
 
+def lint() -> int:
+    print("=== ruff (lint) ===", flush=True)
+    return subprocess.call([sys.executable, "-m", "ruff", "check", "app", "tests", "bench"])
+
+
+def types() -> int:
+    print("=== mypy (types) ===", flush=True)
+    return subprocess.call([sys.executable, "-m", "mypy"])
+
+
 def run_suite(backend: str, args: list[str]) -> int:
     print(f"\n=== Plein test suite on {backend} ===", flush=True)
     return start_suite(backend, args).wait()
@@ -36,18 +48,16 @@ def run_suite(backend: str, args: list[str]) -> int:
 def main(args: list[str]) -> int:
     if "--fast" in args:
         args = [a for a in args if a != "--fast"]
-        print("=== ruff (lint) ===", flush=True)
-        lint = subprocess.call([sys.executable, "-m", "ruff", "check", "app", "tests", "bench"])
+        checks = {"lint": lint(), "types": types()}
         started = time.monotonic()
         workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "auto"]
-        suite = run_suite("sqlite", ["-m", "not slow", *workers, *args])
+        checks["tests"] = run_suite("sqlite", ["-m", "not slow", *workers, *args])
         print(f"\n=== fast tier ({time.monotonic() - started:.0f} s, SQLite, no slow tests): "
-              f"lint {'passed' if lint == 0 else 'FAILED'}, tests {'passed' if suite == 0 else 'FAILED'}", flush=True)
-        return 0 if lint == suite == 0 else 1
+              + ", ".join(f"{k} {'passed' if v == 0 else 'FAILED'}" for k, v in checks.items()), flush=True)
+        return 0 if all(v == 0 for v in checks.values()) else 1
     ci = os.environ.get("CI") == "true"
     serial = os.environ.get("PLEIN_TEST_SERIAL") == "1"
-    print("=== ruff (lint) ===", flush=True)
-    results = {"lint": subprocess.call([sys.executable, "-m", "ruff", "check", "app", "tests", "bench"])}
+    results = {"lint": lint(), "types": types()}
     missing = [r for r in (postgres_reason(), redis_reason()) if r]
     started = time.monotonic()
     if missing or serial:

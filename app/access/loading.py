@@ -145,6 +145,7 @@ def access_channel(session: Session, actor: User, channel_id: int, action: Group
         .where(Channel.id == channel_id)).first()
     if row is None or (row[0].merged_into_id is None and not _viewable(actor, row[1], row[2])):
         raise NotFound("Channel not found.")
+    membership: Membership | None  # the outer join's None: she is not a member
     channel, group, membership = row
     if action == GroupAction.post:
         locked = None
@@ -153,8 +154,9 @@ def access_channel(session: Session, actor: User, channel_id: int, action: Group
             lock_group_for_posting(session, locked)
             session.refresh(channel)
         if channel.group_id != group.id:
-            group = session.get(Group, channel.group_id)
-            assert group is not None
+            moved_to = session.get(Group, channel.group_id)
+            assert moved_to is not None
+            group = moved_to
             membership = None if channel.merged_into_id is not None else group_access(session, actor, group).membership
     if channel.merged_into_id is not None:
         target = session.get(Channel, channel.merged_into_id)
@@ -261,7 +263,7 @@ class PostAccess:
     group: GroupAccess
 
 
-def _post_chain(actor: User) -> Select[tuple[Post, Thread, Channel, Group, Membership]]:
+def _post_chain(actor: User) -> Select[Post, Thread, Channel, Group, Membership]:
     return (select(Post, Thread, Channel, Group, Membership)
             .join(Thread, Thread.id == Post.thread_id)
             .join(Channel, Channel.id == Thread.channel_id)

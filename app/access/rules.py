@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from typing import assert_never
 
 from app.models.enums import GroupRole, Visibility
 
@@ -118,7 +119,8 @@ def thread_allows(action: ThreadAction, *, own: bool, moderator: bool, member: b
             return not deleted and (own or moderator)
         case ThreadAction.moderate:
             return moderator
-    return False
+        case _:
+            assert_never(action)
 
 
 def can_join_directly(visibility: Visibility | str, *, staff: bool, invited: bool) -> bool:

@@ -35,16 +35,16 @@ def _staff(user_id: ColumnElement[int] | InstrumentedAttribute[int] | int) -> Co
 
 def group_allows(action: GroupAction, *, user_id: ColumnElement[int] | InstrumentedAttribute[int] | int,
                  staff: bool | ColumnElement[bool] | None = None,
-                 group: type[Group] | Group = Group) -> ColumnElement[bool]:
+                 group: type[Group] = Group) -> ColumnElement[bool]:
     """True for the rows of `groups` (correlated) that the user may `action`. `staff`: known already (one actor),
     or None to read it from her row (many users at once: the inbox, fan-out)."""
     if staff is True:
         return true()
     anyone, by_role = _shape(action)
     member_roles: dict[tuple[str, ...], list[str]] = {}
-    for visibility, passing in by_role.items():
-        if passing:
-            member_roles.setdefault(tuple(passing), []).append(visibility)
+    for visibility, roles_passing in by_role.items():
+        if roles_passing:
+            member_roles.setdefault(tuple(roles_passing), []).append(visibility)
     parts: list[ColumnElement[bool]] = []
     if anyone:
         parts.append(group.visibility.in_(anyone))
@@ -61,25 +61,25 @@ def group_allows(action: GroupAction, *, user_id: ColumnElement[int] | Instrumen
     return or_(*parts) if parts else false()
 
 
-def allowed_groups(actor: User, action: GroupAction) -> Select[tuple[int]]:
+def allowed_groups(actor: User, action: GroupAction) -> Select[int]:
     """The ids of the groups the actor may `action` (merged ones included: their content moved with them)."""
     return select(Group.id).where(group_allows(action, user_id=actor.id, staff=roles.is_staff(actor)))
 
 
-def visible_groups(actor: User) -> Select[tuple[int]]:
+def visible_groups(actor: User) -> Select[int]:
     return allowed_groups(actor, GroupAction.view)
 
 
-def readable_groups(actor: User) -> Select[tuple[int]]:
+def readable_groups(actor: User) -> Select[int]:
     return allowed_groups(actor, GroupAction.read)
 
 
-def moderated_groups(actor: User) -> Select[tuple[int]]:
+def moderated_groups(actor: User) -> Select[int]:
     return allowed_groups(actor, GroupAction.moderate)
 
 
 def may_group(action: GroupAction, *, user_id: ColumnElement[int] | InstrumentedAttribute[int] | int,
-              group_id: ColumnElement[int] | InstrumentedAttribute[int] | int,
+              group_id: ColumnElement[int] | InstrumentedAttribute[int] | InstrumentedAttribute[int | None] | int,
               staff: bool | ColumnElement[bool] | None = None) -> ColumnElement[bool]:
     """May this user (a column: many users at once) `action` the group with this id?"""
     group = aliased(Group)
@@ -93,7 +93,7 @@ def listed_threads(actor: User) -> ColumnElement[bool]:
     return and_(Thread.deleted_at.is_(None), or_(Thread.held_at.is_(None), Thread.author_id == actor.id))
 
 
-def readable_threads(actor: User) -> Select[tuple[int]]:
+def readable_threads(actor: User) -> Select[int]:
     return select(Thread.id).where(Thread.group_id.in_(readable_groups(actor)), listed_threads(actor))
 
 

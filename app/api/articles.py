@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
 from app.deps import CurrentUser, IdempotencyKeyHeader, OptionalAuthDep, SessionDep
+from app.models.enums import ArticleStatus
 from app.schemas.common import PathId
 from app.schemas.posts import PostOut, ReplyCreate
 from app.schemas.publishing import (
@@ -14,7 +15,6 @@ from app.schemas.publishing import (
     ArticleEditorial,
     ArticleOut,
     ArticleRevisionOut,
-    ArticleStatus,
     ArticleSummary,
     ArticleUpdate,
     CalendarOut,

@@ -25,9 +25,12 @@ import secrets
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from app.events import BusGap, Event, event_id_key, parse_event
+
+if TYPE_CHECKING:
+    import redis.asyncio
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,6 +38,13 @@ Observer = Callable[[Event], None]
 Deliver = Callable[[Event], None]
 REPLAY_MAX_EVENTS = 10_000
 REPLAY_SCAN_LIMIT = 50_000
+# A stream entry as this bus's clients return it: redis-py types its answers for either decode_responses setting
+# (bytes | str | None); ours leave it off, so ids and fields come back as bytes.
+StreamEntry = tuple[bytes, dict[bytes, bytes]]
+
+
+def _entries(answer: object) -> list[StreamEntry]:
+    return cast(list[StreamEntry], answer)
 EMPTY_STREAM = "0-0"
 READ_BLOCK_MS = 5000
 
@@ -165,7 +175,7 @@ class RedisBus(_Observers):
         self.stream = f"{prefix}:events"
         self.replay_max = replay_max
         self._sync = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-        self._async = None
+        self._async: redis.asyncio.Redis | None = None
         self._reader: asyncio.Task[None] | None = None
         # Events of this process were not published (Redis was down): announce the gap when it answers.
         self._gap_pending = False
@@ -239,7 +249,7 @@ class RedisBus(_Observers):
         while True:
             try:
                 if last is None:
-                    newest = await self._async.xrevrange(self.stream, max="+", min="-", count=1)
+                    newest = _entries(await self._async.xrevrange(self.stream, max="+", min="-", count=1))
                     last = newest[0][0].decode() if newest else EMPTY_STREAM
                     # Sockets that connected since Redis answered may have missed what came before this.
                     deliver(gap_event())
@@ -254,7 +264,8 @@ class RedisBus(_Observers):
                 if self._gap_pending:
                     await self._announce_gap()
                 self.reading = True
-                answer = await self._async.xread({self.stream: last}, block=READ_BLOCK_MS, count=500)
+                answer = cast(list[tuple[bytes, list[StreamEntry]]] | None,
+                              await self._async.xread({self.stream: last}, block=READ_BLOCK_MS, count=500))
                 backoff = 0.1
                 for _stream, entries in answer or []:
                     for entry_id, fields in entries:
@@ -340,13 +351,14 @@ class RedisBus(_Observers):
             return None
         if after_id == EMPTY_STREAM:
             # The client connected to an empty stream: everything is new to it, if nothing was trimmed.
-            entries = await self._async.xrange(self.stream, min="-", max="+", count=REPLAY_SCAN_LIMIT)
+            entries = _entries(await self._async.xrange(self.stream, min="-", max="+", count=REPLAY_SCAN_LIMIT))
             added = (await self._async.xinfo_stream(self.stream))["entries-added"] if entries else 0
             if added != len(entries):
                 return None
         else:
             # Inclusive start: if the client's own last event is no longer in the stream, the gap is too old.
-            entries = await self._async.xrange(self.stream, min=after_id, max="+", count=REPLAY_SCAN_LIMIT)
+            entries = _entries(await self._async.xrange(self.stream, min=after_id, max="+",
+                                                        count=REPLAY_SCAN_LIMIT))
             if not entries or entries[0][0].decode() != after_id:
                 return None
             entries = entries[1:]
@@ -360,7 +372,7 @@ class RedisBus(_Observers):
     async def head(self) -> str | None:
         client = self._async
         assert client is not None
-        newest = await self._reading(lambda: client.xrevrange(self.stream, max="+", min="-", count=1))
+        newest = _entries(await self._reading(lambda: client.xrevrange(self.stream, max="+", min="-", count=1)))
         return newest[0][0].decode() if newest else EMPTY_STREAM
 
 

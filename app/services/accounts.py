@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.access import SiteAction, require
 from app.config import get_settings
-from app.db import constraint_decides, is_unique_violation, utcnow
+from app.db import constraint_decides, is_unique_violation, rows_changed, utcnow
 from app.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthenticated
 from app.events import (
     AccountDeactivated,
@@ -24,6 +24,7 @@ from app.events import (
     record_event,
     user_topic,
 )
+from app.jobs import Mail
 from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
 from app.models.enums import SiteRole
 from app.ratelimit import LoginLimiter
@@ -35,7 +36,7 @@ from app.security import (
     verify_password,
 )
 from app.services import audit, search
-from app.services.mail import Mail, compose, record_mail
+from app.services.mail import compose, record_mail
 
 # Writing the session's last_seen_at on every request would turn reads into writes.
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
@@ -125,9 +126,9 @@ def accept_invite(session: Session, *, token: str, display_name: str, username: 
         raise refused
     password_hash = hash_password(password)  # slow on purpose: before the invite is claimed (and rows locked)
     # Claimed with one conditional UPDATE: the form sent twice at once (a double click) makes one account.
-    if not session.execute(
+    if not rows_changed(session,
             update(Invite).where(Invite.id == invite.id, Invite.accepted_at.is_(None), Invite.revoked_at.is_(None))
-            .values(accepted_at=utcnow()).execution_options(synchronize_session=False)).rowcount:
+            .values(accepted_at=utcnow()).execution_options(synchronize_session=False)):
         raise Gone("This invite was already used. Log in instead.", code="invite_used")
     user = User(email=invite.email, username=username, display_name=display_name, password_hash=password_hash,
                 role=invite.role)
@@ -416,7 +417,7 @@ def _apply_admin_change(session: Session, actor: User, user: User, *, role: Site
             raise Forbidden("Only admins change site roles.", field="role", code="admins_only")
         if user.id == actor.id:
             raise Conflict("You cannot change your own role.", field="role")
-        user.role = role.value
+        user.role = role
         # Open websockets re-check what she may follow with her new role.
         record_event(session, AccountRoleChanged(topic=user_topic(user.id),
                                                  payload=RoleChange(user_id=user.id, role=user.role)))

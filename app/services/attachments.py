@@ -39,7 +39,8 @@ def detect_content_type(head: bytes) -> str:
     """From the bytes, never from the client's claim. Unknown binary is octet-stream."""
     kind = filetype.guess(head)
     if kind is not None:
-        return kind.mime
+        mime: str = kind.mime  # filetype ships no types
+        return mime
     try:
         head.decode("utf-8")
     except UnicodeDecodeError:

@@ -52,6 +52,12 @@ def unanswered_questions(session: Session, actor: User, *, older_than_hours: int
         next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > n else None)
 
 
+def _drifting(member: User, *, now: datetime, earlier_posts: int) -> DriftingMember:
+    assert member.last_posted_at is not None  # the query keeps only members who posted
+    return DriftingMember(member=user_summary(member), last_posted_at=member.last_posted_at,
+                          silent_days=(now - member.last_posted_at).days, earlier_posts=earlier_posts)
+
+
 def drifting_members(session: Session, actor: User, *, silent_weeks: int | None = None,
                      cursor: str | None = None, limit: int | None = None) -> Page[DriftingMember]:
     """Members who posted in the active weeks but not in the last silent weeks; the most recently quiet first."""
@@ -70,9 +76,7 @@ def drifting_members(session: Session, actor: User, *, silent_weeks: int | None 
         select(Post.author_id, func.count()).where(Post.author_id.in_([u.id for u in page]),
                                                    Post.created_at >= active_since, Post.deleted_at.is_(None))
         .group_by(Post.author_id)).all()) if page else {}
-    return Page(items=[DriftingMember(
-        member=user_summary(u), last_posted_at=u.last_posted_at, silent_days=(now - u.last_posted_at).days,  # type: ignore[arg-type,operator]
-        earlier_posts=earlier.get(u.id, 0)) for u in page],
+    return Page(items=[_drifting(u, now=now, earlier_posts=earlier.get(u.id, 0)) for u in page],
         next_cursor=encode_cursor(page[-1].last_posted_at, page[-1].id) if len(rows) > n else None)
 
 

@@ -18,10 +18,10 @@ from app.access import readable_groups
 from app.config import get_settings
 from app.db import Database, unit_of_work, utcnow
 from app.i18n import TIMEZONE
-from app.jobs import RunDigests, enqueue
+from app.jobs import Mail, RunDigests, enqueue
 from app.models import Article, Group, Job, Membership, Post, Series, Thread, ThreadState, User
 from app.models.enums import ArticleStatus, DigestFrequency, NotificationLevel
-from app.services.mail import Mail, compose, record_mail, unsubscribe_url
+from app.services.mail import compose, record_mail, unsubscribe_url
 from app.services.markdown import excerpt
 
 PERIOD = {DigestFrequency.daily: timedelta(days=1), DigestFrequency.weekly: timedelta(days=7)}

@@ -43,6 +43,7 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=
 def _install_i18n() -> None:
     from app import i18n
 
+    # The i18n extension adds this method to the environment when it loads; Jinja's types do not declare it.
     _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     _env.globals.update(local_datetime=i18n.local_datetime, local_date=i18n.local_date)
 

@@ -152,7 +152,7 @@ def merge_groups(session: Session, actor: User, *, source_id: int, target_id: in
             JoinRequest.group_id == target.id, JoinRequest.user_id == request.user_id,
             JoinRequest.status == RequestStatus.pending))
         if request.user_id in members_now or duplicate is not None:
-            request.status, request.decided_at, request.decided_by_id = RequestStatus.cancelled.value, now, actor.id
+            request.status, request.decided_at, request.decided_by_id = RequestStatus.cancelled, now, actor.id
         else:
             request.group_id = target.id
     for invitation in session.scalars(select(GroupInvitation).where(GroupInvitation.group_id == source.id,

@@ -22,7 +22,7 @@ from app.access import (
     moderated_groups,
     require,
 )
-from app.db import constraint_decides, utcnow
+from app.db import constraint_decides, rows_changed, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
 from app.models.enums import ModerationStatus, NotificationKind
@@ -176,10 +176,10 @@ def _claim(session: Session, actor: User, item_id: int, status: ModerationStatus
     item, group = row[0], row[1]
     if refuse_held and item.held and item.status == ModerationStatus.pending:
         raise Conflict("A held post is approved or rejected, not dismissed.", code="held_post")
-    won = session.execute(
+    won = rows_changed(session,
         update(ModerationItem).where(ModerationItem.id == item.id, ModerationItem.status == ModerationStatus.pending)
         .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_reason=reason)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))
     session.refresh(item)
     if not won:
         raise Conflict(_already_decided(session, item), code="already_decided")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.access import GroupAction, access_thread
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import Group, MotionCoSubmitter, Post, SearchDocument, Thread, User
-from app.models.enums import GroupKind, ThreadKind
+from app.models.enums import GroupKind, Province, ThreadKind
 from app.pagination import decode_cursor, encode_cursor
 from app.schemas.groups import GroupRef
 from app.schemas.motions import (
@@ -144,10 +144,12 @@ def cards(session: Session, ids: list[int]) -> list[MotionCard]:
     out = []
     for doc_id in ids:
         doc = docs[doc_id]
-        thread, group = threads[doc.ref_id], groups[doc.group_id]  # type: ignore[index]
+        assert doc.group_id is not None  # a motion's document names its group
+        thread, group = threads[doc.ref_id], groups[doc.group_id]
         out.append(MotionCard(
             id=thread.id, title=thread.title, excerpt=excerpt(openings.get(thread.id, ""), 240),
-            municipality=thread.motion_municipality, province=doc.province, status=thread.motion_status,
+            municipality=thread.motion_municipality, province=Province(doc.province) if doc.province else None,
+            status=thread.motion_status,
             date=thread.motion_date, group=GroupRef(id=group.id, slug=group.slug, name=group.name),
             author=user_summary_or_none(people.get(doc.author_id) if doc.author_id else None),
             url=f"/threads/{thread.id}"))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.access import GroupAction, SiteAction, access_channel, access_thread, allowed, require
 from app.config import get_settings
+from app.db import rows_changed
 from app.errors import Conflict, NotFound
 from app.models import Group, Post, Thread, ThreadPortfolio, User
 from app.models.enums import AudienceStatus, Province, Title
@@ -24,6 +25,12 @@ def audience_out(thread: Thread) -> AudienceOut | None:
                        status=AudienceStatus(thread.audience_status), count=thread.audience_count or 0)
 
 
+def _decided(thread: Thread) -> AudienceOut:
+    out = audience_out(thread)
+    assert out is not None  # a decided audience has its status
+    return out
+
+
 def _needs_approval(actor: User, count: int) -> bool:
     return count > get_settings().question_audience_approval_over and not allowed(actor, SiteAction.decide_questions)
 
@@ -35,13 +42,13 @@ def address_question(session: Session, actor: User, *, group: Group, thread: Thr
         return []
     askees = notifications.portfolio_audience(session, group, portfolio_ids=portfolio_ids, province=province,
                                               title=title, exclude=actor.id)
-    thread.audience_province = province.value if province else None
+    thread.audience_province = province
     thread.audience_title = title.value if title else None
     thread.audience_count = len(askees)
     if _needs_approval(actor, len(askees)):
-        thread.audience_status = AudienceStatus.pending.value
+        thread.audience_status = AudienceStatus.pending
         return []
-    thread.audience_status = AudienceStatus.sent.value
+    thread.audience_status = AudienceStatus.sent
     return [user.id for user in askees]
 
 
@@ -77,9 +84,9 @@ def decide_audience(session: Session, actor: User, *, thread_id: int, approve: b
     decision = AudienceStatus.sent if approve else AudienceStatus.declined
     # One conditional UPDATE decides: of two decisions at the same moment exactly one changes the status (the
     # other waits on the row, then finds it decided), so the askees hear of the question once.
-    won = session.execute(
+    won = rows_changed(session,
         update(Thread).where(Thread.id == thread.id, Thread.audience_status == AudienceStatus.pending)
-        .values(audience_status=decision.value).execution_options(synchronize_session=False)).rowcount
+        .values(audience_status=decision.value).execution_options(synchronize_session=False))
     session.refresh(thread)
     if not won:
         if thread.audience_status == AudienceStatus.sent:
@@ -89,7 +96,7 @@ def decide_audience(session: Session, actor: User, *, thread_id: int, approve: b
             raise Conflict("This question was already declined.", code="already_decided")
         raise Conflict("This question is not waiting for approval.", code="not_awaiting_approval")
     if not approve:
-        return audience_out(thread)  # type: ignore[return-value]
+        return _decided(thread)
     asker = session.get(User, thread.author_id) if thread.author_id else None
     askees = current_askees(session, access.group.group, thread)
     thread.audience_count = len(askees)
@@ -99,4 +106,4 @@ def decide_audience(session: Session, actor: User, *, thread_id: int, approve: b
     notifications.notify_question_audience(session, asker or actor, group=access.group.group, thread=thread,
                                            post=opening, askees=askees)
     session.flush()
-    return audience_out(thread)  # type: ignore[return-value]
+    return _decided(thread)

@@ -55,9 +55,9 @@ def find_personal_data(text: str) -> list[Finding]:
                 found.append(Finding("iban", candidate))
                 break
     bsn_spans = {f.text for f in found if f.kind == "bsn"}
-    for match in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
-        if match.raw_string not in bsn_spans:
-            found.append(Finding("phone", match.raw_string))
+    for phone in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+        if phone.raw_string not in bsn_spans:
+            found.append(Finding("phone", phone.raw_string))
     return found
 
 

@@ -21,6 +21,7 @@ assets = Assets(FRONTEND / "static")
 env = jinja2.Environment(loader=jinja2.FileSystemLoader(FRONTEND / "templates"), autoescape=True,
                          extensions=["jinja2.ext.i18n"], trim_blocks=False)
 templates = Jinja2Templates(env=env)
+# The i18n extension adds this method to the environment when it loads; Jinja's types do not declare it.
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 

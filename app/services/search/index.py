@@ -61,7 +61,7 @@ def _pdf_texts(session: Session, post_ids: Iterable[int]) -> dict[int, str]:
     if wanted:
         for post_id, text in session.execute(select(Attachment.post_id, Attachment.text).where(
                 Attachment.post_id.in_(wanted), Attachment.text.is_not(None)).order_by(Attachment.id)):
-            if text:
+            if text and post_id is not None:  # both are, by the query; the columns are nullable
                 texts.setdefault(post_id, []).append(text)
     return {post_id: " ".join(parts) for post_id, parts in texts.items()}
 

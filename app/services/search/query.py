@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Select,
+    TextClause,
     and_,
     column,
     func,
@@ -41,7 +43,7 @@ from sqlalchemy.orm import Session, defer
 from app.access import readable_groups, visible_groups
 from app.i18n import TIMEZONE
 from app.models import Article, Group, SearchDocument, Thread, User
-from app.models.enums import ThreadKind
+from app.models.enums import MotionStatus, ThreadKind
 from app.pagination import decode_cursor, encode_cursor, keyset
 from app.schemas.groups import GroupRef
 from app.schemas.search import DocumentKind, SearchFilters, SearchHit, SearchPage, SearchSort, Suggestion
@@ -109,7 +111,7 @@ def _filters(filters: SearchFilters) -> list[ColumnElement[bool]]:
 class _Match:
     """The full-text condition and its rank for one query, per database."""
 
-    condition: ColumnElement[bool]
+    condition: ColumnElement[bool] | TextClause  # SQLite's is FTS5's MATCH, as text
     rank: ColumnElement[Any]
     fts_join: bool  # SQLite: the FTS5 table must be joined
 
@@ -236,7 +238,7 @@ def _estimated_density(session: Session, match: _Match, *, entries: int) -> floa
     yet: after a bulk load or a restore, until autovacuum analyzes the table, its guess is a constant)."""
     if entries <= 0 or not _has_statistics(session):
         return None
-    counted = select(literal_column("1")).select_from(D).where(match.condition)
+    counted: Select[Any] = select(literal_column("1")).select_from(D).where(match.condition)
     sql = counted.compile(session.get_bind(), compile_kwargs={"literal_binds": True})  # the words are a literal
     plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar()  # no binds: ":*A" is a word
     rows = plan[0]["Plan"]["Plan Rows"] if plan else None
@@ -387,7 +389,10 @@ def _hits(session: Session, ids: Sequence[int], query: list[str], prefix: str | 
         doc = docs[doc_id]
         kind = DocumentKind(doc.kind)
         group = groups.get(doc.group_id) if doc.group_id else None
-        title = thread_titles.get(doc.thread_id, "") if kind == DocumentKind.reply else doc.title
+        if kind == DocumentKind.reply:
+            title = thread_titles.get(doc.thread_id, "") if doc.thread_id is not None else ""
+        else:
+            title = doc.title
         out.append(SearchHit(
             kind=kind, id=doc.ref_id, title=title, title_html=str(snippet(title, query, length=len(title) + 1,
                                                                           prefix=prefix)),
@@ -395,7 +400,8 @@ def _hits(session: Session, ids: Sequence[int], query: list[str], prefix: str | 
             url=_url(kind, doc, group, people, slugs),
             group=GroupRef(id=group.id, slug=group.slug, name=group.name) if group else None,
             author=user_summary_or_none(people.get(doc.author_id) if doc.author_id else None),
-            created_at=doc.created_at, thread_kind=doc.thread_kind, motion_status=doc.motion_status,
+            created_at=doc.created_at, thread_kind=ThreadKind(doc.thread_kind) if doc.thread_kind else None,
+            motion_status=MotionStatus(doc.motion_status) if doc.motion_status else None,
             municipality=doc.municipality))
     return out
 

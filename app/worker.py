@@ -23,7 +23,9 @@ from app.errors import Forbidden, NotFound
 from app.jobs import JobPayload, Mail, PublishArticle, ReadPdfText, RemindSeriesEditors, RunDigests
 from app.mailer import Transport, build_message
 from app.models import User
-from app.services import articles, digests, series
+from app.services import digests
+from app.services import publishing as articles
+from app.services.publishing import series
 from app.services.search.pdf import extract_attachment_text
 
 log = logging.getLogger("plein.worker")

@@ -35,7 +35,8 @@ def run(backend: str, members: int, postgres: str, redis: str | None) -> dict[st
     from app.models import User
     from app.realtime.bus import make_bus
     from app.schemas.publishing import ArticleCreate
-    from app.services import articles, digests
+    from app.services import digests
+    from app.services import publishing as articles
 
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = _database(backend, postgres, Path(tmp))

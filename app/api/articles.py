@@ -24,7 +24,8 @@ from app.schemas.publishing import (
     SeriesOut,
     SeriesUpdate,
 )
-from app.services import articles, feeds, series
+from app.services import publishing as articles
+from app.services.publishing import feeds, series
 
 router = APIRouter(prefix="/api/v1", tags=["publishing"])
 feed_router = APIRouter(tags=["feeds"])

@@ -3,8 +3,9 @@
 Twelve provinces, ~40 municipal factions, themes with motions and questions, ~200 members with Dutch
 names. Rows are written straight through the ORM in one transaction rather than through the services:
 the services authorise and build responses on every call, which would make loading take minutes. The
-invariants the services keep are kept here by hand (one default channel per group, one opening post
-per thread, counters that match the rows, Mention rows for @mentions, HTML rendered from Markdown).
+invariants the services keep are kept here by hand (one default channel per group, counters that match
+the rows, Mention rows for @mentions, HTML rendered from Markdown). Threads and their opening posts are made by
+`posts.start_thread`, the one way to start a thread, at the demo's own moments.
 
 Everything random comes from one seeded generator, so every load tells the same story; the dates are
 relative to the moment of loading, so the demo always looks recently active.
@@ -63,6 +64,7 @@ from app.demo.content import (  # the demo text
     Topic,
 )
 from app.effects import NO_LIVE_CLIENTS
+from app.i18n import TIMEZONE
 from app.models import (
     Article,
     Channel,
@@ -91,8 +93,9 @@ from app.models.enums import (
     Title,
     Visibility,
 )
+from app.schemas.posts import MotionIn
 from app.security import hash_password
-from app.services import search
+from app.services import posts, publishing, search
 from app.services.markdown import find_mentions, render_markdown
 from app.services.text import fold, slugify
 
@@ -427,10 +430,12 @@ class _Loader:
         plan += [(self.groups["board"], ThreadKind.discussion, t) for t in BOARD_THREADS]
 
         built = [self._thread(info, kind, text) for info, kind, text in plan]
-        self.session.flush()
         for draft in built:
-            draft.opening.thread_id = draft.thread.id
-            self.session.add(draft.opening)
+            draft.thread, draft.opening = posts.start_thread(
+                self.session, channel=draft.channel, author_id=draft.author.id, kind=draft.kind, title=draft.title,
+                body=draft.body, at=draft.created, motion=draft.motion)
+            draft.thread.reply_count = len(draft.replies)
+            draft.thread.last_activity_at = draft.replies[-1].created_at if draft.replies else draft.created
             for reply in draft.replies:
                 reply.thread_id = draft.thread.id
                 self.session.add(reply)
@@ -442,12 +447,12 @@ class _Loader:
 
         by_username = {u.username: u.id for u in self.users}
         for draft in built:
-            posts = [draft.opening, *draft.replies]
+            written = [draft.opening, *draft.replies]
             for index, quoted in draft.quotes.items():
-                draft.replies[index].quote_post_id = posts[quoted].id
+                draft.replies[index].quote_post_id = written[quoted].id
             if draft.answer is not None:
                 draft.thread.answer_post_id = draft.replies[draft.answer].id
-            for post in posts:
+            for post in written:
                 for user_id in sorted({by_username[n] for n in find_mentions(post.body) if n in by_username}):
                     self.session.add(Mention(post_id=post.id, user_id=user_id))
                 self._react(draft.info, post)
@@ -462,19 +467,16 @@ class _Loader:
         province = PROVINCE_NAMES[info.province] if info.province else ""
         created = self.begin + (self.now - timedelta(hours=2) - self.begin) * rng.random() ** 0.8
         title = text[0].format(gemeente=place, provincie=province)
-        thread = Thread(group_id=info.group.id, author_id=author.id, kind=kind.value, title=title,
-                        created_at=created)
         channel = info.channels["Algemeen"]
         if kind == ThreadKind.motion and "Moties" in info.channels:
             channel = info.channels["Moties"]
         elif kind == ThreadKind.question and "Vragen" in info.channels:
             channel = info.channels["Vragen"]
-        thread.channel_id = channel.id
-        draft = _ThreadDraft(info=info, thread=thread)
+        draft = _ThreadDraft(info=info, channel=channel, author=author, kind=kind, title=title, created=created)
 
         if kind == ThreadKind.motion:
             assert len(text) == 4
-            body = self._motion(thread, text, place, created)
+            body, draft.motion = self._motion(text, place, created)
             if rng.random() < 0.4:
                 partners = [u for u in councillors if u is not author and u.municipality == place]
                 draft.co_submitters = rng.sample(partners, k=min(len(partners), rng.choice([1, 1, 2])))
@@ -493,8 +495,7 @@ class _Loader:
                 tagged = rng.sample(holders, k=min(rng.choice([1, 2]), len(holders)))
                 names = " en ".join(f"@{u.username}" for u in tagged)
                 body += f"\n\n{names}, {'jullie weten' if len(tagged) > 1 else 'jij weet'} hier vast meer van?"
-        draft.opening = Post(author_id=author.id, is_opening=True, body=body, body_html=render_markdown(body),
-                             created_at=created)
+        draft.body = body
 
         count = rng.choices([0, 1, 2, 3, 4, 5, 6, 8], weights=[7, 12, 15, 18, 16, 13, 11, 8])[0]
         # Replies come hours to days apart; a thread started this morning has them squeezed in before now.
@@ -514,7 +515,8 @@ class _Loader:
             own = text[2] if len(text) == 3 else None
             if replier is author and own is None:
                 own = AUTHOR_REPLIES
-            body = self._reply_text(kind, thread.motion_status, index, count, draft, own).format(
+            status = draft.motion.status.value if draft.motion else None
+            body = self._reply_text(kind, status, index, count, draft, own).format(
                 gemeente=replier.municipality or place)
             others = [u for u in authors if u is not replier]
             if others and rng.random() < 0.2:
@@ -527,9 +529,6 @@ class _Loader:
         answers = [i for i in draft.answer_candidates if draft.replies[i].author_id != author.id]
         if answers and rng.random() < 0.7:
             draft.answer = answers[0]
-        thread.reply_count = len(draft.replies)
-        thread.last_activity_at = draft.replies[-1].created_at if draft.replies else created
-        self.session.add(thread)
         return draft
 
     def _reply_text(self, kind: ThreadKind, status: str | None, index: int, count: int,
@@ -553,26 +552,24 @@ class _Loader:
         draft.said.add(line)
         return line
 
-    def _motion(self, thread: Thread, text: MotionText, place: str, created: datetime) -> str:
+    def _motion(self, text: MotionText, place: str, created: datetime) -> tuple[str, MotionIn]:
         rng = self.rng
         status = rng.choices(list(MotionStatus), weights=[15, 20, 35, 20, 10])[0]
-        thread.motion_municipality = place
-        thread.motion_status = status.value
+        vote_result: str | None = None
         today = self.now.date()
         if status == MotionStatus.draft:
             when: date | None = (created + timedelta(days=rng.randint(10, 40))).date() if rng.random() < 0.6 else None
         else:
             when = min((created + timedelta(days=rng.randint(3, 25))).date(), today)
-        thread.motion_date = when
         if status in (MotionStatus.adopted, MotionStatus.rejected):
             seats = rng.choice([27, 29, 31, 33, 35, 37, 39, 45])
             if status == MotionStatus.adopted:
                 yes = rng.randint(seats // 2 + 1, seats)
-                thread.motion_vote_result = ("Aangenomen met algemene stemmen" if yes == seats
-                                             else f"Aangenomen met {yes} stemmen voor en {seats - yes} tegen")
+                vote_result = ("Aangenomen met algemene stemmen" if yes == seats
+                               else f"Aangenomen met {yes} stemmen voor en {seats - yes} tegen")
             else:
                 yes = rng.randint(3, seats // 2)
-                thread.motion_vote_result = f"Verworpen met {yes} stemmen voor en {seats - yes} tegen"
+                vote_result = f"Verworpen met {yes} stemmen voor en {seats - yes} tegen"
         meeting = f"{when.day} {MONTHS[when.month - 1]} {when.year}" if when else "(datum volgt)"
         _, considering, whereas, asks = text
         lines = [MOTION_INTROS[status], "", f"De raad van de gemeente {place}, in vergadering bijeen op {meeting},",
@@ -581,7 +578,8 @@ class _Loader:
         lines += ["", "**overwegende dat**"] + [f"- {line.format(gemeente=place)}" for line in whereas]
         lines += ["", "**verzoekt het college**"] + [f"- {line.format(gemeente=place)}" for line in asks]
         lines += ["", "en gaat over tot de orde van de dag."]
-        return "\n".join(lines)
+        motion = MotionIn(municipality=place, date=when, status=status, vote_result=vote_result)
+        return "\n".join(lines), motion
 
     def _react(self, info: _GroupInfo, post: Post) -> None:
         rng = self.rng
@@ -598,8 +596,6 @@ class _Loader:
 
     def _interviews(self) -> None:
         """"Raadslid in beeld": three interviews published at its past slots, the next slot still empty."""
-        from app.services import articles
-
         cadence = 14
         next_slot = (self.now + timedelta(days=4)).date()
         first = next_slot - timedelta(days=cadence * len(INTERVIEWS))
@@ -612,7 +608,7 @@ class _Loader:
         people = {u.username: u for u in self.users}
         for k, (username, title, lead, body) in enumerate(INTERVIEWS):
             at = datetime.combine(first + timedelta(days=k * cadence), series.publish_time,
-                                  tzinfo=articles.TIMEZONE).astimezone(self.now.tzinfo)
+                                  tzinfo=TIMEZONE).astimezone(self.now.tzinfo)
             slug = slugify(title, max_length=100)
             if self.session.scalar(select(Article.id).where(Article.slug == slug)) is not None:
                 continue
@@ -622,7 +618,7 @@ class _Loader:
                               published_at=at, in_public_feed=True, created_at=at - timedelta(days=3), updated_at=at)
             self.session.add(article)
             self.session.flush()
-            articles.open_comments(self.session, article)
+            publishing.open_comments(self.session, article)
             self._comment_on(article, at)
 
     def _comment_on(self, article: Article, published: datetime) -> None:
@@ -653,7 +649,14 @@ class _Loader:
 @dataclass
 class _ThreadDraft:
     info: _GroupInfo
-    thread: Thread
+    channel: Channel
+    author: User
+    kind: ThreadKind
+    title: str
+    created: datetime
+    body: str = ""
+    motion: MotionIn | None = None
+    thread: Thread = field(init=False)  # made by posts.start_thread, with its opening post
     opening: Post = field(init=False)
     replies: list[Post] = field(default_factory=list)
     quotes: dict[int, int] = field(default_factory=dict)  # reply index → index in [opening, *replies]

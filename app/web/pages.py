@@ -23,7 +23,6 @@ from app.schemas.common import PathId
 from app.schemas.moderation import QueueReason
 from app.services import (
     accounts,
-    articles,
     audit,
     community,
     duplicates,
@@ -35,6 +34,7 @@ from app.services import (
     profiles,
     search,
 )
+from app.services import publishing as articles
 from app.web import assets as static_assets
 from app.web import finding_pages, publishing_pages
 from app.web.deps import LoginRequired, MaybeViewer, SignedIn, page_viewer

@@ -9,8 +9,9 @@ from app.deps import SessionDep
 from app.events import site_topic, thread_topic
 from app.models.enums import ArticleStatus
 from app.schemas.common import PathId
-from app.services import articles, groups, posts
-from app.services import series as series_service
+from app.services import groups, posts
+from app.services import publishing as articles
+from app.services.publishing import series as series_service
 from app.web.deps import SignedIn
 from app.web.render import render
 

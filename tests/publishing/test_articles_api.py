@@ -30,7 +30,7 @@ from app.mailer import LogTransport
 from app.models import ArticleRevision, Job, Membership, Notification, User
 from app.models.enums import DigestFrequency
 from app.services import digests
-from app.services import series as series_service
+from app.services.publishing import series as series_service
 from app.worker import Worker
 from tests.api.helpers import API, NOT_FOUND_PAGE, assert_error, kinds
 

@@ -12,7 +12,7 @@ from app.db import Database, make_engine, unit_of_work, utcnow
 from app.jobs import PublishArticle
 from app.models import Article, AuditEntry, Job, Notification, User
 from app.schemas.publishing import ArticleCreate
-from app.services import articles
+from app.services import publishing as articles
 from tests.servers import committed_database, plein, site_env, wait_for
 
 

@@ -31,7 +31,7 @@ from app.schemas.publishing import (
     SlotState,
 )
 from app.services import audit, notifications
-from app.services.articles import require_editor
+from app.services.publishing.articles import require_editor
 from app.services.roles import STAFF_ROLES
 from app.services.text import slugify
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.models import Article, Series
 from app.schemas.publishing import ArticleStatus
-from app.services.series import series_id_by_slug
+from app.services.publishing.series import series_id_by_slug
 from app.services.views import users_by_id
 
 FEED_SIZE = 20

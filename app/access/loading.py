@@ -25,6 +25,7 @@ from app.access.rules import (
 from app.errors import Conflict, Forbidden, Moved, NotFound
 from app.events import site_topic
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
+from app.models.enums import GroupRole
 from app.schemas.common import MAX_ID
 from app.services.roles import is_staff
 
@@ -36,7 +37,7 @@ class GroupAccess:
     staff: bool
 
     @property
-    def role(self) -> str | None:
+    def role(self) -> GroupRole | None:
         return self.membership.role if self.membership else None
 
     @property

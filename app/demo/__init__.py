@@ -99,6 +99,9 @@ from app.services import posts, publishing, search
 from app.services.markdown import find_mentions, render_markdown
 from app.services.text import fold, slugify
 
+# What the CLI (the logins it prints) and the tests use; the rest of the demo text stays in content.py.
+__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "MUNICIPALITIES", "load"]
+
 
 def load(db: Database, *, force: bool) -> bool:
     """Fill the database with the demo party. Does nothing (False) when there are users, unless `force`."""
@@ -481,7 +484,8 @@ class _Loader:
                 partners = [u for u in councillors if u is not author and u.municipality == place]
                 draft.co_submitters = rng.sample(partners, k=min(len(partners), rng.choice([1, 1, 2])))
         else:
-            body = text[1].format(gemeente=place, provincie=province)  # type: ignore[misc]
+            assert len(text) != 4
+            body = text[1].format(gemeente=place, provincie=province)
         if kind == ThreadKind.question:
             holders: list[User] = []
             theme_portfolio = self.portfolios.get(info.group.name)

@@ -55,7 +55,7 @@ def _ancestors(group: Group, visible_parent: Callable[[int], Group | None]) -> l
 
 
 def group_out(access: GroupAccess, *, ancestors: list[GroupRef] | None = None,
-              request_status: str | None = None, invitation_id: int | None = None) -> GroupOut:
+              request_status: RequestStatus | None = None, invitation_id: int | None = None) -> GroupOut:
     group = access.group
     ancestors = ancestors or []
     # A parent the viewer may not see (a secret group) does not exist for her, not even its id;
@@ -72,7 +72,8 @@ def group_out(access: GroupAccess, *, ancestors: list[GroupRef] | None = None,
     )
 
 
-def _my_pending(session: Session, actor: User, group_ids: Sequence[int]) -> tuple[dict[int, str], dict[int, int]]:
+def _my_pending(session: Session, actor: User,
+                group_ids: Sequence[int]) -> tuple[dict[int, RequestStatus], dict[int, int]]:
     requests = {
         gid: status for gid, status in session.execute(
             select(JoinRequest.group_id, JoinRequest.status)
@@ -269,7 +270,7 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
         with constraint_decides(session, _slug_taken()):
             group.slug = _free_slug(session, actor, data.slug, exclude_id=group.id)
     if data.visibility is not None:
-        group.visibility = data.visibility.value
+        group.visibility = data.visibility
     if "parent_id" in fields:
         if data.parent_id is not None:
             _check_parent(session, actor, data.parent_id, group_id=group.id)

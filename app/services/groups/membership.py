@@ -17,7 +17,7 @@ from app.access import (
     group_access,
     lock_group_row,
 )
-from app.db import upsert, utcnow
+from app.db import rows_changed, upsert, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.events import (
     GroupInvitationCreated,
@@ -55,7 +55,7 @@ def _add_member(session: Session, group: Group, user_id: int, role: GroupRole = 
     if not added:
         return False
     # In SQL, not a recount: a count read before a concurrent join commits would lose that member.
-    group.member_count = Group.member_count + 1  # type: ignore[assignment]
+    group.member_count = Group.member_count + 1
     session.flush()
     record_event(session, MembershipChanged(topic=group_topic(group.id), payload=MembershipChange(
         group_id=group.id, user_id=user_id, role=role)))
@@ -69,9 +69,9 @@ def _settle(session: Session, model: type[JoinRequest] | type[GroupInvitation], 
     values: dict[str, object] = {"status": status.value, "decided_at": utcnow()}
     if decided_by_id is not None:
         values["decided_by_id"] = decided_by_id
-    changed = session.execute(
+    changed = rows_changed(session,
         update(model).where(model.id == row_id, model.status == RequestStatus.pending).values(**values)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))
     return bool(changed)
 
 
@@ -124,11 +124,11 @@ _PENDING = text("status = 'pending'")
 
 def cancel_join_request(session: Session, actor: User, *, group_id: int) -> None:
     access_group(session, actor, group_id, GroupAction.view)
-    cancelled = session.execute(
+    cancelled = rows_changed(session,
         update(JoinRequest).where(JoinRequest.group_id == group_id, JoinRequest.user_id == actor.id,
                                   JoinRequest.status == RequestStatus.pending)
         .values(status=RequestStatus.cancelled.value, decided_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))
     if not cancelled:
         raise NotFound("You have no open request for this group.")
 
@@ -157,14 +157,14 @@ def remove_member(session: Session, actor: User, *, group_id: int, user_id: int)
             and access.group.member_count > 1:
         raise Conflict("The group needs another admin first.", field="user_id")
     # Of two removals at once (two tabs, or the member and an admin) only one deletes the row and counts.
-    if not session.execute(delete(Membership).where(Membership.id == membership.id)
-                           .execution_options(synchronize_session=False)).rowcount:
+    if not rows_changed(session, delete(Membership).where(Membership.id == membership.id)
+                        .execution_options(synchronize_session=False)):
         raise NotFound("This person is not a member of the group.")
     session.expunge(membership)
     if user_id != actor.id:
         audit.record(session, actor, "member.removed", target_type="user", target_id=user_id, group_id=group_id,
                      before={"role": membership.role}, after={"role": None})
-    access.group.member_count = case((Group.member_count > 0, Group.member_count - 1), else_=0)  # type: ignore[assignment]
+    access.group.member_count = case((Group.member_count > 0, Group.member_count - 1), else_=0)
     session.flush()
     left = MembershipChange(group_id=group_id, user_id=user_id, role=None)
     for topic in (group_topic(group_id), user_topic(user_id)):
@@ -186,7 +186,7 @@ def set_member_role(session: Session, actor: User, *, group_id: int, user_id: in
     if membership.role != role.value:
         audit.record(session, actor, "member.role_changed", target_type="user", target_id=user_id, group_id=group_id,
                      before={"role": membership.role}, after={"role": role.value})
-    membership.role = role.value
+    membership.role = role
     record_event(session, MembershipChanged(topic=group_topic(group_id), payload=MembershipChange(
         group_id=group_id, user_id=user_id, role=role)))
     user = session.get(User, user_id)

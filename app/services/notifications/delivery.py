@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import upsert, utcnow
 from app.events import NewNotification, NotificationCreated, record_event, user_topic
+from app.jobs import Mail
 from app.models import (
     Article,
     Group,
@@ -41,7 +42,7 @@ from app.schemas.notifications import (
     SeriesRef,
     ThreadRef,
 )
-from app.services.mail import Mail, compose, record_mail, unsubscribe_url
+from app.services.mail import compose, record_mail, unsubscribe_url
 from app.services.markdown import excerpt
 from app.services.notifications.inbox import line_url, unread_counts
 from app.services.notifications.recipients import (

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.access import GroupAction, access_thread, may_group
-from app.db import upsert, utcnow
+from app.db import rows_changed, upsert, utcnow
 from app.errors import Invalid, NotFound
 from app.events import NotificationsRead, record_event, user_topic
 from app.models import (
@@ -143,9 +143,9 @@ def get_unread(session: Session, actor: User) -> UnreadOut:
 
 
 def _marked_read(session: Session, actor: User, *conditions: ColumnElement[bool]) -> UnreadOut:
-    changed = session.execute(
+    changed = rows_changed(session,
         update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None), *conditions)
-        .values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
     unread = get_unread(session, actor)
     if changed:
         # Her other tabs and devices lower their badge too.

@@ -41,7 +41,7 @@ def set_group_level(session: Session, actor: User, *, group_id: int, level: Leve
     access = access_group(session, actor, group_id, GroupAction.view)
     if access.membership is None:
         raise Forbidden("Join this group to choose what you hear from it.", code="join_to_choose")
-    access.membership.notification_level = level.value if level else None
+    access.membership.notification_level = level
     session.flush()
     return get_group_level(session, actor, group_id=group_id)
 
@@ -77,7 +77,7 @@ def update_notification_settings(session: Session, actor: User, *, data: Notific
     if data.email_replies is not None:
         actor.email_replies = data.email_replies
     if data.digest is not None:
-        actor.digest = data.digest.value
+        actor.digest = data.digest
     if data.articles is not None:
         actor.article_notifications = data.articles
     session.flush()
@@ -99,6 +99,6 @@ def unsubscribe(session: Session, *, token: str, confirm: bool) -> UnsubscribeOu
             case "replies":
                 user.email_replies = False
             case "digest":
-                user.digest = DigestFrequency.off.value
+                user.digest = DigestFrequency.off
         session.flush()
     return UnsubscribeOut(email=user.email, language=user.language, mail_list=mail_list, done=confirm)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.access import (
@@ -189,11 +189,11 @@ def thread_detail(session: Session, actor: User, thread: Thread, access: GroupAc
     based_on, reused_in = motions.links(session, actor, thread) if thread.kind == ThreadKind.motion else (None, [])
     answered_by: list[UserSummary] = []
     if thread.kind == ThreadKind.question:
-        ids = list(session.scalars(
+        ids = [i for i in session.scalars(
             select(Post.author_id).where(
                 Post.thread_id == thread.id, Post.is_opening.is_(False), Post.deleted_at.is_(None),
                 Post.held_at.is_(None), Post.author_id.is_not(None), Post.author_id != thread.author_id)
-            .group_by(Post.author_id).order_by(func.min(Post.id))))
+            .group_by(Post.author_id).order_by(func.min(Post.id))) if i is not None]
         people = _users(session, set(ids))
         answered_by = [user_summary(people[i]) for i in ids if i in people]
     return ThreadDetail(**summary.model_dump(), opening_post=post_out, can_edit=post_out.can_edit,
@@ -213,8 +213,8 @@ def get_thread(session: Session, actor: User, *, thread_id: int) -> ThreadDetail
     return thread_detail(session, actor, access.thread, access.group)
 
 
-def _list_threads(session: Session, actor: User, where: list, *, kind: ThreadKind | None, cursor: str | None,
-                  limit: int | None) -> Page[ThreadOut]:
+def _list_threads(session: Session, actor: User, where: list[ColumnElement[bool]], *, kind: ThreadKind | None,
+                  cursor: str | None, limit: int | None) -> Page[ThreadOut]:
     n = clamp_limit(limit)
     # A thread waiting for a moderator is listed for its author only (moderators find it in the queue).
     stmt = select(Thread).where(*where, listed_threads(actor))

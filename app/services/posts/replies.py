@@ -13,7 +13,7 @@ from app.access import (
     access_thread,
     group_access,
 )
-from app.db import upsert, utcnow
+from app.db import rows_changed, upsert, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.events import (
     Activity,
@@ -98,7 +98,7 @@ def _reply_goes_live(session: Session, author: User, *, group: Group, thread: Th
     record_event(session, PostCreated(topic=thread_topic(thread.id), payload=neutral(shown)))
     now = utcnow()
     # In SQL, not read-modify-write: replies written at the same moment must all count (PostgreSQL lost some).
-    thread.reply_count = Thread.reply_count + 1  # type: ignore[assignment]
+    thread.reply_count = Thread.reply_count + 1
     thread.last_activity_at = now
     session.flush()
     record_event(session, ThreadActivity(topic=channel_topic(thread.channel_id), payload=Activity(
@@ -163,7 +163,7 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
     session.refresh(post)
     search.unindex(session, "reply", post.id)
     if gone.held_at is None:  # a held reply was never counted
-        thread.reply_count = case((Thread.reply_count > 0, Thread.reply_count - 1), else_=0)  # type: ignore[assignment]
+        thread.reply_count = case((Thread.reply_count > 0, Thread.reply_count - 1), else_=0)
     if thread.answer_post_id == post.id:
         thread.answer_post_id = None
     record_event(session, PostDeleted(topic=thread_topic(thread.id),
@@ -183,9 +183,9 @@ def set_reaction(session: Session, actor: User, *, post_id: int, emoji: str, on:
                                                    "created_at": utcnow()}],
                               index_elements=["post_id", "user_id", "emoji"], returning=[Reaction.id]))
     else:
-        changed = bool(session.execute(
+        changed = bool(rows_changed(session,
             delete(Reaction).where(Reaction.post_id == post_id, Reaction.user_id == actor.id, Reaction.emoji == emoji)
-            .execution_options(synchronize_session=False)).rowcount)
+            .execution_options(synchronize_session=False)))
     mine = posts_out(session, actor, [access.post], access.thread, access.group)[0]
     if changed:
         record_event(session, ReactionChanged(topic=thread_topic(access.thread.id), payload=Reactions(

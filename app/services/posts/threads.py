@@ -13,7 +13,7 @@ from app.access import (
     access_thread,
     check_thread,
 )
-from app.db import utcnow
+from app.db import rows_changed, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.events import (
     Answer,
@@ -125,7 +125,7 @@ def update_thread(session: Session, actor: User, *, thread_id: int, data: Thread
         if "date" in fields:
             thread.motion_date = data.motion.date
         if data.motion.status is not None:
-            thread.motion_status = data.motion.status.value
+            thread.motion_status = data.motion.status
         if "vote_result" in fields:
             thread.motion_vote_result = data.motion.vote_result
         if data.motion.co_submitter_ids is not None:
@@ -153,8 +153,8 @@ def delete_thread(session: Session, actor: User, *, thread_id: int, reason: str 
     if opening is not None and opening.deleted_at is None:
         screening.withdraw(session, post_id=opening.id)  # first: the order a moderator's decision locks in
     # Only if nobody deleted it a moment ago: two deletions at once are one (one audit entry, one notice).
-    if not session.execute(update(Thread).where(Thread.id == thread.id, Thread.deleted_at.is_(None))
-                           .values(deleted_at=now).execution_options(synchronize_session=False)).rowcount:
+    if not rows_changed(session, update(Thread).where(Thread.id == thread.id, Thread.deleted_at.is_(None))
+                        .values(deleted_at=now).execution_options(synchronize_session=False)):
         raise NotFound("Thread not found.")
     session.refresh(thread)
     search.unindex_thread(session, thread.id)

@@ -47,7 +47,7 @@ def start_thread(session: Session, *, channel: Channel, author_id: int | None, k
     if motion is not None:  # its co-submitters need the thread's id: the caller's too
         thread.motion_municipality = motion.municipality
         thread.motion_date = motion.date
-        thread.motion_status = motion.status.value
+        thread.motion_status = motion.status
         thread.motion_vote_result = motion.vote_result
     session.add(thread)
     session.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,17 +23,16 @@ from app.events import (
 )
 from app.i18n import TIMEZONE
 from app.models import Article, ArticleRevision, Series, Thread, User
+from app.models.enums import ArticleStatus
 from app.schemas.publishing import (
     ArticleCreate,
     ArticleEditorial,
     ArticleOut,
     ArticleRevisionOut,
-    ArticleStatus,
     ArticleSummary,
     ArticleUpdate,
     SeriesRef,
 )
-from app.schemas.publishing import ArticleStatus as Status
 from app.services import audit, search
 from app.services.attachments import storage
 from app.services.markdown import render_markdown
@@ -46,7 +45,7 @@ def access_article(session: Session, actor: User, article_id: int, *, edit: bool
     article = session.get(Article, article_id)
     if article is not None and allowed(actor, SiteAction.edit_articles):
         return article
-    if article is None or article.status != Status.published:
+    if article is None or article.status != ArticleStatus.published:
         raise NotFound("Article not found.")
     if edit:
         raise Forbidden("Only editors change articles.", code=refusal_code(SiteAction.edit_articles))
@@ -98,7 +97,7 @@ def _summaries(session: Session, articles: Sequence[Article]) -> list[ArticleSum
             series=SeriesRef(id=s.id, slug=s.slug, name=s.name) if s else None,
             author=user_summary_or_none(users.get(a.author_id) if a.author_id else None),
             subject=user_summary_or_none(users.get(a.subject_id) if a.subject_id else None),
-            published_at=a.published_at if a.status == Status.published else None,
+            published_at=a.published_at if a.status == ArticleStatus.published else None,
             cover=_cover_urls(a), cover_alt=a.cover_alt, url=article_url(a),
             comment_count=comments.get(a.thread_id, 0) if a.thread_id else 0,
         ))
@@ -110,14 +109,18 @@ def summary(session: Session, article: Article) -> ArticleSummary:
 
 
 def article_out(session: Session, actor: User, article: Article) -> ArticleOut:
-    base = summary(session, article).model_dump()
-    fields = dict(body=article.body, body_html=article.body_html, thread_id=article.thread_id,
-                  status=Status(article.status), scheduled_at=article.scheduled_at,
-                  in_public_feed=article.in_public_feed, editable=allowed(actor, SiteAction.edit_articles))
-    if not allowed(actor, SiteAction.edit_articles):
-        return ArticleOut(**base, **fields)
+    s = summary(session, article)
+    editable = allowed(actor, SiteAction.edit_articles)
+    out = ArticleOut(
+        id=s.id, slug=s.slug, title=s.title, lead=s.lead, series=s.series, author=s.author, subject=s.subject,
+        published_at=s.published_at, cover=s.cover, cover_alt=s.cover_alt, url=s.url, comment_count=s.comment_count,
+        body=article.body, body_html=article.body_html, thread_id=article.thread_id,
+        status=ArticleStatus(article.status), scheduled_at=article.scheduled_at, in_public_feed=article.in_public_feed,
+        editable=editable)
+    if not editable:
+        return out
     revisions = session.scalar(select(func.count()).where(ArticleRevision.article_id == article.id)) or 0
-    return ArticleEditorial(**base, **fields, created_at=article.created_at, updated_at=article.updated_at,
+    return ArticleEditorial(**out.model_dump(), created_at=article.created_at, updated_at=article.updated_at,
                             revision_count=revisions)
 
 
@@ -129,8 +132,8 @@ def get_article_by_slug(session: Session, actor: User, *, slug: str) -> ArticleO
     return get_article(session, actor, article_id=_article_id_by_slug(session, slug))
 
 
-def _published() -> select:  # type: ignore[valid-type]
-    return select(Article).where(Article.status == Status.published)
+def _published() -> Select[Article]:
+    return select(Article).where(Article.status == ArticleStatus.published)
 
 
 def list_published(session: Session, actor: User, *, series_id: int | None = None, subject_id: int | None = None,
@@ -203,7 +206,7 @@ def create_article(session: Session, actor: User, *, data: ArticleCreate) -> Art
             slug=_unique_slug(session, data.title), title=data.title, lead=data.lead.strip(), body=data.body,
             body_html=render_markdown(data.body), series_id=data.series_id, subject_id=data.subject_id,
             author_id=actor.id, created_by_id=actor.id, in_public_feed=data.in_public_feed, cover_alt=data.cover_alt,
-            status=Status.draft, created_at=now, updated_at=now)
+            status=ArticleStatus.draft, created_at=now, updated_at=now)
         try:
             # Two articles of one title at once pick the same free slug: the unique constraint decides, and the
             # second picks the next one (the first one's row is visible to it by then).
@@ -229,7 +232,7 @@ def update_article(session: Session, actor: User, *, article_id: int, data: Arti
                     if name in fields and value is not None and value != getattr(article, name)}
     if "title" in fields and data.title is None:
         raise Invalid("An article needs a title.", field="title")
-    if text_changes and article.status == Status.published:
+    if text_changes and article.status == ArticleStatus.published:
         session.add(ArticleRevision(article_id=article.id, title=article.title, lead=article.lead, body=article.body,
                                     editor_id=actor.id, created_at=utcnow()))
     for name, value in text_changes.items():
@@ -244,7 +247,7 @@ def update_article(session: Session, actor: User, *, article_id: int, data: Arti
             setattr(article, name, getattr(data, name))
     article.updated_at = utcnow()
     session.flush()
-    if article.status == Status.published:
+    if article.status == ArticleStatus.published:
         if "title" in text_changes and article.thread_id:
             thread = session.get(Thread, article.thread_id)
             if thread is not None:
@@ -257,14 +260,14 @@ def update_article(session: Session, actor: User, *, article_id: int, data: Arti
 
 def delete_article(session: Session, actor: User, *, article_id: int) -> None:
     article = access_article(session, actor, article_id, edit=True)
-    if article.status == Status.published:
+    if article.status == ArticleStatus.published:
         raise Conflict("Unpublish the article before deleting it.", field="status")
     # The DELETE decides (not the row read above): of two editors deleting at once, or one deleting while
     # another publishes, exactly one outcome happens, audited once, its cover files removed once.
-    gone = session.execute(delete(Article).where(Article.id == article.id, Article.status != Status.published)
+    gone = session.execute(delete(Article).where(Article.id == article.id, Article.status != ArticleStatus.published)
                            .returning(Article.id)).first()
     if gone is None:
-        if session.scalar(select(Article.status).where(Article.id == article.id)) == Status.published:
+        if session.scalar(select(Article.status).where(Article.id == article.id)) == ArticleStatus.published:
             raise Conflict("Unpublish the article before deleting it.", field="status")
         raise NotFound("Article not found.")
     audit.record(session, actor, "article.deleted", target_type="article", target_id=article.id,

@@ -16,9 +16,9 @@ from app.events import (
     record_event,
 )
 from app.models import Article, Channel, Membership, Post, Thread, User
+from app.models.enums import ArticleStatus as Status
 from app.models.enums import GroupKind, ThreadKind, Visibility
 from app.schemas.posts import PostOut, ReplyCreate
-from app.schemas.publishing import ArticleStatus as Status
 from app.services import groups, posts, search
 from app.services.publishing.articles import access_article, article_url
 

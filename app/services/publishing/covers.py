@@ -12,10 +12,10 @@ from app.config import get_settings
 from app.db import on_rollback, utcnow
 from app.errors import NotFound
 from app.models import Article, User
+from app.models.enums import ArticleStatus as Status
 from app.schemas.publishing import (
     ArticleOut,
 )
-from app.schemas.publishing import ArticleStatus as Status
 from app.services import images
 from app.services.attachments import storage
 from app.services.publishing.articles import access_article, article_out
@@ -44,7 +44,12 @@ def set_cover(session: Session, actor: User, *, article_id: int, source: BinaryI
                             mode="RGB", make=jpegs)
     old = list((article.cover or {}).values())
     keys = {width: storage().save_bytes(blob) for width, blob in sizes.items()}
-    on_rollback(session, lambda: [storage().delete(k) for k in keys.values()])
+
+    def remove_new_files() -> None:
+        for key in keys.values():
+            storage().delete(key)
+
+    on_rollback(session, remove_new_files)
     article.cover = keys
     article.updated_at = utcnow()
     session.flush()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from app import jobs
-from app.db import utcnow
+from app.db import rows_changed, utcnow
 from app.errors import Conflict, Invalid
 from app.events import (
     ArticlePublished,
@@ -22,10 +22,10 @@ from app.events import (
     site_topic,
 )
 from app.models import Article, Thread, User
+from app.models.enums import ArticleStatus as Status
 from app.schemas.publishing import (
     ArticleOut,
 )
-from app.schemas.publishing import ArticleStatus as Status
 from app.services import audit, notifications, search
 from app.services.publishing.articles import access_article, article_out, as_utc, summary
 from app.services.publishing.comments import open_comments
@@ -87,14 +87,14 @@ def publish_due(session: Session, *, article_id: int, now: datetime | None = Non
                     now=now)
 
 
-def _go_live(session: Session, actor: User | None, article: Article, condition, *, now: datetime) -> bool:  # type: ignore[no-untyped-def]
+def _go_live(session: Session, actor: User | None, article: Article, condition: ColumnElement[bool], *,
+             now: datetime) -> bool:
     # The compare-and-set that makes publishing happen once: a second job, worker or click finds nothing to do
     # (PostgreSQL re-checks the condition after waiting for the row; SQLite has one writer at a time).
-    done = session.execute(
+    done = rows_changed(session,
         update(Article).where(Article.id == article.id, condition)
         .values(status=Status.published, published_at=now, scheduled_at=None, updated_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+        .execution_options(synchronize_session="fetch"))
     if done != 1:
         return False
     session.refresh(article)

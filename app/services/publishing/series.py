@@ -20,8 +20,8 @@ from app.db import constraint_decides, utcnow
 from app.errors import Conflict, NotFound
 from app.i18n import TIMEZONE
 from app.models import Article, Notification, Series, User
+from app.models.enums import ArticleStatus
 from app.schemas.publishing import (
-    ArticleStatus,
     CalendarOut,
     SeriesCreate,
     SeriesOut,
@@ -118,7 +118,7 @@ def slots_from(series: Series, moment: datetime, count: int) -> list[date]:
     local = moment.astimezone(TIMEZONE).date()
     step = series.cadence_days
     k = max(0, -(-(local - series.first_slot).days // step))
-    days = []
+    days: list[date] = []
     while len(days) < count:
         day = series.first_slot + timedelta(days=k * step)
         if slot_moment(series, day) >= moment:
@@ -147,8 +147,13 @@ def _slot_articles(session: Session, series: Series, day: date) -> list[SlotArti
             (Article.status == ArticleStatus.scheduled) & (Article.scheduled_at >= start)
             & (Article.scheduled_at < end)))
         .order_by(Article.id))
-    return [SlotArticle(id=i, slug=slug, title=title, status=ArticleStatus(status), at=published or scheduled)
-            for i, slug, title, status, published, scheduled in rows]
+    found = []
+    for i, slug, title, status, published, scheduled in rows:
+        # The query finds a published article by its published_at, a scheduled one by its scheduled_at.
+        at = published or scheduled
+        assert at is not None
+        found.append(SlotArticle(id=i, slug=slug, title=title, status=ArticleStatus(status), at=at))
+    return found
 
 
 def remind_at(series: Series, day: date) -> datetime:

@@ -23,8 +23,7 @@ from app.errors import Forbidden, NotFound
 from app.jobs import JobPayload, Mail, PublishArticle, ReadPdfText, RemindSeriesEditors, RunDigests
 from app.mailer import Transport, build_message
 from app.models import User
-from app.services import digests
-from app.services import publishing as articles
+from app.services import digests, publishing
 from app.services.publishing import series
 from app.services.search.pdf import extract_attachment_text
 
@@ -133,7 +132,7 @@ class Worker:
     def _publish_now(self, article_id: int, now: datetime | None) -> str | None:
         # Its events (the live home pages, every member's notification) go out once this commits.
         with unit_of_work(self.db, self.dispatcher) as session:
-            published = articles.publish_due(session, article_id=article_id, now=now)
+            published = publishing.publish_due(session, article_id=article_id, now=now)
         return None if published else "nothing to publish: no longer scheduled for this moment"
 
     async def _read_pdf(self, job: ReadPdfText, _now: datetime | None) -> str:

@@ -35,8 +35,7 @@ def run(backend: str, members: int, postgres: str, redis: str | None) -> dict[st
     from app.models import User
     from app.realtime.bus import make_bus
     from app.schemas.publishing import ArticleCreate
-    from app.services import digests
-    from app.services import publishing as articles
+    from app.services import digests, publishing
 
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = _database(backend, postgres, Path(tmp))
@@ -57,14 +56,14 @@ def run(backend: str, members: int, postgres: str, redis: str | None) -> dict[st
             for n in range(REPEAT):
                 with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                     editor = s.get(User, editor_id)
-                    article = articles.create_article(s, editor, data=ArticleCreate(
+                    article = publishing.create_article(s, editor, data=ArticleCreate(
                         title=f"Raadslid in beeld {n}", lead="Waarom ze raadslid werd.", body="## Waarom?\n\nDaarom."))
-                    articles.schedule_article(s, editor, article_id=article.id,
-                                              publish_at=utcnow() + timedelta(minutes=5))
+                    publishing.schedule_article(s, editor, article_id=article.id,
+                                                publish_at=utcnow() + timedelta(minutes=5))
                 moment = utcnow() + timedelta(minutes=10)
                 start = time.perf_counter()
                 with unit_of_work(db, dispatcher) as s:  # what Worker._publish does
-                    assert articles.publish_due(s, article_id=article.id, now=moment)
+                    assert publishing.publish_due(s, article_id=article.id, now=moment)
                 published.append(time.perf_counter() - start)
                 with unit_of_work(db, NO_LIVE_CLIENTS) as s:
                     reader = s.get(User, editor_id + 1)

@@ -24,7 +24,7 @@ from app.schemas.publishing import (
     SeriesOut,
     SeriesUpdate,
 )
-from app.services import publishing as articles
+from app.services import publishing
 from app.services.publishing import feeds, series
 
 router = APIRouter(prefix="/api/v1", tags=["publishing"])
@@ -36,78 +36,78 @@ ATOM = "application/atom+xml; charset=utf-8"
 def list_articles(actor: CurrentUser, session: SessionDep, series_id: Annotated[int | None, Query(ge=1)] = None,
                   before: datetime | None = None,
                   limit: Annotated[int, Query(ge=1, le=50)] = 20) -> list[ArticleSummary]:
-    return articles.list_published(session, actor, series_id=series_id, before=before, limit=limit)
+    return publishing.list_published(session, actor, series_id=series_id, before=before, limit=limit)
 
 
 @router.get("/articles/featured", response_model=ArticleSummary | None)
 def featured(actor: CurrentUser, session: SessionDep) -> ArticleSummary | None:
-    return articles.get_featured(session, actor)
+    return publishing.get_featured(session, actor)
 
 
 @router.get("/editorial/articles", response_model=list[ArticleEditorial])
 def list_editorial(actor: CurrentUser, session: SessionDep,
                    status: ArticleStatus | None = None) -> list[ArticleEditorial]:
-    return articles.list_editorial(session, actor, status=status)
+    return publishing.list_editorial(session, actor, status=status)
 
 
 @router.post("/articles", response_model=ArticleOut | ArticleEditorial, status_code=status.HTTP_201_CREATED)
 def create_article(body: ArticleCreate, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.create_article(session, actor, data=body)
+    return publishing.create_article(session, actor, data=body)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut | ArticleEditorial)
 def get_article(article_id: PathId, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.get_article(session, actor, article_id=article_id)
+    return publishing.get_article(session, actor, article_id=article_id)
 
 
 @router.get("/articles/by-slug/{slug}", response_model=ArticleOut | ArticleEditorial)
 def get_article_by_slug(slug: str, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.get_article_by_slug(session, actor, slug=slug)
+    return publishing.get_article_by_slug(session, actor, slug=slug)
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut | ArticleEditorial)
 def update_article(article_id: PathId, body: ArticleUpdate, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.update_article(session, actor, article_id=article_id, data=body)
+    return publishing.update_article(session, actor, article_id=article_id, data=body)
 
 
 @router.delete("/articles/{article_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_article(article_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
-    articles.delete_article(session, actor, article_id=article_id)
+    publishing.delete_article(session, actor, article_id=article_id)
 
 
 @router.get("/articles/{article_id}/revisions", response_model=list[ArticleRevisionOut])
 def list_revisions(article_id: PathId, actor: CurrentUser, session: SessionDep) -> list[ArticleRevisionOut]:
-    return articles.list_revisions(session, actor, article_id=article_id)
+    return publishing.list_revisions(session, actor, article_id=article_id)
 
 
 @router.post("/articles/{article_id}/schedule", response_model=ArticleOut | ArticleEditorial)
 def schedule(article_id: PathId, body: ScheduleIn, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.schedule_article(session, actor, article_id=article_id, publish_at=body.publish_at)
+    return publishing.schedule_article(session, actor, article_id=article_id, publish_at=body.publish_at)
 
 
 @router.delete("/articles/{article_id}/schedule", response_model=ArticleOut | ArticleEditorial)
 def unschedule(article_id: PathId, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.unschedule_article(session, actor, article_id=article_id)
+    return publishing.unschedule_article(session, actor, article_id=article_id)
 
 
 @router.post("/articles/{article_id}/publish", response_model=ArticleOut | ArticleEditorial)
 def publish(article_id: PathId, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.publish_article(session, actor, article_id=article_id)
+    return publishing.publish_article(session, actor, article_id=article_id)
 
 
 @router.post("/articles/{article_id}/unpublish", response_model=ArticleOut | ArticleEditorial)
 def unpublish(article_id: PathId, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.unpublish_article(session, actor, article_id=article_id)
+    return publishing.unpublish_article(session, actor, article_id=article_id)
 
 
 @router.put("/articles/{article_id}/cover", response_model=ArticleOut | ArticleEditorial)
 def set_cover(article_id: PathId, file: UploadFile, actor: CurrentUser, session: SessionDep) -> ArticleOut:
-    return articles.set_cover(session, actor, article_id=article_id, source=file.file)
+    return publishing.set_cover(session, actor, article_id=article_id, source=file.file)
 
 
 @router.get("/articles/{article_id}/cover/{width}", response_class=FileResponse)
 def get_cover(article_id: PathId, width: str, auth: OptionalAuthDep, session: SessionDep) -> FileResponse:
-    path = articles.cover_path(session, auth.user if auth else None, article_id=article_id, width=width)
+    path = publishing.cover_path(session, auth.user if auth else None, article_id=article_id, width=width)
     return FileResponse(path, media_type="image/jpeg", headers={
         "Cache-Control": "private, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"})
 
@@ -115,12 +115,12 @@ def get_cover(article_id: PathId, width: str, auth: OptionalAuthDep, session: Se
 @router.post("/articles/{article_id}/comments", response_model=PostOut, status_code=status.HTTP_201_CREATED)
 def comment(article_id: PathId, body: ReplyCreate, actor: CurrentUser, session: SessionDep,
             idempotency_key: IdempotencyKeyHeader = None) -> PostOut:
-    return articles.comment(session, actor, article_id=article_id, data=body, idempotency_key=idempotency_key)
+    return publishing.comment(session, actor, article_id=article_id, data=body, idempotency_key=idempotency_key)
 
 
 @router.post("/articles/{article_id}/reactions", response_model=PostOut)
 def react(article_id: PathId, body: ReactionIn, actor: CurrentUser, session: SessionDep) -> PostOut:
-    return articles.react(session, actor, article_id=article_id, emoji=body.emoji, on=body.on, post_id=body.post_id)
+    return publishing.react(session, actor, article_id=article_id, emoji=body.emoji, on=body.on, post_id=body.post_id)
 
 
 @router.get("/series", response_model=list[SeriesOut])

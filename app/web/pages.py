@@ -32,9 +32,9 @@ from app.services import (
     notifications,
     posts,
     profiles,
+    publishing,
     search,
 )
-from app.services import publishing as articles
 from app.web import assets as static_assets
 from app.web import finding_pages, publishing_pages
 from app.web.deps import LoginRequired, MaybeViewer, SignedIn, page_viewer
@@ -72,7 +72,7 @@ def home(request: Request, me: SignedIn, session: SessionDep,
     activity = posts.list_my_activity(session, me.user, cursor=cursor, limit=25)
     topics = [site_topic(), *[group_topic(g.id) for g in mine][:40]]
     unread = notifications.list_notifications(session, me.user, unread_only=True, limit=HOME_UNREAD)
-    featured = articles.get_featured(session, me.user)
+    featured = publishing.get_featured(session, me.user)
     return render(request, "home.html", {"groups": mine, "activity": activity, "topics": topics,
                                          "unread": unread.model_dump(mode="json"),
                                          "featured": featured},
@@ -135,7 +135,7 @@ def notification_settings_page(request: Request, me: SignedIn,
 def profile_page(request: Request, username: str, me: SignedIn,
                  session: SessionDep) -> Response:
     profile = profiles.get_profile_by_username(session, me.user, username=username)
-    about = articles.list_published(session, me.user, subject_id=profile.id, limit=10)
+    about = publishing.list_published(session, me.user, subject_id=profile.id, limit=10)
     return render(request, "profile.html", {
         "profile": profile, "articles": about,
         "groups": groups.list_member_groups(session, me.user, user_id=profile.id),

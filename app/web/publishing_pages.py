@@ -9,8 +9,7 @@ from app.deps import SessionDep
 from app.events import site_topic, thread_topic
 from app.models.enums import ArticleStatus
 from app.schemas.common import PathId
-from app.services import groups, posts
-from app.services import publishing as articles
+from app.services import groups, posts, publishing
 from app.services.publishing import series as series_service
 from app.web.deps import SignedIn
 from app.web.render import render
@@ -25,7 +24,7 @@ def articles_page(request: Request, me: SignedIn, session: SessionDep,
     if series is not None:
         chosen = series_service.get_series(session, me.user,
                                            series_id=series_service.series_id_by_slug(session, series))
-    found = articles.list_published(session, me.user, series_id=chosen.id if chosen else None, limit=50)
+    found = publishing.list_published(session, me.user, series_id=chosen.id if chosen else None, limit=50)
     return render(request, "articles.html", {"articles": found, "series": chosen,
                                              "all_series": series_service.list_series(session, me.user),
                                              "topics": [site_topic()]}, viewer=me.viewer)
@@ -34,10 +33,10 @@ def articles_page(request: Request, me: SignedIn, session: SessionDep,
 @router.get("/articles/{slug}")
 def article_page(request: Request, slug: str, me: SignedIn,
                  session: SessionDep) -> Response:
-    article = articles.get_article_by_slug(session, me.user, slug=slug)
+    article = publishing.get_article_by_slug(session, me.user, slug=slug)
     comments = opening = group = None
     if article.status == ArticleStatus.published and article.thread_id:
-        opening = articles.get_reactions(session, me.user, article_id=article.id)
+        opening = publishing.get_reactions(session, me.user, article_id=article.id)
         comments = posts.list_replies(session, me.user, thread_id=article.thread_id, limit=100)
         thread = posts.get_thread(session, me.user, thread_id=article.thread_id)
         group = groups.get_group(session, me.user, group_id=thread.group_id)
@@ -50,15 +49,15 @@ def article_page(request: Request, slug: str, me: SignedIn,
 @router.get("/manage/articles")
 def editorial_page(request: Request, me: SignedIn, session: SessionDep) -> Response:
     return render(request, "editorial.html", {
-        "articles": articles.list_editorial(session, me.user),
+        "articles": publishing.list_editorial(session, me.user),
         "all_series": series_service.list_series(session, me.user)}, viewer=me.viewer)
 
 
 def _editor(request: Request, me: SignedIn, session: SessionDep,
             article_id: int | None) -> Response:
-    article = articles.get_article(session, me.user, article_id=article_id) if article_id else None
-    articles.require_editor(me.user)
-    revisions = articles.list_revisions(session, me.user, article_id=article_id) if article_id else []
+    article = publishing.get_article(session, me.user, article_id=article_id) if article_id else None
+    publishing.require_editor(me.user)
+    revisions = publishing.list_revisions(session, me.user, article_id=article_id) if article_id else []
     return render(request, "article_editor.html", {
         "article": article.model_dump(mode="json") if article else None, "revisions": revisions,
         "all_series": [s.model_dump(mode="json") for s in series_service.list_series(session, me.user)],
@@ -78,7 +77,7 @@ def edit_article_page(request: Request, article_id: PathId, me: SignedIn,
 
 @router.get("/manage/series")
 def series_list_page(request: Request, me: SignedIn, session: SessionDep) -> Response:
-    articles.require_editor(me.user)
+    publishing.require_editor(me.user)
     return render(request, "series_list.html", {"all_series": series_service.list_series(session, me.user)},
                   viewer=me.viewer)
 

@@ -12,7 +12,7 @@ from app.db import Database, make_engine, unit_of_work, utcnow
 from app.jobs import PublishArticle
 from app.models import Article, AuditEntry, Job, Notification, User
 from app.schemas.publishing import ArticleCreate
-from app.services import publishing as articles
+from app.services import publishing
 from tests.servers import committed_database, plein, site_env, wait_for
 
 
@@ -25,9 +25,9 @@ def _arrange(url: str, *, publish_in: float) -> tuple[int, float]:
         members = [User(email=f"lid{i}@example.org", username=f"lid{i}", display_name=f"Lid {i}") for i in range(3)]
         s.add_all([editor, *members])
         s.flush()
-        article = articles.create_article(s, editor, data=ArticleCreate(title="Raadslid in beeld: Anna"))
+        article = publishing.create_article(s, editor, data=ArticleCreate(title="Raadslid in beeld: Anna"))
         at = utcnow() + timedelta(seconds=publish_in)
-        articles.schedule_article(s, editor, article_id=article.id, publish_at=at)
+        publishing.schedule_article(s, editor, article_id=article.id, publish_at=at)
     engine.dispose()
     return article.id, time.time() + publish_in
 

@@ -17,6 +17,7 @@ import jinja2
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.config import ROOT, get_settings
 from app.jobs import Mail, enqueue
 
@@ -41,8 +42,6 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=
 
 
 def _install_i18n() -> None:
-    from app import i18n
-
     # The i18n extension adds this method to the environment when it loads; Jinja's types do not declare it.
     _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     _env.globals.update(local_datetime=i18n.local_datetime, local_date=i18n.local_date)
@@ -53,8 +52,6 @@ _install_i18n()
 
 @contextmanager
 def _language(language: str) -> Iterator[None]:
-    from app import i18n
-
     before = i18n.current_language()
     i18n.set_language(language)
     try:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Attachment, Post, Thread
 from app.services.attachments import storage
+from app.services.search.index import index_post
 
 log = logging.getLogger("plein.search")
 MAX_PAGES = 200
@@ -36,7 +37,6 @@ def read_pdf_text(path: str) -> str:
 
 def extract_attachment_text(session: Session, *, attachment_id: int) -> int:
     """The job: read the PDF, keep its text, update its post's search entry; returns the characters read."""
-    from app.services.search.index import index_post
 
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.content_type != "application/pdf":

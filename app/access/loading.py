@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from app.access.rules import (
@@ -55,6 +55,11 @@ _REFUSALS = {
     GroupAction.moderate: ("Only the group's moderators can do this.", "group_moderators_only"),
     GroupAction.administer: ("Only the group's admins can do this.", "group_admins_only"),
 }
+
+
+def _her_membership(actor: User) -> ColumnElement[bool]:
+    """The join condition of the loaders' one query: her membership (if any) of the group in the chain."""
+    return (Membership.group_id == Group.id) & (Membership.user_id == actor.id)
 
 
 def group_access(session: Session, actor: User, group: Group) -> GroupAccess:
@@ -110,7 +115,7 @@ def access_group(session: Session, actor: User, group_id: int, action: GroupActi
     # one does.
     row = session.execute(
         select(Group, Membership)
-        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .outerjoin(Membership, _her_membership(actor))
         .where(Group.id == group_id)).first()
     if row is None:
         raise NotFound("Group not found.")
@@ -142,7 +147,7 @@ def access_channel(session: Session, actor: User, channel_id: int, action: Group
     # The channel, its group and her membership in one query, so a secret one costs what a missing one does.
     row = session.execute(
         select(Channel, Group, Membership).join(Group, Group.id == Channel.group_id)
-        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .outerjoin(Membership, _her_membership(actor))
         .where(Channel.id == channel_id)).first()
     if row is None or (row[0].merged_into_id is None and not _viewable(actor, row[1], row[2])):
         raise NotFound("Channel not found.")
@@ -229,7 +234,7 @@ def access_thread(session: Session, actor: User, thread_id: int, action: GroupAc
         select(Thread, Channel, Group, Membership)
         .join(Channel, Channel.id == Thread.channel_id)
         .join(Group, Group.id == Channel.group_id)
-        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .outerjoin(Membership, _her_membership(actor))
         .where(Thread.id == thread_id)
     ).first()
     if row is None:
@@ -269,7 +274,7 @@ def _post_chain(actor: User) -> Select[Post, Thread, Channel, Group, Membership]
             .join(Thread, Thread.id == Post.thread_id)
             .join(Channel, Channel.id == Thread.channel_id)
             .join(Group, Group.id == Channel.group_id)
-            .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id)))
+            .outerjoin(Membership, _her_membership(actor)))
 
 
 def access_post(session: Session, actor: User, post_id: int, action: PostAction) -> PostAccess:
@@ -333,7 +338,7 @@ def access_attachment(session: Session, actor: User, attachment_id: int) -> Atta
         .outerjoin(Thread, Thread.id == Post.thread_id)
         .outerjoin(Channel, Channel.id == Thread.channel_id)
         .outerjoin(Group, Group.id == Channel.group_id)
-        .outerjoin(Membership, (Membership.group_id == Group.id) & (Membership.user_id == actor.id))
+        .outerjoin(Membership, _her_membership(actor))
         .where(Attachment.id == attachment_id)).first()
     if row is None:
         raise NotFound("Attachment not found.")

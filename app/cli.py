@@ -20,13 +20,20 @@ GRACEFUL_TIMEOUT = 5.0
 
 
 def _settings_or_exit() -> Settings:
+    """The settings, or a one-line message and exit 2 — in this (parent) process, before any worker starts, so a
+    bad production setting never becomes a crash loop of workers under a parent that looks alive."""
     try:
-        return get_settings()
+        settings = get_settings()
+        settings.check_production()
     except ValidationError as exc:
         for error in exc.errors():
             name = str(error["loc"][0]).upper() if error["loc"] else "setting"
             print(f"plein: bad setting {name}: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
         sys.exit(2)
+    except ValueError as exc:
+        print(f"plein: {exc}", file=sys.stderr)
+        sys.exit(2)
+    return settings
 
 
 def _database() -> Database:
@@ -139,28 +146,44 @@ def cmd_worker(_: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+
     from app.db import unit_of_work
     from app.models import User
     from app.models.enums import SiteRole
+    from app.schemas.users import AdminCreate
     from app.security import hash_password
     from app.services import search
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Wachtwoord: ")
-    if len(password) < 10:
-        print("plein: the password needs at least 10 characters", file=sys.stderr)
+    try:
+        data = AdminCreate(email=args.email, username=args.username, display_name=args.name, password=password)
+    except ValidationError as exc:
+        options = {"email": "--email", "username": "--username", "display_name": "--name", "password": "password"}
+        for error in exc.errors():
+            option = options.get(str(error["loc"][0]), str(error["loc"][0])) if error["loc"] else "input"
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "string_too_short" and option == "password":
+                message = "the password needs at least 10 characters"
+            print(f"plein: bad {option}: {message}", file=sys.stderr)
         return 2
     db = _database()
-    with unit_of_work(db, None) as session:
-        email = args.email.strip().lower()
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(email=email, username=args.username.lower(), display_name=args.name)
-            session.add(user)
-        user.role = SiteRole.admin
-        user.is_active = True
-        user.password_hash = hash_password(password)
-        session.flush()
-        search.index_member(session, user)
+    email = data.email.strip().lower()
+    try:
+        with unit_of_work(db, None) as session:
+            user = session.scalar(select(User).where(User.email == email))
+            if user is None:
+                user = User(email=email, username=data.username, display_name=data.display_name)
+                session.add(user)
+            user.role = SiteRole.admin
+            user.is_active = True
+            user.password_hash = hash_password(data.password)
+            session.flush()
+            search.index_member(session, user)
+    except IntegrityError:
+        # The e-mail address is reused (reset) above, so the conflict is the username of someone else.
+        print(f"plein: the username {data.username} is taken; choose another with --username", file=sys.stderr)
+        return 2
     print(f"admin {email} is ready")
     return 0
 
@@ -185,6 +208,10 @@ def cmd_invite(args: argparse.Namespace) -> int:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from app import demo
 
+    if _settings_or_exit().environment == "production" and not args.force:
+        print("plein: ENVIRONMENT is production: demo data (fictional members, a known password) is not loaded "
+              "into it unless you add --force", file=sys.stderr)
+        return 2
     db = _database()
     _migrate(db)
     created = demo.load(db, force=args.force)
@@ -192,10 +219,24 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _browser_host(host: str) -> str:
+    """The address a browser on this machine uses for a listening address (0.0.0.0 is not one to open)."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
 def cmd_run_demo(args: argparse.Namespace) -> int:
     """The embedded run: migrate SQLite under ./var, load demo data once, serve, print the logins."""
     from app import demo
 
+    if "BASE_URL" not in os.environ:
+        # Links in mails (invites, resets) point at the port this serves on, unless the operator said otherwise.
+        os.environ["BASE_URL"] = f"http://{_browser_host(args.host)}:{args.port}"
+        use_settings(None)
+    if _settings_or_exit().environment == "production":
+        print("plein: run-demo loads demo data and is not for production; use `plein serve`", file=sys.stderr)
+        return 2
     db = _database()
     _migrate(db)
     demo.load(db, force=False)
@@ -248,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     invite.set_defaults(fn=cmd_invite)
 
     demo = sub.add_parser("demo-data", help="load the demo party into an empty database")
-    demo.add_argument("--force", action="store_true", help="load even when there is data already")
+    demo.add_argument("--force", action="store_true",
+                      help="load even when there is data already, or into a production database")
     demo.set_defaults(fn=cmd_demo_data)
 
     run = sub.add_parser("run-demo", help="migrate, load demo data once and serve (the embedded run)")

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # smtps://…:465 (TLS from the first byte). Unset: mail is written to the log (development only).
     smtp_url: str | None = None
     smtp_timeout: float = Field(default=30.0, gt=0)
+    # Production without SMTP_URL refuses to start unless this says, deliberately, that mail goes to the log.
+    mail_to_log: bool = False
 
     # The job runner (mail outbox, digests): a claimed job is someone's for job_lease_seconds; a failed one
     # is retried after retry_base * 2^(attempt-1) seconds (capped), and given up after job_max_attempts.
@@ -133,8 +135,18 @@ class Settings(BaseSettings):
         return make_url(self.database_url).render_as_string(hide_password=True)
 
     def check_production(self) -> None:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("SECRET_KEY must be set in production")
+        """What production refuses to start with; `plein` checks it before it starts any worker process."""
+        if self.environment != "production":
+            return
+        if self.secret_key == DEV_SECRET:
+            raise ValueError("SECRET_KEY must be set in production (generate one: python3 -c "
+                             "'import secrets; print(secrets.token_urlsafe(48))')")
+        if len(set(self.secret_key)) < 16:
+            raise ValueError("SECRET_KEY is too weak for production: use at least 16 different characters "
+                             "(generate one: python3 -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        if not self.smtp_url and not self.mail_to_log:
+            raise ValueError("SMTP_URL must be set in production (or MAIL_TO_LOG=true to write mail to the log, "
+                             "with the links' tokens left out)")
 
 
 _current: Settings | None = None

@@ -24,6 +24,7 @@ from app.config import get_settings
 from app.db import upsert, utcnow
 from app.models import Job
 from app.models.enums import DigestFrequency
+from app.security import redact_tokens
 
 # --- the kinds -----------------------------------------------------------------------------------------------
 # Rows queued by an earlier release must still be read: a kind keeps its name and its payload's JSON shape.
@@ -137,9 +138,22 @@ def claim_due(session: Session, *, worker: str, now: datetime | None = None) -> 
     return ClaimedJob(*row) if row else None
 
 
-def finish(session: Session, job_id: int, *, worker: str, note: str | None = None) -> None:
-    session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker)
-                    .values(done_at=utcnow(), locked_until=None, last_error=note))
+def spent_payload(job: ClaimedJob) -> dict[str, Any]:
+    """What a job keeps once it is done: a sent mail without its links' tokens (invite, password reset,
+    unsubscribe), so that a dump of the database holds no live token. The rest stays for the operator. A mail
+    given up on keeps its links, so that the operator can send it again once the cause is fixed."""
+    if job.kind != Mail.job_kind:
+        return job.payload
+    kept = dict(job.payload)
+    for part in ("text", "html"):
+        if isinstance(kept.get(part), str):
+            kept[part] = redact_tokens(kept[part])
+    return kept
+
+
+def finish(session: Session, job: ClaimedJob, *, worker: str, note: str | None = None) -> None:
+    session.execute(update(Job).where(Job.id == job.id, Job.locked_by == worker)
+                    .values(done_at=utcnow(), locked_until=None, last_error=note, payload=spent_payload(job)))
 
 
 def retry_delay(attempts: int) -> float:

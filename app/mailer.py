@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from email import policy
+from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, getaddresses
+from io import BytesIO
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -13,9 +16,21 @@ import aiosmtplib
 
 from app.config import Settings
 from app.jobs import Mail
+from app.security import redact_tokens
 from app.services.mail import unsubscribe_url
 
 log = logging.getLogger("plein.mail")
+
+# RFC 5322's line limit, not the 78 characters a generator folds at by default: a long List-Unsubscribe URL is one
+# word, which the default SMTP policy would RFC 2047-encode or fold, and mail clients then fail to read it.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes over SMTP: CRLF line ends, headers unfolded up to 998 characters."""
+    with BytesIO() as out:
+        BytesGenerator(out, policy=WIRE_POLICY).flatten(message)
+        return out.getvalue()
 
 
 def build_message(mail: Mail, settings: Settings) -> EmailMessage:
@@ -60,24 +75,30 @@ class SmtpTransport:
         self.timeout = timeout
 
     async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(message, hostname=self.hostname, port=self.port, username=self.username,
-                              password=self.password, use_tls=self.implicit_tls, start_tls=self.start_tls,
-                              timeout=self.timeout)
+        recipients = [address for _, address in getaddresses(message.get_all("To", []))]
+        [(_, sender)] = getaddresses([str(message["From"])])
+        await aiosmtplib.send(wire_bytes(message), sender=sender, recipients=recipients, hostname=self.hostname,
+                              port=self.port, username=self.username, password=self.password,
+                              use_tls=self.implicit_tls, start_tls=self.start_tls, timeout=self.timeout)
 
 
 class LogTransport:
-    """Development only: the mail goes to the log (the operator sees links), the last ones kept in memory."""
+    """Without SMTP_URL the mail goes to the log, the last ones kept in memory. In development the operator sees
+    the links; otherwise (production with MAIL_TO_LOG) every token in a link is redacted before it is logged."""
 
-    def __init__(self, keep: int = 200) -> None:
+    def __init__(self, keep: int = 200, *, show_tokens: bool = True) -> None:
         self.sent: deque[EmailMessage] = deque(maxlen=keep)
+        self.show_tokens = show_tokens
 
     async def send(self, message: EmailMessage) -> None:
         self.sent.append(message)
         body = message.get_body(preferencelist=("plain",))
-        log.info("mail to %s: %s\n%s", message["To"], message["Subject"], body.get_content() if body else "")
+        text = body.get_content() if body else ""
+        log.info("mail to %s: %s\n%s", message["To"], message["Subject"],
+                 text if self.show_tokens else redact_tokens(text))
 
 
 def make_transport(settings: Settings) -> Transport:
     if settings.smtp_url:
         return SmtpTransport(settings.smtp_url, timeout=settings.smtp_timeout)
-    return LogTransport()
+    return LogTransport(show_tokens=settings.environment != "production")

@@ -25,7 +25,7 @@ from app.api import (
     users,
 )
 from app.api.errors import install as install_error_handlers
-from app.api.limits import BodySizeLimit, RefuseNul
+from app.api.limits import BodySizeLimit, RefuseBadText
 from app.config import Settings, get_settings, use_settings
 from app.db import Database, check_connection, make_engine
 from app.effects import Dispatcher
@@ -105,10 +105,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(articles.feed_router)
     pages.install(app)
     upload_limit = settings.attachment_max_bytes + 64 * 1024
+    app.add_middleware(RefuseBadText)  # inside the size limit: the JSON body it reads whole is a bounded one
     app.add_middleware(BodySizeLimit, default=settings.max_request_bytes, overrides={
         "/api/v1/attachments": upload_limit, "/api/v1/me/avatar": settings.avatar_max_bytes + 64 * 1024,
         re.compile(r"/api/v1/articles/\d+/cover"): settings.cover_max_bytes + 64 * 1024,
     })
-    app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     return app

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -51,3 +52,11 @@ def csrf_token_for(secret_key: str, session_token: str) -> str:
 
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+# A path segment or query value of 20+ URL-safe characters: the token of an invite, reset or unsubscribe link.
+_TOKEN = re.compile(r"(https?://[^\s<>\"]*?[/=])[A-Za-z0-9_\-.~%]{20,}")
+
+
+def redact_tokens(text: str) -> str:
+    return _TOKEN.sub(r"\1[token verborgen]", text)

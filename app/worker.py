@@ -117,7 +117,7 @@ class Worker:
     def _finish(self, job: jobs.ClaimedJob, *, error: str | None = None, note: str | None = None) -> None:
         with unit_of_work(self.db, self.dispatcher) as session:
             if error is None:
-                jobs.finish(session, job.id, worker=self.name, note=note)
+                jobs.finish(session, job, worker=self.name, note=note)
             else:
                 jobs.fail(session, job, worker=self.name, error=error)
 

@@ -127,6 +127,7 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # the bytes as they came over the wire, before any parsing
         self._holding = False
         self.held = False  # a DATA command is waiting
         self._released = False
@@ -137,6 +138,7 @@ class SmtpSink:
             while not self._released:
                 await asyncio.sleep(0.02)
             return "451 Requested action aborted: try again later"
+        self.raw.append(envelope.original_content or envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.limits import BodyTooLarge, HasNul
+from app.api.limits import BodyTooLarge
 from app.db import database_unavailable, is_unique_violation
 from app.errors import AppError, Moved
 
@@ -76,8 +76,6 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if isinstance(exc.__cause__, BodyTooLarge):
             return exc.__cause__.response()
-        if isinstance(exc.__cause__, HasNul):
-            return error_response(422, "invalid", "body: text may not contain the NUL character.", "body")
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code
         return respond(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))

@@ -1,10 +1,12 @@
-"""Refuse requests at the edge: bodies over the limit before they are read into memory (413), and the NUL
-character, which PostgreSQL cannot store (404 in a path, 422 in a query or a JSON body)."""
+"""Refuse requests at the edge: bodies over the limit before they are read into memory (413), and text no
+database can store — NUL, lone surrogates — (404 in a path, 422 in a query or a JSON body)."""
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from urllib.parse import parse_qsl
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -95,25 +97,53 @@ async def _send_error(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class HasNul(Exception):
-    """A request carried the NUL character, which PostgreSQL cannot store in text (SQLite would)."""
+def parsed_as_json(content_type: bytes | None) -> bool:
+    """Could FastAPI parse a body of this type as JSON? Its rule: application/json or application/<anything>+json,
+    in any casing and with any parameters — or no content type at all, on a route that is not strict about it."""
+    if not content_type:
+        return True
+    message = EmailMessage()
+    message["content-type"] = content_type.decode("latin-1")
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-def _escaped_nul(data: bytes) -> bool:
-    """Does this JSON text hold the escape for NUL (\\u0000), not an escaped backslash followed by "u0000"?"""
-    start = 0
-    while (at := data.find(b"u0000", start)) != -1:
-        slashes = 0
-        while at - slashes - 1 >= 0 and data[at - slashes - 1] == 0x5C:
-            slashes += 1
-        if slashes % 2 == 1:
-            return True
-        start = at + 1
-    return False
+def bad_text(text: str) -> str | None:
+    """Why this text cannot be stored, or None. NUL: PostgreSQL refuses it (SQLite would keep it, and every
+    page after would carry it). A lone surrogate is not Unicode at all: neither database can encode it."""
+    if "\x00" in text:
+        return "text may not contain the NUL character"
+    if _SURROGATE.search(text):
+        return "text must be valid Unicode (it holds a lone surrogate)"
+    return None
 
 
-class RefuseNul:
-    """Refuse NUL in the path (404: it names nothing), the query or a JSON body (422), on every database alike."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _bad_string_in(document: object) -> tuple[str, str] | None:
+    """(field, reason) of the first string in a parsed JSON document — a key or a value — that cannot be stored.
+    Walked without recursion, so a deeply nested document costs no stack."""
+    pending: list[tuple[tuple[str, ...], object]] = [((), document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if reason := bad_text(value):
+                return ".".join(path) or "body", reason
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if reason := bad_text(key):
+                    return ".".join(path) or "body", reason
+                pending.append(((*path, key), item))
+        elif isinstance(value, list):
+            pending.extend(((*path, str(index)), item) for index, item in enumerate(value))
+    return None
+
+
+class RefuseBadText:
+    """Refuse text no database can store — NUL and lone surrogates — before any code sees it, the same on every
+    backend: 404 in the path (it names nothing), 422 naming the parameter in the query, 422 naming the field in a
+    body FastAPI parses as JSON. It runs inside BodySizeLimit, so the body it reads whole is a bounded one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -125,24 +155,62 @@ class RefuseNul:
         if "\x00" in scope["path"]:
             await _refuse(send, scope, 404, "not_found", "Not found.", None)
             return
-        if b"%00" in scope.get("query_string", b"") or b"\x00" in scope.get("query_string", b""):
-            await _refuse(send, scope, 422, "invalid", "query: text may not contain the NUL character.", "query")
+        query = scope.get("query_string", b"")
+        if b"\x00" in query or b"%00" in query:
+            name = next((name for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                         if "\x00" in name + value), "")
+            field = name if name and not bad_text(name) else "query"
+            await _refuse(send, scope, 422, "invalid", f"{field}: {bad_text(chr(0))}.", field)
             return
-        headers = dict(scope.get("headers", []))
-        if scope["type"] != "http" or not headers.get(b"content-type", b"").startswith(b"application/json"):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        tail = b""
+        if not parsed_as_json(dict(scope.get("headers", [])).get(b"content-type")):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away; let the app see it
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        refusal = _refusal_for(body)
+        if refusal is not None:
+            await _refuse(send, scope, 422, *refusal)
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
-        def check(body: bytes) -> None:
-            nonlocal tail
-            chunk = tail + body  # the escape may be split across two chunks
-            if _escaped_nul(chunk):
-                raise HasNul()
-            tail = chunk[-16:]
 
-        await guard_body(self.app, scope, receive, send, inspect=check, refused=HasNul, refuse=lambda: _refuse(
-            send, scope, 422, "invalid", "body: text may not contain the NUL character.", "body"))
+def _refusal_for(body: bytes) -> tuple[str, str, str] | None:
+    """(code, message, field) for a JSON body that holds text no database can store. A body that is not JSON at
+    all is left to the app, which answers that in its own words."""
+    if not body.strip():
+        return None
+    try:
+        document = json.loads(body)
+    except UnicodeDecodeError:
+        return "invalid_json", "The request body is not valid UTF-8 text.", "body"
+    except (ValueError, RecursionError):
+        return None
+    found = _bad_string_in(document)
+    if found is None:
+        return None
+    field, reason = found
+    return "invalid", f"{field}: {reason}.", field
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that first gives back what was already read, then carries on with the real one."""
+    queued = list(messages)
+
+    async def replay() -> Message:
+        return queued.pop(0) if queued else await receive()
+
+    return replay
 
 
 async def _refuse(send: Send, scope: Scope, status: int, code: str, message: str, field: str | None) -> None:

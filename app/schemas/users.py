@@ -100,6 +100,15 @@ class InviteAccept(BaseModel):
     password: Password
 
 
+class AdminCreate(BaseModel):
+    """`plein create-admin`: the same rules as an invited member's account."""
+
+    email: EmailStr
+    username: Username
+    display_name: DisplayName
+    password: Password
+
+
 class LoginIn(BaseModel):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=256)]

@@ -29,9 +29,17 @@ def storage() -> LocalStorage:
     return LocalStorage(get_settings().upload_dir)
 
 
+# Format characters (the bidirectional overrides and isolates of an "invoice\u202etxt.exe" trick, zero-width
+# joiners), private use, surrogates and line/paragraph separators: never part of a name shown to anyone. Control
+# characters become "_" below, with the characters a file system or a header would misread.
+_INVISIBLE = {"Cf", "Co", "Cs", "Zl", "Zp"}
+
+
 def safe_filename(name: str | None) -> str:
+    """The name stored and shown for an upload. Idempotent: it is also applied when an older row is shown."""
     name = unicodedata.normalize("NFC", Path(name or "").name)
-    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", "_", name).strip(" .")
+    name = "".join(char for char in name if unicodedata.category(char) not in _INVISIBLE)
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f/\\:*?\"<>|]+", "_", name).strip(" .")
     return name[:200] or "bestand"
 
 
@@ -54,7 +62,7 @@ def detect_content_type(head: bytes) -> str:
 
 def attachment_out(attachment: Attachment) -> AttachmentOut:
     return AttachmentOut(
-        id=attachment.id, filename=attachment.filename, content_type=attachment.content_type,
+        id=attachment.id, filename=safe_filename(attachment.filename), content_type=attachment.content_type,
         size=attachment.size, url=f"/api/v1/attachments/{attachment.id}/content",
         inline=attachment.content_type in INLINE_TYPES, created_at=attachment.created_at,
     )
@@ -138,6 +146,6 @@ class Download:
 def open_attachment(session: Session, actor: User, *, attachment_id: int) -> Download:
     attachment = access_attachment(session, actor, attachment_id)
     return Download(
-        path=storage().path(attachment.storage_key), filename=attachment.filename,
+        path=storage().path(attachment.storage_key), filename=safe_filename(attachment.filename),
         content_type=attachment.content_type, inline=attachment.content_type in INLINE_TYPES, size=attachment.size,
     )

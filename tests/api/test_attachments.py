@@ -80,6 +80,9 @@ class TestUpload:
         ("a<b>c|d*e?f:g.pdf", "a_b_c_d_e_f_g.pdf"),
         ("  .verborgen. ", "verborgen"),
         ("Begroting 2025 – Fryslân.pdf", "Begroting 2025 – Fryslân.pdf"),
+        ("invoice\u202etxt.exe", "invoicetxt.exe"),
+        ("\u2066rapport\u2069\u200b.pdf\u200f", "rapport.pdf"),
+        ("a\u2028b\ue000c.pdf", "abc.pdf"),
     ])
     def test_stored_filename_is_sanitised(self, client_for, member, name, expected) -> None:
         # Built by hand: httpx would percent-encode some of these characters before the server saw them.
@@ -160,6 +163,16 @@ class TestServing:
         attachment = uploaded(client, PDF, "Fryslân.pdf", "application/pdf")
         disposition = client.get(attachment["url"]).headers["content-disposition"]
         assert disposition == "inline; filename*=utf-8''Frysl%C3%A2n.pdf"
+
+    def test_an_older_row_loses_its_bidi_controls_when_shown(self, client_for, member, session) -> None:
+        # Stored before names were cleaned: what is shown and downloaded is cleaned all the same.
+        client = client_for(member)
+        attachment = uploaded(client, PDF, "factuur.pdf", "application/pdf")
+        session.get(Attachment, attachment["id"]).filename = "factuur\u202efdp.exe"
+        session.commit()
+        disposition = client.get(attachment["url"]).headers["content-disposition"]
+        assert "%E2%80%AE" not in disposition and "\u202e" not in disposition
+        assert disposition == "inline; filename=\"factuurfdp.exe\""
 
 
 class TestWhoMayRead:

@@ -123,26 +123,112 @@ class TestUnknownRoute:
         assert response.json() == {"error": {"code": "method_not_allowed", "message": "Method Not Allowed"}}
 
 
-class TestNulCharacter:
-    """PostgreSQL cannot store NUL in text; it is refused at the edge, the same on every backend."""
+class TestTextNoDatabaseCanStore:
+    """NUL (PostgreSQL refuses it, SQLite would store it) and lone surrogates (not Unicode: neither database can
+    encode them) are refused at the edge, naming the field, under every media type FastAPI parses as JSON — the
+    same on every backend, and nothing is stored."""
 
-    def test_in_a_json_body(self, client_for, member, make_group) -> None:
+    JSON_TYPES = ["application/json", "Application/JSON", "application/json; charset=utf-8",
+                  "APPLICATION/JSON ; Charset=UTF-8", "application/vnd.api+json", "application/merge-patch+json",
+                  None]
+
+    @pytest.fixture
+    def thread_url(self, make_group, member) -> str:
         group = make_group(members=(member,))
+        return f"/api/v1/channels/{group['channel_id']}/threads"
+
+    @staticmethod
+    def threads(session) -> int:
+        from sqlalchemy import func, select
+
+        from app.models import Thread
+
+        return session.scalar(select(func.count()).select_from(Thread))
+
+    @pytest.mark.parametrize("content_type", JSON_TYPES)
+    @pytest.mark.parametrize(("raw", "field", "reason"), [
+        (b'{"title": "Nul\\u0000byte", "body": "Tekst"}', "title", "NUL"),
+        (b'{"title": "Titel", "body": "half \\ud800 teken"}', "body", "surrogate"),
+        (b'{"title": "Titel", "body": "laag \\udfff"}', "body", "surrogate"),
+        # The surrogate written as UTF-8 bytes (ED A0 80): Python's JSON reader lets those through as well.
+        (b'{"title": "Titel \xed\xa0\x80", "body": "Tekst"}', "title", "surrogate"),
+        (b'{"title": "Titel", "body": "Tekst", "attachment_ids": [], "labels": {"a\\u0000": 1}}', "labels",
+         "NUL"),
+    ])
+    def test_in_a_json_body(self, client_for, member, thread_url, session, content_type, raw, field,
+                            reason) -> None:
         client = client_for(member)
-        url = f"/api/v1/channels/{group['channel_id']}/threads"
-        response = client.post(url, json={"title": "Nul\u0000byte", "body": "Tekst"})
-        assert response.status_code == 422
-        assert response.json()["error"] == {"code": "invalid", "field": "body",
-                                            "message": "body: text may not contain the NUL character."}
-        # The six characters \\u0000 written as text (an escaped backslash) are fine.
-        fine = client.post(url, json={"title": "Over \\u0000 in JSON", "body": "Een backslash: \\u0000"})
+        before = self.threads(session)
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = client.post(thread_url, content=raw, headers=headers)
+        error = assert_error(response, 422, "invalid", field)
+        assert error["message"].startswith(f"{field}: ") and reason in error["message"]
+        assert self.threads(session) == before
+
+    @pytest.mark.parametrize("content_type", [t for t in JSON_TYPES if t])
+    def test_each_of_those_types_is_parsed_as_json(self, client_for, member, thread_url, content_type) -> None:
+        # Which is why each must be checked: the app reads every one of them as a JSON body. (Without a content
+        # type FastAPI's routes are strict and do not; it is checked all the same, for a route that is not.)
+        response = client_for(member).post(thread_url, headers={"Content-Type": content_type},
+                                           content=json.dumps({"title": "Gewoon", "body": "Tekst"}).encode())
+        assert response.status_code == 201, response.text
+
+    def test_an_escaped_backslash_before_u0000_is_plain_text(self, client_for, member, thread_url) -> None:
+        # The six characters \u0000 written as text (an escaped backslash) are fine.
+        fine = client_for(member).post(thread_url, json={"title": "Over \\u0000 in JSON",
+                                                         "body": "Een backslash: \\ud800"})
         assert fine.status_code == 201, fine.text
         assert fine.json()["title"] == "Over \\u0000 in JSON"
 
+    def test_a_body_that_is_not_utf8(self, client_for, member, thread_url, session) -> None:
+        before = self.threads(session)
+        response = client_for(member).post(thread_url, content=b'{"title": "\xff\xfe", "body": "x"}',
+                                           headers={"Content-Type": "application/json"})
+        assert_error(response, 422, "invalid_json", "body")
+        assert self.threads(session) == before
+
     def test_in_the_query_and_the_path(self, client_for, member) -> None:
         client = client_for(member)
-        assert_error(client.get("/api/v1/groups?q=a%00b"), 422, "invalid", "query")
+        error = assert_error(client.get("/api/v1/groups?q=a%00b"), 422, "invalid", "q")
+        assert error["message"] == "q: text may not contain the NUL character."
+        assert_error(client.get("/api/v1/search?q=x&kind=a%00"), 422, "invalid", "kind")
         assert_error(client.get("/api/v1/groups/by-slug/a%00b"), 404, "not_found")
+
+    def test_every_string_field_of_every_json_body_in_the_api(self, app, client_for, member) -> None:
+        """Walk the OpenAPI document: each operation that takes a JSON body, each string property of it."""
+        document = app.openapi()
+        schemas = document["components"]["schemas"]
+
+        def resolve(schema: dict) -> dict:
+            while "$ref" in schema:
+                schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            return schema
+
+        def takes_text(schema: dict) -> bool:
+            schema = resolve(schema)
+            return schema.get("type") == "string" or any(takes_text(s) for s in schema.get("anyOf", []))
+
+        client = client_for(member)
+        checked = 0
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                content = operation.get("requestBody", {}).get("content", {})
+                if "application/json" not in content:
+                    continue
+                properties = resolve(content["application/json"]["schema"]).get("properties", {})
+                url = path.format_map({p["name"]: "1" for p in operation.get("parameters", [])
+                                       if p["in"] == "path"})
+                for name, schema in properties.items():
+                    if not takes_text(schema):
+                        continue
+                    for bad, reason in (("a\x00b", "NUL"), ("a\ud800b", "surrogate")):
+                        raw = json.dumps({name: bad}).encode()  # ensure_ascii: written as \u escapes
+                        response = client.request(method.upper(), url, content=raw,
+                                                  headers={"Content-Type": "application/json"})
+                        error = assert_error(response, 422, "invalid", name)
+                        assert reason in error["message"], (method, path, name, error)
+                        checked += 1
+        assert checked > 60, checked  # the walk found the API's text fields
 
 
 class TestUniqueViolationSafetyNet:

@@ -3,12 +3,14 @@ unsubscribe, and the outbox surviving a killed worker and an SMTP server that is
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
 
+from app.config import get_settings
 from app.db import Database, make_engine, unit_of_work, utcnow
 from app.effects import NO_LIVE_CLIENTS
 from app.jobs import Mail
@@ -301,3 +303,80 @@ def _thread_id(database_url: str) -> int:
     engine.dispose()
     assert found is not None
     return found
+
+
+class TestNoSecretsLeftBehind:
+    """What reaches the SMTP server byte for byte, and what a dump of the database or the log still holds."""
+
+    LONG_BASE = "https://" + "plein.afdeling-noord-holland." * 5 + "example.org/" + "intranet/leden/" * 6
+
+    @pytest.mark.parametrize("base_url", ["http://testserver", LONG_BASE.rstrip("/")])
+    def test_list_unsubscribe_is_plain_unfolded_header_text(self, settings, base_url) -> None:
+        from app.config import use_settings
+        from app.services.mail import unsubscribe_url
+
+        use_settings(settings.model_copy(update={"base_url": base_url}))
+        try:
+            mail = Mail(to="anna@example.nl", subject="Bert antwoordde op “Tiny houses” — één reactie", text="Hoi",
+                        kind="reply", user_id=123456, unsubscribe="replies")
+            url = unsubscribe_url(123456, "replies")
+            with smtp_server() as (sink, port):
+                asyncio.run(SmtpTransport(f"smtp://127.0.0.1:{port}", timeout=5).send(
+                    build_message(mail, get_settings())))
+        finally:
+            use_settings(settings)
+        [raw] = sink.raw
+        header_lines = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+        assert len(url) > 78 or base_url == "http://testserver"
+        assert f"List-Unsubscribe: <{url}>".encode() in header_lines
+        assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in header_lines
+        assert not any(line.startswith((b" ", b"\t")) and b"unsubscribe" in line.lower() for line in header_lines)
+        assert b"=?utf-8?" not in b"\n".join(line for line in header_lines if line.startswith(b"List-"))
+        # The rest of the message is still well formed: the subject decodes to what was written.
+        assert sink.messages[0]["Subject"] == mail.subject
+
+    def test_sent_invite_and_reset_links_leave_no_live_token_in_the_database(self, db, settings, run, session,
+                                                                             admin, make_user) -> None:
+        from sqlalchemy import String, Text, inspect, text
+
+        from app.db import Base
+        from app.models.enums import SiteRole
+        from app.services import accounts
+
+        _, invite_url = run(accounts.create_invite, admin, email="nieuw@partij.nl", role=SiteRole.member)
+        member = make_user(email="vergeten@partij.nl")
+        run(accounts.request_password_reset, email=member.email)
+        with smtp_server() as (sink, port):
+            assert asyncio.run(worker_for(db, settings, port).run_due()) == 2
+        texts = [m.get_body(preferencelist=("plain",)).get_content() for m in sink.messages]
+        invite_token = invite_url.rsplit("/", 1)[1]
+        assert any(invite_token in body for body in texts)  # the member got her link
+        [reset_token] = {match for body in texts for match in re.findall(r"/password-reset/([\w-]+)", body)}
+        assert len(reset_token) >= 20
+        session.expire_all()
+        inspector = inspect(session.connection())
+        for table in Base.metadata.sorted_tables:
+            columns = [c.name for c in table.columns if isinstance(c.type, String | Text) or "JSON" in
+                       type(c.type).__name__.upper()]
+            if not columns or not inspector.has_table(table.name):
+                continue
+            for row in session.execute(text(f"SELECT {', '.join(columns)} FROM {table.name}")):  # noqa: S608
+                dumped = " ".join(str(value) for value in row)
+                assert invite_token not in dumped, table.name
+                assert reset_token not in dumped, table.name
+
+    def test_production_mail_to_the_log_never_writes_a_token(self, caplog) -> None:
+        from app.config import Settings
+        from app.mailer import LogTransport, make_transport
+
+        production = Settings(environment="production", secret_key="k9-Qz3vLx7_Tm2pR8sWn4yHb6cJd1fGe0aUo5iKt",
+                              mail_to_log=True)
+        transport = make_transport(production)
+        assert isinstance(transport, LogTransport)
+        token = "Zq8xW3vN1kLmP0oRtY7uIaSdFgHjKlZx"
+        mail = Mail(to="nieuw@partij.nl", subject="Welkom", kind="invite",
+                    text=f"Maak je account: https://plein.example/invite/{token}\nTot snel.")
+        with caplog.at_level("INFO", logger="plein.mail"):
+            asyncio.run(transport.send(build_message(mail, production)))
+        assert "https://plein.example/invite/" in caplog.text and "Tot snel." in caplog.text
+        assert token not in caplog.text

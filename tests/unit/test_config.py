@@ -64,3 +64,17 @@ class TestOneSourceOfSettings:
         app = create_app(given, database=db)
         assert get_settings() is app.state.settings is given
         assert accounts.invite_url("abc") == "https://plein.example/invite/abc"
+
+
+class TestProductionChecks:
+    STRONG = "k9-Qz3vLx7_Tm2pR8sWn4yHb6cJd1fGe0aUo5iKt"
+
+    def test_a_long_but_weak_secret_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="too weak"):
+            Settings(environment="production", secret_key="x" * 64, smtp_url="smtp://mail").check_production()
+
+    def test_mail_needs_smtp_or_an_explicit_log_setting(self) -> None:
+        with pytest.raises(ValueError, match="SMTP_URL must be set in production"):
+            Settings(environment="production", secret_key=self.STRONG).check_production()
+        Settings(environment="production", secret_key=self.STRONG, mail_to_log=True).check_production()
+        Settings(environment="production", secret_key=self.STRONG, smtp_url="smtp://mail").check_production()

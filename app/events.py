@@ -8,6 +8,7 @@ against this schema, and checks the names against the JS.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
@@ -46,6 +47,18 @@ SITE_TOPIC = "site:1"
 def site_topic() -> str:
     """What every member may follow: a published article. (One site; the id keeps topics "<kind>:<id>".)"""
     return SITE_TOPIC
+
+
+# Both parts of an id are unsigned 64-bit numbers on every bus (a Redis stream refuses anything larger).
+EVENT_ID_PART_MAX = 2**64 - 1
+_EVENT_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+
+
+def is_event_id(value: object) -> bool:
+    """Could a bus have given this id? ("<n>-<n>", each part within 64 bits.) A client's resume point is checked
+    with this before any bus sees it, so a made-up id gets a clear answer instead of a bus error."""
+    match = _EVENT_ID.fullmatch(value) if isinstance(value, str) else None
+    return match is not None and all(int(part) <= EVENT_ID_PART_MAX for part in match.groups())
 
 
 def event_id_key(event_id: str) -> tuple[int, int]:

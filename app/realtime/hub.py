@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 # Close codes (4000–4999 are the application's own).
 CLOSE_GOING_AWAY = 1001
-CLOSE_TOO_BIG = 1009
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ORIGIN = 4403
 CLOSE_TOO_SLOW = 4008

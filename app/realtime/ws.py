@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,10 +15,10 @@ from app.access import TopicGrant, access_topic, is_staff_role, member_group_ids
 from app.db import database_unavailable, unit_of_work
 from app.deps import SESSION_COOKIE, bearer_token, note_seen
 from app.errors import Moved, NotFound
+from app.events import is_event_id
 from app.realtime.bus import BusUnavailable
 from app.realtime.hub import (
     CLOSE_ORIGIN,
-    CLOSE_TOO_BIG,
     CLOSE_TRY_AGAIN,
     CLOSE_UNAUTHENTICATED,
     Connection,
@@ -32,7 +31,9 @@ T = TypeVar("T")
 router = APIRouter()
 MAX_FRAME_CHARS = 16 * 1024
 MAX_TOPICS_PER_MESSAGE = 100
-EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+# The fields each frame type may carry; anything else is named in an error (a typo is not silently ignored).
+FRAME_FIELDS = {"ping": {"type"}, "subscribe": {"type", "topics", "last_event_id"},
+                "unsubscribe": {"type", "topics"}}
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_UNAUTHENTICATED, "log in first")
         return
     last_event_id = websocket.query_params.get("last_event_id") or None
-    if last_event_id is not None and not EVENT_ID.match(last_event_id):
+    if last_event_id is not None and not is_event_id(last_event_id):
         await websocket.send_json(_error("bad_last_event_id", "last_event_id is not an event id.",
                                          field="last_event_id"))
         last_event_id = None
@@ -179,49 +180,73 @@ async def _subscribe(hub: Hub, conn: Connection, topics: list[str], last_event_i
 
 
 async def _receive_loop(hub: Hub, conn: Connection) -> None:
+    """Every frame gets its answer — a bad one an error frame — and the socket goes on. An unexpected failure in
+    handling one frame is logged here with its traceback and answered `internal`; it does not end the socket."""
     websocket = conn.websocket
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
-        text = message.get("text")
-        if text is None:
-            hub.send(conn, _error("bad_frame", "Send JSON text frames."))
-            continue
-        if len(text) > MAX_FRAME_CHARS:
-            await hub.close(conn, CLOSE_TOO_BIG, f"frame larger than {MAX_FRAME_CHARS} characters")
-            return
         try:
-            frame = json.loads(text)
-        except json.JSONDecodeError:
-            hub.send(conn, _error("bad_json", "The frame is not valid JSON."))
-            continue
-        if not isinstance(frame, dict):
-            hub.send(conn, _error("bad_frame", "A frame is a JSON object with a type."))
-            continue
-        match frame.get("type"):
-            case "ping":
-                hub.send(conn, {"type": "pong"})
-            case "subscribe" | "unsubscribe" as kind:
-                topics = frame.get("topics")
-                if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics) \
-                        or not 1 <= len(topics) <= MAX_TOPICS_PER_MESSAGE:
-                    hub.send(conn, _error("invalid", f"topics must be a list of 1 to {MAX_TOPICS_PER_MESSAGE} "
-                                                     "topic names.", field="topics"))
-                    continue
-                if kind == "unsubscribe":
-                    for topic in topics:
-                        hub.unsubscribe(conn, topic)
-                    hub.send(conn, {"type": "unsubscribed", "topics": topics})
-                    continue
-                resume = frame.get("last_event_id")
-                if resume is not None and (not isinstance(resume, str) or not EVENT_ID.match(resume)):
-                    hub.send(conn, _error("bad_last_event_id", "last_event_id is not an event id.",
-                                          field="last_event_id"))
-                    continue
-                await _subscribe(hub, conn, topics, resume)
-            case _:
-                hub.send(conn, _error("unknown_type", "Unknown message type; use subscribe, unsubscribe or ping.",
-                                      field="type"))
+            await _handle(hub, conn, message.get("text"))
+        except Exception as exc:
+            if _unavailable(exc) is not None:
+                raise
+            log.exception("websocket frame of user %s failed", conn.user_id)
+            hub.send(conn, _error("internal", "This frame could not be handled; the connection stays open."))
         if conn.closed:
             return
+
+
+class BadFrame(Exception):
+    def __init__(self, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.frame = _error(code, message, **extra)
+
+
+def _parse_frame(text: str | None) -> dict[str, Any]:
+    """The frame, checked: a known type, only its own fields, well-formed values; else BadFrame with the answer."""
+    if text is None:
+        raise BadFrame("bad_frame", "Send JSON text frames.")
+    if len(text) > MAX_FRAME_CHARS:
+        raise BadFrame("too_large", f"A frame has at most {MAX_FRAME_CHARS} characters.")
+    try:
+        frame = json.loads(text)
+    except RecursionError:
+        raise BadFrame("too_deep", "The frame is nested too deeply.") from None
+    except ValueError:
+        raise BadFrame("bad_json", "The frame is not valid JSON.") from None
+    if not isinstance(frame, dict):
+        raise BadFrame("bad_frame", "A frame is a JSON object with a type.")
+    kind = frame.get("type")
+    if not isinstance(kind, str) or kind not in FRAME_FIELDS:
+        raise BadFrame("unknown_type", "Unknown message type; use subscribe, unsubscribe or ping.", field="type")
+    if unknown := sorted(set(frame) - FRAME_FIELDS[kind]):
+        raise BadFrame("invalid", f"{unknown[0]}: unknown field for a {kind} frame.", field=unknown[0])
+    if kind != "ping":
+        topics = frame.get("topics")
+        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics) \
+                or not 1 <= len(topics) <= MAX_TOPICS_PER_MESSAGE:
+            raise BadFrame("invalid", f"topics must be a list of 1 to {MAX_TOPICS_PER_MESSAGE} topic names.",
+                           field="topics")
+    resume = frame.get("last_event_id")
+    if resume is not None and not is_event_id(resume):
+        raise BadFrame("bad_last_event_id", "last_event_id is not an event id.", field="last_event_id")
+    return frame
+
+
+async def _handle(hub: Hub, conn: Connection, text: str | None) -> None:
+    try:
+        frame = _parse_frame(text)
+    except BadFrame as bad:
+        hub.send(conn, bad.frame)
+        return
+    match frame["type"]:
+        case "ping":
+            hub.send(conn, {"type": "pong"})
+        case "unsubscribe":
+            for topic in frame["topics"]:
+                hub.unsubscribe(conn, topic)
+            hub.send(conn, {"type": "unsubscribed", "topics": frame["topics"]})
+        case "subscribe":
+            await _subscribe(hub, conn, frame["topics"], frame.get("last_event_id"))

@@ -713,14 +713,16 @@ class TestResume:
         live = reply(writer, open_thread["id"], "Live")
         assert event_of(socket.receive()) == ("post.created", topic, live["id"])
 
-    @pytest.mark.parametrize("foreign_id", ["1-1", "99999999999999-0"])
+    @pytest.mark.parametrize("foreign_id", ["1-1", "99999999999999-0", "18446744073709551615-18446744073709551615"])
     def test_an_id_this_bus_never_gave_asks_for_a_resync(self, connect, member, open_thread, foreign_id) -> None:
         socket = connect(member, topics=[open_thread["topic"]], last_event_id=foreign_id)
         assert socket.receive() == {"type": "subscribed", "topics": [open_thread["topic"]]}
         assert socket.receive() == {"type": "resync", "topics": sorted([open_thread["topic"], f"user:{member.id}"]),
                                     "message": RESYNC_MESSAGE}
 
-    @pytest.mark.parametrize("bad_id", ["abc", "1-2-3", "-1", "1.5", "1-", "1-" + "9" * 21])
+    # Out of range for every bus (a Redis stream's id parts are 64-bit): a clear answer, not a bus error.
+    @pytest.mark.parametrize("bad_id", ["abc", "1-2-3", "-1", "1.5", "1-", "1-" + "9" * 21, "9" * 20 + "-0",
+                                        "1-18446744073709551616", "١-٢"])
     def test_a_malformed_last_event_id(self, connect, client_for, member, other, open_thread, bad_id) -> None:
         topic = open_thread["topic"]
         error = {"type": "error", "code": "bad_last_event_id", "message": "last_event_id is not an event id.",
@@ -788,8 +790,69 @@ class TestFrames:
         socket.send_text(frame + " " * (16 * 1024 - len(frame)))
         assert socket.receive() == {"type": "pong"}
 
-    def test_a_frame_over_16_kib_closes_the_socket_1009(self, connect, member) -> None:
+    def test_a_frame_over_16_kib_gets_an_error_and_the_socket_stays(self, connect, member) -> None:
         socket = connect(member)
         frame = '{"type": "ping"}'
         socket.send_text(frame + " " * (16 * 1024 + 1 - len(frame)))
-        assert closed_with(socket) == (1009, [])
+        assert socket.receive() == {"type": "error", "code": "too_large",
+                                    "message": "A frame has at most 16384 characters."}
+        assert_pong(socket)
+
+    @pytest.mark.parametrize(("frame", "code", "field"), [
+        ("[" * 8_000 + "]" * 8_000, "too_deep", None),
+        ('{"type": "ping", "x": ' + "[" * 5_000 + "]" * 5_000 + "}", "too_deep", None),
+        ('{"type": "ping", "id": 7}', "invalid", "id"),
+        ('{"type": "subscribe", "topics": ["site"], "resume": "1-1"}', "invalid", "resume"),
+        ('{"type": "unsubscribe", "topics": ["site"], "last_event_id": "1-1"}', "invalid", "last_event_id"),
+        ('{"type": ["ping"]}', "unknown_type", "type"),
+        ('{"type": {"a": 1}}', "unknown_type", "type"),
+        ('{"type": "ping", "type": "shout"}', "unknown_type", "type"),
+        ('{"type": "subscribe", "topics": ["thread:1"], "last_event_id": "1-18446744073709551616"}',
+         "bad_last_event_id", "last_event_id"),
+        ('{"type": "subscribe", "topics": ["thread:1"], "last_event_id": ["1-1"]}', "bad_last_event_id",
+         "last_event_id"),
+        ('{"type": "ping", "n": 1e999999}', "invalid", "n"),
+        ('{"type": "ping", "n": ' + "9" * 5000 + "}", "bad_json", None),
+    ], ids=["deep-array", "deep-field", "ping-extra", "subscribe-extra", "unsubscribe-resume", "type-list",
+            "type-object", "type-repeated", "id-out-of-range", "id-list", "huge-float", "huge-int"])
+    def test_any_shape_gets_an_error_frame_and_nothing_breaks(self, connect, client_for, member, other,
+                                                              open_thread, caplog, frame, code, field) -> None:
+        socket = connect(member, topics=[open_thread["topic"]])
+        socket.receive_type("subscribed")
+        with caplog.at_level("WARNING"):
+            socket.send_text(frame)
+            error = socket.receive()
+            assert_pong(socket)
+        assert (error["type"], error["code"], error.get("field")) == ("error", code, field), error
+        assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text
+        posted = reply(client_for(other), open_thread["id"], "Nog steeds live")
+        assert event_of(socket.receive()) == ("post.created", open_thread["topic"], posted["id"])
+
+    @pytest.mark.parametrize("topic", ["thread:1\u0000", "gro\u0000up:1", "thread:\ud800", "\udfff",
+                                       "thread:99999999999999999999", "thread:-1", "thread:0x10"])
+    def test_a_topic_no_database_could_hold_names_nothing(self, connect, member, caplog, topic) -> None:
+        socket = connect(member)
+        with caplog.at_level("WARNING"):
+            socket.send({"type": "subscribe", "topics": [topic]})
+            error = socket.receive()
+            assert (error["code"], error["field"]) == ("not_found", "topics")
+            assert socket.receive() == {"type": "subscribed", "topics": []}
+            assert_pong(socket)
+        assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text
+
+    def test_a_failure_handling_one_frame_is_answered_and_the_socket_goes_on(self, app, connect, member,
+                                                                             monkeypatch, caplog) -> None:
+        socket = connect(member)
+
+        def broken(*_: Any) -> None:
+            raise RuntimeError("a bug in handling unsubscribe")
+
+        monkeypatch.setattr(app.state.hub, "unsubscribe", broken)
+        with caplog.at_level("ERROR"):
+            socket.send({"type": "unsubscribe", "topics": ["site"]})
+            assert socket.receive() == {"type": "error", "code": "internal",
+                                        "message": "This frame could not be handled; the connection stays open."}
+            assert_pong(socket)
+        # Logged once by Plein, with what failed — not as an ASGI application's crash.
+        assert "websocket frame of user" in caplog.text and "a bug in handling unsubscribe" in caplog.text
+        assert "Exception in ASGI application" not in caplog.text

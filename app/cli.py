@@ -103,8 +103,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _database().engine.dispose()  # fail early and clearly when the database is unreachable
     print(f"Plein serves on http://{args.host}:{args.port} (BASE_URL {settings.base_url})", flush=True)
     from app.realtime.ws import MAX_FRAME_CHARS
+    from app.serving import PROTOCOL
 
     uvicorn.run("app.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
+                http=PROTOCOL,  # request headers bounded in size and count (431): app/serving.py
                 forwarded_allow_ips=args.forwarded_allow_ips, log_level="info",
                 # Without a limit, one client that stopped reading keeps the process from ever exiting on SIGTERM:
                 # uvicorn waits for every connection to flush, and that one never does.

@@ -354,7 +354,7 @@ class AppServer:
     """An app served by uvicorn in a thread of the test process, on a loopback port: real HTTP and real
     websockets, with the app object (its settings, engine and bus) at hand."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, **config: Any) -> None:
         import threading
 
         import uvicorn
@@ -364,7 +364,7 @@ class AppServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/api/v1/ws"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="on", ws_ping_interval=None))
+                                                    lifespan="on", ws_ping_interval=None, **config))
         self._thread = threading.Thread(target=self.server.run, daemon=True, name="uvicorn")
 
     def __enter__(self) -> AppServer:

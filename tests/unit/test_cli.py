@@ -146,3 +146,20 @@ class TestRunDemoBaseUrl:
                 process.terminate()
                 process.wait(30)
         assert f"(BASE_URL http://127.0.0.1:{port})" in log.read_text()
+
+
+class TestServeBoundsHeaders:
+    def test_plein_serve_answers_431_to_oversized_headers(self, tmp_path: Path) -> None:
+        import socket
+
+        from tests.backends import free_port
+        from tests.servers import committed_database, serving, site_env
+
+        port = free_port()
+        with committed_database(tmp_path, "headers") as url, serving(site_env(tmp_path, url), tmp_path / "serve.log",
+                                                                      port=port):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + b"x" * 40_000
+                             + b"\r\n\r\n")
+                answer = sock.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"), answer[:200]

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     max_body_chars: int = Field(default=60_000, ge=1_000)
     attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     storage_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
+    # An attached picture with more pixels than this is served as a download, never shown in a browser (a small
+    # file can decode to gigabytes: a phone's browser would stall or crash on it).
+    inline_image_max_pixels: int = Field(default=40_000_000, ge=1)
     avatar_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     cover_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
 

@@ -148,6 +148,9 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(80), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
+    # A picture's size in pixels, read from its header at upload (None: not a picture, or stored before).
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A PDF's text, extracted by the job runner for the search index (None: not, or not yet).
     text: Mapped[str | None] = mapped_column(Text)

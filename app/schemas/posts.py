@@ -112,7 +112,11 @@ class AttachmentOut(BaseModel):
     content_type: str
     size: int
     url: str
+    # Shown in the browser (pictures within the pixel budget, PDFs); anything else is a download.
     inline: bool
+    # A picture's size in pixels, when known (lets a page reserve its space).
+    width: int | None = None
+    height: int | None = None
     created_at: dt.datetime
 
 

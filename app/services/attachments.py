@@ -4,25 +4,28 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 import filetype
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.access import access_attachment
 from app.config import get_settings
-from app.db import on_rollback
+from app.db import on_rollback, rows_changed
 from app.errors import Invalid, TooLarge
 from app.jobs import ReadPdfText, enqueue
 from app.models import Attachment, User
 from app.schemas.posts import AttachmentOut
 from app.services.idempotency import claim_idempotency_key, fingerprint, remember_idempotency_key
+from app.services.images import measure
 from app.services.storage import LocalStorage
 
-# Only these are ever shown inline; everything else is served as a download.
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+# Only these are ever shown inline — pictures within the pixel budget — and everything else is a download.
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+INLINE_TYPES = {*IMAGE_TYPES, "application/pdf"}
 
 
 def storage() -> LocalStorage:
@@ -60,11 +63,36 @@ def detect_content_type(head: bytes) -> str:
     return "text/plain"
 
 
+@lru_cache(maxsize=4096)
+def _measured(path: Path) -> tuple[int, int] | None:
+    return measure(path)
+
+
+def picture_size(attachment: Attachment) -> tuple[int, int] | None:
+    """(width, height) of a picture: as measured at upload, or — stored before that was done — from its file."""
+    if attachment.content_type not in IMAGE_TYPES:
+        return None
+    if attachment.width is not None and attachment.height is not None:
+        return attachment.width, attachment.height
+    return _measured(storage().path(attachment.storage_key))
+
+
+def shown_inline(attachment: Attachment) -> bool:
+    """A PDF, or a picture whose pixels fit the budget; a picture that cannot even be measured is a download."""
+    if attachment.content_type not in INLINE_TYPES:
+        return False
+    if attachment.content_type not in IMAGE_TYPES:
+        return True
+    size = picture_size(attachment)
+    return size is not None and size[0] * size[1] <= get_settings().inline_image_max_pixels
+
+
 def attachment_out(attachment: Attachment) -> AttachmentOut:
+    size = picture_size(attachment)
     return AttachmentOut(
         id=attachment.id, filename=safe_filename(attachment.filename), content_type=attachment.content_type,
-        size=attachment.size, url=f"/api/v1/attachments/{attachment.id}/content",
-        inline=attachment.content_type in INLINE_TYPES, created_at=attachment.created_at,
+        size=attachment.size, url=f"/api/v1/attachments/{attachment.id}/content", inline=shown_inline(attachment),
+        width=size[0] if size else None, height=size[1] if size else None, created_at=attachment.created_at,
     )
 
 
@@ -99,16 +127,25 @@ def upload_attachment(session: Session, actor: User, *, source: BinaryIO, filena
     if earlier is not None:
         storage().delete(stored.key)
         return get_attachment(session, actor, attachment_id=earlier)
+    # From here the file is kept — unless the transaction rolls back (a refusal below, a failed commit).
+    on_rollback(session, lambda: storage().delete(stored.key))
+    content_type = detect_content_type(stored.head)
+    size = measure(storage().path(stored.key)) if content_type in IMAGE_TYPES else None
+    # Counted against the quota in one statement that also checks it: uploads at the same moment can never
+    # store more than what is left, and storage_used stays the exact sum (a read, add and write would lose some).
+    counted = rows_changed(session, update(User).where(
+        User.id == actor.id, User.storage_used + stored.size <= settings.storage_quota_bytes,
+    ).values(storage_used=User.storage_used + stored.size).execution_options(synchronize_session=False))
+    if counted != 1:
+        raise TooLarge("The file does not fit in your remaining storage quota.", field="file", code="quota_exceeded")
+    session.expire(actor, ["storage_used"])
     attachment = Attachment(
-        uploader_id=actor.id, filename=name, content_type=detect_content_type(stored.head),
-        size=stored.size, storage_key=stored.key, sha256=stored.sha256,
+        uploader_id=actor.id, filename=name, content_type=content_type, size=stored.size, storage_key=stored.key,
+        sha256=stored.sha256, width=size[0] if size else None, height=size[1] if size else None,
     )
     session.add(attachment)
-    actor.storage_used += stored.size
     session.flush()
     remember_idempotency_key(session, actor, idempotency_key, attachment.id)
-    # If the transaction rolls back, the file on disk must not stay behind.
-    on_rollback(session, lambda: storage().delete(stored.key))
     return attachment_out(attachment)
 
 
@@ -147,5 +184,5 @@ def open_attachment(session: Session, actor: User, *, attachment_id: int) -> Dow
     attachment = access_attachment(session, actor, attachment_id)
     return Download(
         path=storage().path(attachment.storage_key), filename=safe_filename(attachment.filename),
-        content_type=attachment.content_type, inline=attachment.content_type in INLINE_TYPES, size=attachment.size,
+        content_type=attachment.content_type, inline=shown_inline(attachment), size=attachment.size,
     )

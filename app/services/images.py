@@ -3,7 +3,9 @@ of a sane number of pixels, turned upright, and re-encoded by the caller (no met
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -12,6 +14,18 @@ from app.errors import Invalid
 
 T = TypeVar("T")
 FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+
+
+def measure(path: Path) -> tuple[int, int] | None:
+    """A picture's (width, height) from its header, without decoding it; None when it is not one Pillow reads,
+    or one so large that Pillow refuses even to open it (a decompression bomb)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                return image.width, image.height
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 def reencode(source: BinaryIO, *, max_bytes: int, max_pixels: int, mode: str, make: Callable[[Image.Image], T]) -> T:

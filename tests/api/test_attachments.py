@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -173,6 +175,73 @@ class TestServing:
         disposition = client.get(attachment["url"]).headers["content-disposition"]
         assert "%E2%80%AE" not in disposition and "\u202e" not in disposition
         assert disposition == "inline; filename=\"factuurfdp.exe\""
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a size (IHDR) with one tiny compressed row: what a decompression bomb's header says."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def big_png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, "PNG")  # one bit per pixel, compresses to almost nothing
+    return out.getvalue()
+
+
+class TestPixelBudget:
+    """A small file can decode to gigabytes: pictures over INLINE_IMAGE_MAX_PIXELS are downloads, not shown."""
+
+    def test_within_the_budget_is_shown_with_its_size(self, client_for, member, monkeypatch) -> None:
+        monkeypatch.setattr(get_settings(), "inline_image_max_pixels", 4_000_000)
+        attachment = uploaded(client_for(member), big_png(2000, 2000), "plattegrond.png")
+        assert (attachment["inline"], attachment["width"], attachment["height"]) == (True, 2000, 2000)
+        response = client_for(member).get(attachment["url"])
+        assert response.headers["content-disposition"] == 'inline; filename="plattegrond.png"'
+
+    def test_over_the_budget_is_a_download(self, client_for, member, monkeypatch, session) -> None:
+        monkeypatch.setattr(get_settings(), "inline_image_max_pixels", 4_000_000)
+        client = client_for(member)
+        data = big_png(2001, 2000)
+        assert len(data) < 20_000  # small on disk, 4 million pixels in a browser
+        attachment = uploaded(client, data, "groot.png")
+        assert (attachment["inline"], attachment["width"], attachment["height"]) == (False, 2001, 2000)
+        response = client.get(attachment["url"])
+        assert response.status_code == 200 and response.content == data
+        assert response.headers["content-disposition"] == 'attachment; filename="groot.png"'
+        assert response.headers["content-type"] == "image/png"
+        assert "sandbox" in response.headers["content-security-policy"]
+        # Its post says the same.
+        assert client.get(f"{API}/attachments/{attachment['id']}").json()["inline"] is False
+
+    @pytest.mark.parametrize(("width", "height"), [(100_000, 100_000), (2**31 - 1, 1), (1, 50_000_000)])
+    def test_a_decompression_bomb_is_a_download(self, client_for, member, width, height) -> None:
+        client = client_for(member)
+        attachment = uploaded(client, png_header_only(width, height), "bom.png")
+        assert attachment["content_type"] == "image/png" and attachment["inline"] is False
+        assert client.get(attachment["url"]).headers["content-disposition"] == 'attachment; filename="bom.png"'
+
+    def test_a_picture_stored_before_sizes_were_kept_is_measured_from_its_file(self, client_for, member,
+                                                                               monkeypatch, session) -> None:
+        monkeypatch.setattr(get_settings(), "inline_image_max_pixels", 1_000_000)
+        client = client_for(member)
+        small, large = uploaded(client, big_png(900, 900), "klein.png"), uploaded(client, big_png(1100, 1000),
+                                                                                  "groot.png")
+        for attachment in (small, large):
+            row = session.get(Attachment, attachment["id"])
+            row.width = row.height = None
+        session.commit()
+        assert client.get(f"{API}/attachments/{small['id']}").json()["inline"] is True
+        later = client.get(f"{API}/attachments/{large['id']}").json()
+        assert (later["inline"], later["width"], later["height"]) == (False, 1100, 1000)
+        assert client.get(large["url"]).headers["content-disposition"].startswith("attachment;")
+
+    def test_not_a_picture_has_no_size(self, client_for, member) -> None:
+        attachment = uploaded(client_for(member), PDF, "motie.pdf", "application/pdf")
+        assert (attachment["inline"], attachment["width"], attachment["height"]) == (True, None, None)
 
 
 class TestWhoMayRead:

@@ -477,3 +477,38 @@ class TestMoreAtOnce:
         assert statuses(responses) == [204, 409], [r.text for r in responses]
         assert site.count(Membership, Membership.group_id == group_id, Membership.role == "admin") == 1
         assert site.scalar(select(Group.member_count).where(Group.id == group_id)) == 2
+
+
+class TestUploadingAtOnce:
+    """The storage quota is checked and counted in one statement: parallel uploads by one member never store
+    more than what is left of it, and storage_used stays the exact sum of what was stored."""
+
+    @staticmethod
+    def upload_all(site: LiveSite, member, sizes: list[int]) -> list[Any]:
+        tabs = [site.client(member) for _ in sizes]
+        return at_once(*[lambda c=c, n=n, i=i: c.post(f"{API}/attachments", files={
+            "file": (f"notulen-{i}.txt", b"x" * n, "text/plain")})
+            for i, (c, n) in enumerate(zip(tabs, sizes, strict=True))])
+
+    def test_never_more_than_the_rest_of_the_quota(self, site: LiveSite, monkeypatch) -> None:
+        from app.config import get_settings
+        from app.models import Attachment
+
+        monkeypatch.setattr(get_settings(), "storage_quota_bytes", 10_000)
+        member = site.user(storage_used=1_000)
+        responses = self.upload_all(site, member, [3_000] * TABS)
+        assert statuses(responses) == [201] * 3 + [413] * (TABS - 3)
+        assert set(error_codes(responses)) == {"quota_exceeded"}
+        stored = site.rows(select(Attachment.size).where(Attachment.uploader_id == member.id))
+        assert len(stored) == 3
+        assert site.scalar(select(User.storage_used).where(User.id == member.id)) == 1_000 + 9_000
+
+    def test_storage_used_is_the_exact_sum(self, site: LiveSite) -> None:
+        from app.models import Attachment
+
+        member = site.user()
+        sizes = [1_000 + i for i in range(TABS)]
+        assert statuses(self.upload_all(site, member, sizes)) == [201] * TABS
+        assert sorted(size for (size,) in site.rows(select(Attachment.size).where(
+            Attachment.uploader_id == member.id))) == sizes
+        assert site.scalar(select(User.storage_used).where(User.id == member.id)) == sum(sizes)

@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     login_limit_per_address: str = "30/minute;300/hour"
 
     max_request_bytes: int = Field(default=1_000_000, ge=10_000)
-    max_body_chars: int = Field(default=60_000, ge=1_000)
+    # 32,000 as Discourse: the worst markdown of this length renders in about 50 ms (docs/performance.md).
+    max_body_chars: int = Field(default=32_000, ge=1_000)
     attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     storage_quota_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
     # An attached picture with more pixels than this is served as a download, never shown in a browser (a small

@@ -33,7 +33,7 @@ from app.models import (
 from app.models.enums import NotificationKind, ThreadKind
 from app.schemas.posts import MotionIn
 from app.services import audit, notifications, search
-from app.services.markdown import find_mentions, render_markdown
+from app.services.markdown import mentions_in, render_markdown
 from app.services.posts.reading import neutral, posts_out
 
 
@@ -62,7 +62,7 @@ def store_mentions(session: Session, post: Post, *, new: bool) -> dict[int, str]
     """Store who the post mentions (active members by username); returns them, id → username."""
     if not new:  # an edit replaces the mentions the earlier text had
         session.execute(delete(Mention).where(Mention.post_id == post.id))
-    names = find_mentions(post.body)
+    names = mentions_in(post.body_html)
     found: dict[int, str] = {}
     if names:
         for user_id, username in session.execute(

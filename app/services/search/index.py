@@ -8,7 +8,6 @@ in batches: search keeps working meanwhile, and with `commit` each batch is its 
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.db import upsert
 from app.models import Article, Attachment, Group, Post, SearchDocument, Thread, User
 from app.models.enums import ArticleStatus, ThreadKind
+from app.services.markdown import plain_text
 from app.services.search.text import all_terms
 from app.services.views import users_by_id
 
@@ -26,14 +26,6 @@ _COLUMNS = ("group_id", "thread_id", "group_kind", "thread_kind", "motion_status
             "author_id", "created_at", "title", "body", "extra", "title_terms", "body_terms")
 BATCH = 500
 D = SearchDocument
-
-
-def plain(markdown: str) -> str:
-    """The words of a markdown text, without its marks (an underscore inside a word stays: a file name)."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)  # [text](url) → text
-    text = re.sub(r"(?<!\w)[`*_~]+|[`*_~]+(?!\w)", "", text)  # emphasis and code marks around words
-    text = re.sub(r"^\s*(?:[>#]+|[-+*]|\d+[.)])\s+|\|", " ", text, flags=re.MULTILINE)  # block marks
-    return " ".join(text.split())
 
 
 def _document(session: Session, *, kind: str, ref_id: int, created_at: datetime, title: str = "", body: str = "",
@@ -83,7 +75,7 @@ def _thread_documents(session: Session, threads: Sequence[Thread]) -> list[dict[
                   if thread.kind == ThreadKind.motion else [])
         out.append(_document(
             session, kind="thread", ref_id=thread.id, created_at=thread.created_at, title=thread.title,
-            body=" ".join([plain(opening.body) if opening else "", *motion]).strip(),
+            body=" ".join([plain_text(opening.body) if opening else "", *motion]).strip(),
             extra=pdfs.get(opening.id, "") if opening else "",
             group_id=thread.group_id, thread_id=thread.id, group_kind=groups[thread.group_id].kind,
             thread_kind=thread.kind, motion_status=thread.motion_status,
@@ -104,7 +96,7 @@ def _reply_documents(session: Session, posts: Sequence[Post], threads: dict[int,
         thread = threads[post.thread_id]
         author = authors.get(post.author_id) if post.author_id else None
         out.append(_document(
-            session, kind="reply", ref_id=post.id, created_at=post.created_at, body=plain(post.body),
+            session, kind="reply", ref_id=post.id, created_at=post.created_at, body=plain_text(post.body),
             extra=pdfs.get(post.id, ""), group_id=thread.group_id, thread_id=thread.id,
             group_kind=groups[thread.group_id].kind, thread_kind=thread.kind,
             municipality=author.municipality if author else None, province=author.province if author else None,
@@ -166,7 +158,7 @@ def index_article(session: Session, article: Article) -> None:
     subject = session.get(User, article.subject_id) if article.subject_id else None
     _write(session, [_document(
         session, kind="article", ref_id=article.id, created_at=article.published_at, title=article.title,
-        body=f"{article.lead} {plain(article.body)}".strip(), author_id=article.author_id,
+        body=f"{article.lead} {plain_text(article.body)}".strip(), author_id=article.author_id,
         municipality=subject.municipality if subject else None, province=subject.province if subject else None)])
 
 

@@ -93,12 +93,15 @@ def snippet(text: str, query: Iterable[str], *, length: int = 220, prefix: str |
     if not hits:
         cut = text[:length].rsplit(" ", 1)[0] if len(text) > length else text
         return Markup(escape(cut)) + (Markup("…") if len(text) > length else Markup(""))
-    # The window of `length` characters that holds the most hits, starting a little before its first one.
-    best_start, best_count = hits[0][0], 0
+    # The window of `length` characters that holds the most hits, starting a little before its first one: one
+    # pass with two pointers (words do not overlap, so their ends rise with their starts), linear in the hits.
+    best_start, best_count, last = hits[0][0], 0, 0
     for i, (start, _end) in enumerate(hits):
-        count = sum(1 for s, e in hits[i:] if e <= start + length)
-        if count > best_count:
-            best_start, best_count = start, count
+        last = max(last, i)
+        while last < len(hits) and hits[last][1] <= start + length:
+            last += 1
+        if last - i > best_count:
+            best_start, best_count = start, last - i
     begin = max(0, best_start - 40)
     if begin:
         space = text.find(" ", begin)

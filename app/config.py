@@ -14,6 +14,34 @@ VAR = ROOT / "var"
 DEV_SECRET = "dev-insecure-secret-change-me-for-production-use"
 
 
+RATE_LIMIT_SETTINGS = (
+    "login_limit_per_account",
+    "login_limit_per_address",
+    "limit_password_reset_per_target",
+    "limit_password_reset_per_address",
+    "limit_invite_accept_per_invite",
+    "limit_invite_accept_per_address",
+    "limit_uploads_per_account",
+    "limit_uploads_per_address",
+    "limit_upload_bytes_per_account",
+    "limit_upload_bytes_per_address",
+    "limit_threads_per_account",
+    "limit_threads_per_address",
+    "limit_replies_per_account",
+    "limit_replies_per_address",
+    "limit_flags_per_account",
+    "limit_flags_per_address",
+    "limit_previews_per_account",
+    "limit_previews_per_address",
+    "limit_searches_per_account",
+    "limit_searches_per_address",
+    "limit_suggestions_per_account",
+    "limit_suggestions_per_address",
+    "limit_ws_connections_per_account",
+    "limit_ws_connections_per_address",
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
@@ -30,8 +58,33 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=24 * 30, ge=1)
     invite_ttl_hours: int = Field(default=24 * 7, ge=1)
     password_reset_ttl_minutes: int = Field(default=60, ge=5)
-    login_limit_per_account: str = "5/minute;20/hour"
+    # Abuse limits (app/ratelimit.py), in the `limits` syntax: "5/minute;20/hour". Per account: the member (for
+    # an anonymous action, the e-mail address it is about); per address: the client's IP address, which a
+    # council's office shares among many members — hence the larger numbers.
+    login_limit_per_account: str = "5/minute;20/hour"  # failed logins only
     login_limit_per_address: str = "30/minute;300/hour"
+    limit_password_reset_per_target: str = "3/hour;10/day"
+    limit_password_reset_per_address: str = "10/hour;50/day"
+    limit_invite_accept_per_invite: str = "10/hour"
+    limit_invite_accept_per_address: str = "30/hour"
+    limit_uploads_per_account: str = "60/hour"
+    limit_uploads_per_address: str = "600/hour"
+    limit_upload_bytes_per_account: str = "1000000000/hour"
+    limit_upload_bytes_per_address: str = "10000000000/hour"
+    limit_threads_per_account: str = "20/minute;200/hour"
+    limit_threads_per_address: str = "200/minute;2000/hour"
+    limit_replies_per_account: str = "60/minute;600/hour"
+    limit_replies_per_address: str = "600/minute;6000/hour"
+    limit_flags_per_account: str = "10/minute;50/hour"
+    limit_flags_per_address: str = "100/minute;500/hour"
+    limit_previews_per_account: str = "60/minute"
+    limit_previews_per_address: str = "600/minute"
+    limit_searches_per_account: str = "60/minute;1000/hour"
+    limit_searches_per_address: str = "600/minute;10000/hour"
+    limit_suggestions_per_account: str = "240/minute"
+    limit_suggestions_per_address: str = "2400/minute"
+    limit_ws_connections_per_account: str = "30/minute"
+    limit_ws_connections_per_address: str = "300/minute"
 
     max_request_bytes: int = Field(default=1_000_000, ge=10_000)
     # 32,000 as Discourse: the worst markdown of this length renders in about 50 ms (docs/performance.md).
@@ -82,6 +135,18 @@ class Settings(BaseSettings):
 
     # A question to more people than this waits for the community manager before anyone is notified.
     question_audience_approval_over: int = Field(default=50, ge=1)
+
+    @field_validator(*RATE_LIMIT_SETTINGS)
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            if not parse_many(value):
+                raise ValueError(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit; write it like 5/minute;20/hour") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import contextmanager_in_threadpool
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.db import Database, database_unavailable, unit_of_work
 from app.errors import Forbidden, Unauthenticated
 from app.models import User
+from app.ratelimit import Limiter
 from app.security import constant_time_equal, csrf_token_for
 from app.services import accounts
 
@@ -113,3 +114,29 @@ IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def limiter(request: Request) -> Limiter:
+    return request.app.state.limiter  # type: ignore[no-any-return]
+
+
+def rate_limited(action: str) -> Any:
+    """A dependency that counts one `action` of the signed-in member (and her address) or refuses it with 429
+    (app/ratelimit.py). A plain `def`: with Redis it does I/O, which belongs in the thread pool."""
+
+    def take(request: Request, actor: CurrentUser) -> None:
+        limiter(request).take(action, account=str(actor.id), address=client_ip(request))
+
+    return Depends(take)
+
+
+def upload_bytes(request: Request, actor: User) -> Callable[[int], None]:
+    """Refuse an upload with 429 when her bytes for this hour are used up; else a function that counts the
+    stored file's size (and refuses, so that the unit of work rolls back, when it does not fit)."""
+    limits, account, address = limiter(request), str(actor.id), client_ip(request)
+    limits.check("upload_bytes", account=account, address=address)
+
+    def count(size: int) -> None:
+        limits.take("upload_bytes", account=account, address=address, cost=size)
+
+    return count

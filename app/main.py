@@ -30,7 +30,7 @@ from app.config import Settings, get_settings, use_settings
 from app.db import Database, check_connection, make_engine
 from app.effects import Dispatcher
 from app.mailer import make_transport
-from app.ratelimit import LoginLimiter
+from app.ratelimit import Limiter, rules_from
 from app.realtime import ws
 from app.realtime.bus import make_bus
 from app.realtime.hub import Hub, close_sockets_before_exit
@@ -94,10 +94,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.bus = make_bus(settings.redis_url, prefix=settings.redis_prefix, replay_max=settings.event_replay_max)
     app.state.hub = Hub(app.state.bus, queue_size=settings.ws_send_queue, max_topics=settings.ws_max_topics)
     app.state.dispatcher = Dispatcher(app.state.bus)
-    app.state.login_limiter = LoginLimiter(
-        settings.redis_url or "memory://", key_prefix=f"{settings.redis_prefix}:limits",
-        per_account=settings.login_limit_per_account, per_address=settings.login_limit_per_address,
-    )
+    app.state.limiter = Limiter(settings.redis_url or "memory://", key_prefix=f"{settings.redis_prefix}:limits",
+                                rules=rules_from(settings))
+    app.state.login_limiter = app.state.limiter  # its earlier name
     install_error_handlers(app, (pages.wants_page, pages.error_page))
     for module in (health, auth, admin, users, groups, threads, notifications, moderation, community, articles,
                    search, motions, ws):

@@ -10,6 +10,7 @@ from app.deps import (
     CurrentUser,
     SessionDep,
     client_ip,
+    limiter,
 )
 from app.schemas.common import PathId
 from app.schemas.users import (
@@ -101,7 +102,9 @@ def change_password(body: PasswordChange, auth: AuthDep, session: SessionDep) ->
 
 
 @router.post("/auth/password-reset", status_code=status.HTTP_202_ACCEPTED)
-def request_password_reset(body: PasswordResetRequest, session: SessionDep) -> dict[str, str]:
+def request_password_reset(body: PasswordResetRequest, request: Request, session: SessionDep) -> dict[str, str]:
+    # Counted whether or not the address has an account: a refusal says nothing about who is a member.
+    limiter(request).take("password_reset", account=accounts.normalise_email(body.email), address=client_ip(request))
     accounts.request_password_reset(session, email=body.email)
     return {"message": "If this address has an account, a reset link is on its way."}
 
@@ -120,6 +123,7 @@ def preview_invite(token: str, session: SessionDep) -> InvitePreview:
 @router.post("/invites/{token}/accept", response_model=SessionInfo, status_code=status.HTTP_201_CREATED)
 def accept_invite(token: str, body: InviteAccept, request: Request, response: Response,
                   session: SessionDep) -> SessionInfo:
+    limiter(request).take("invite_accept", account=token, address=client_ip(request))
     user = accounts.accept_invite(session, token=token, display_name=body.display_name, username=body.username,
                                   password=body.password)
     result = accounts.start_session(session, user, ip_address=client_ip(request),

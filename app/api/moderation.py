@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep, rate_limited
 from app.pagination import Page
 from app.schemas.common import Id, PathId
 from app.schemas.moderation import (
@@ -28,7 +28,8 @@ router = APIRouter(prefix="/api/v1", tags=["moderation"])
 Limit = Annotated[int | None, Query(ge=1, le=100)]
 
 
-@router.post("/posts/{post_id}/flags", response_model=FlagOut, status_code=status.HTTP_201_CREATED)
+@router.post("/posts/{post_id}/flags", response_model=FlagOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[rate_limited("flag")])
 def flag_post(post_id: PathId, body: FlagIn, actor: CurrentUser, session: SessionDep) -> FlagOut:
     return moderation.flag_post(session, actor, post_id=post_id, data=body)
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile, status
+from fastapi import APIRouter, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse
 
-from app.deps import CurrentUser, IdempotencyKeyHeader, SessionDep
+from app.deps import CurrentUser, IdempotencyKeyHeader, SessionDep, rate_limited, upload_bytes
 from app.models.enums import ThreadKind
 from app.pagination import Page
 from app.schemas.common import PathId
@@ -43,7 +43,8 @@ def list_group_threads(group_id: PathId, actor: CurrentUser, session: SessionDep
     return posts.list_group_threads(session, actor, group_id=group_id, kind=kind, cursor=cursor, limit=limit)
 
 
-@router.post("/channels/{channel_id}/threads", response_model=ThreadDetail, status_code=status.HTTP_201_CREATED)
+@router.post("/channels/{channel_id}/threads", response_model=ThreadDetail, status_code=status.HTTP_201_CREATED,
+             dependencies=[rate_limited("thread")])
 def create_thread(channel_id: PathId, body: ThreadCreate, actor: CurrentUser, session: SessionDep,
                   idempotency_key: IdempotencyKeyHeader = None) -> ThreadDetail:
     return posts.create_thread(session, actor, channel_id=channel_id, data=body, idempotency_key=idempotency_key)
@@ -80,13 +81,14 @@ def list_replies(thread_id: PathId, actor: CurrentUser, session: SessionDep, cur
     return posts.list_replies(session, actor, thread_id=thread_id, cursor=cursor, limit=limit)
 
 
-@router.post("/threads/{thread_id}/replies", response_model=PostOut, status_code=status.HTTP_201_CREATED)
+@router.post("/threads/{thread_id}/replies", response_model=PostOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[rate_limited("reply")])
 def create_reply(thread_id: PathId, body: ReplyCreate, actor: CurrentUser, session: SessionDep,
                  idempotency_key: IdempotencyKeyHeader = None) -> PostOut:
     return posts.create_reply(session, actor, thread_id=thread_id, data=body, idempotency_key=idempotency_key)
 
 
-@router.post("/markdown/preview", response_model=PreviewOut)
+@router.post("/markdown/preview", response_model=PreviewOut, dependencies=[rate_limited("preview")])
 def preview(data: PreviewIn, actor: CurrentUser, session: SessionDep) -> PreviewOut:
     return posts.preview(session, actor, data=data)
 
@@ -121,11 +123,15 @@ def remove_reaction(post_id: PathId, emoji: str, actor: CurrentUser, session: Se
     return posts.set_reaction(session, actor, post_id=post_id, emoji=emoji, on=False)
 
 
-@router.post("/attachments", response_model=AttachmentOut, status_code=status.HTTP_201_CREATED)
-def upload_attachment(file: UploadFile, actor: CurrentUser, session: SessionDep,
+@router.post("/attachments", response_model=AttachmentOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[rate_limited("upload")])
+def upload_attachment(file: UploadFile, request: Request, actor: CurrentUser, session: SessionDep,
                       idempotency_key: IdempotencyKeyHeader = None) -> AttachmentOut:
-    return attachments.upload_attachment(session, actor, source=file.file, filename=file.filename,
-                                         idempotency_key=idempotency_key)
+    count_bytes = upload_bytes(request, actor)
+    uploaded = attachments.upload_attachment(session, actor, source=file.file, filename=file.filename,
+                                             idempotency_key=idempotency_key)
+    count_bytes(uploaded.size)  # over this hour's bytes: 429, and the rollback removes the file again
+    return uploaded
 
 
 @router.get("/attachments/{attachment_id}", response_model=AttachmentOut)

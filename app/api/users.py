@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, UploadFile, status
 from fastapi.responses import FileResponse
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep, rate_limited
 from app.models.enums import Province, Title
 from app.pagination import Page
 from app.schemas.common import Id, PathId
@@ -32,7 +32,7 @@ def update_me(body: ProfileUpdate, actor: CurrentUser, session: SessionDep) -> M
     return profiles.update_me(session, actor, data=body)
 
 
-@router.put("/me/avatar", response_model=MeOut)
+@router.put("/me/avatar", response_model=MeOut, dependencies=[rate_limited("upload")])
 def set_avatar(file: UploadFile, actor: CurrentUser, session: SessionDep) -> MeOut:
     return profiles.set_avatar(session, actor, source=file.file)
 

@@ -42,6 +42,7 @@ CLOSE_GOING_AWAY = 1001
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ORIGIN = 4403
 CLOSE_TOO_SLOW = 4008
+CLOSE_TOO_MANY = 4429  # she opened too many sockets in a short time (app/ratelimit.py): reconnect later
 CLOSE_TRY_AGAIN = 1013  # the database or the bus is unavailable: reconnect (and resume) in a while
 
 # A replay is sent as fast as the client reads it, page by page through the send queue; a client that reads

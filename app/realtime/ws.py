@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from app.access import TopicGrant, access_topic, is_staff_role, member_group_ids
 from app.db import database_unavailable, unit_of_work
 from app.deps import SESSION_COOKIE, bearer_token, note_seen
-from app.errors import Moved, NotFound
+from app.errors import Moved, NotFound, TooManyRequests
 from app.events import is_event_id
 from app.realtime.bus import BusUnavailable
 from app.realtime.hub import (
     CLOSE_ORIGIN,
+    CLOSE_TOO_MANY,
     CLOSE_TRY_AGAIN,
     CLOSE_UNAUTHENTICATED,
     Connection,
@@ -134,6 +135,13 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     if viewer is None:
         await websocket.close(CLOSE_UNAUTHENTICATED, "log in first")
+        return
+    try:
+        address = websocket.client.host if websocket.client else None
+        await run_in_threadpool(websocket.app.state.limiter.take, "ws_connect", account=str(viewer.user_id),
+                                address=address)
+    except TooManyRequests as exc:
+        await websocket.close(CLOSE_TOO_MANY, exc.message)
         return
     last_event_id = websocket.query_params.get("last_event_id") or None
     if last_event_id is not None and not is_event_id(last_event_id):

@@ -27,7 +27,7 @@ from app.events import (
 from app.jobs import Mail
 from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
 from app.models.enums import SiteRole
-from app.ratelimit import LoginLimiter
+from app.ratelimit import Limiter
 from app.security import (
     hash_password,
     needs_rehash,
@@ -157,15 +157,15 @@ class Login:
 
 
 def login(
-    session: Session, limiter: LoginLimiter, *, email: str, password: str,
+    session: Session, limiter: Limiter, *, email: str, password: str,
     ip_address: str | None, user_agent: str | None,
 ) -> Login:
-    address = ip_address or "unknown"
-    limiter.check(email=email, address=address)
+    account = normalise_email(email)
+    limiter.check("login", account=account, address=ip_address)
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        limiter.hit(email=email, address=address)
+        limiter.hit("login", account=account, address=ip_address)
         # One answer for an unknown address, a wrong password and a deactivated account.
         raise Unauthenticated("Email address or password is incorrect.", code="invalid_credentials")
     if user.password_hash and needs_rehash(user.password_hash):

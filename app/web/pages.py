@@ -276,6 +276,8 @@ PAGE_REASONS = {
     # 503: the database is down, restarting, locked or out of connections (app/db.py database_unavailable).
     "unavailable": N_("The database is not reachable right now. Try again in a few seconds."),
     "busy": N_("The site is very busy right now. Try again in a moment."),
+    # 429: an abuse limit (app/ratelimit.py); the response says when in Retry-After.
+    "rate_limited": N_("You are doing this very often. Wait a moment and try again."),
 }
 
 

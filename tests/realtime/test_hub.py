@@ -178,6 +178,22 @@ class TestAuthentication:
         assert closed.value.code == 4401
 
 
+class TestConnectionLimit:
+    def test_too_many_new_sockets_of_one_member_are_closed_4429(self, app, connect, member, other) -> None:
+        from app.ratelimit import rule
+
+        app.state.limiter.rules["ws_connect"] = rule("live connections", "2/minute", "100/minute")
+        kept = [connect(member), connect(member)]
+        third = connect(member, expect_hello=False)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            third.receive()
+        assert closed.value.code == 4429
+        assert closed.value.reason.startswith("Too many live connections. Try again in")
+        for socket in kept:  # the ones she has keep working
+            assert_pong(socket)
+        assert_pong(connect(other))  # and someone else connects as usual
+
+
 # --- 2. subscribing ------------------------------------------------------------------------------
 
 

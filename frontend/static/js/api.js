@@ -35,6 +35,7 @@ export function showError(form, error) {
   const label = input?.labels?.[0]?.textContent.trim() || input?.closest("fieldset")?.querySelector("legend")?.textContent.trim();
   let message = error.message;
   if (error.code === "invalid" && label && language !== "en") message = t("Please check “%(field)s”.", { field: label });
+  else if (error.code === "rate_limited") message = t("You are doing this very often. Wait a moment and try again.");
   else if (error.status === 0 || !message) message = t("Something went wrong. Try again.");
   form.querySelector(".form-error").textContent = message;
   input?.focus();

@@ -64,6 +64,7 @@ export class LiveConnection extends EventTarget {
     this.wasLost = true;
     document.body.dataset.live = "lost";
     this.show(this.messages.lost, true);
+    if (event.code === 4429) this.delay = Math.max(this.delay, 30000); // too many connections: wait it out
     this.timer = setTimeout(() => this.connect(), this.delay);
     this.delay = Math.min(this.delay * 2, 10000);
   }

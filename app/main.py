@@ -35,7 +35,7 @@ from app.realtime import ws
 from app.realtime.bus import make_bus
 from app.realtime.hub import Hub, close_sockets_before_exit
 from app.web import pages
-from app.web.security import SecurityHeaders
+from app.web.security import SameOrigin, SecurityHeaders
 from app.worker import Worker
 
 log = logging.getLogger("plein")
@@ -109,5 +109,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         "/api/v1/attachments": upload_limit, "/api/v1/me/avatar": settings.avatar_max_bytes + 64 * 1024,
         re.compile(r"/api/v1/articles/\d+/cover"): settings.cover_max_bytes + 64 * 1024,
     })
+    app.add_middleware(SameOrigin, base_url=settings.base_url)  # writes from another site: 403 bad_origin
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     return app

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=12, ge=1)
     digest_hour: int = Field(default=7, ge=0, le=23)  # local time (Europe/Amsterdam); weekly ones on Monday
 
+    # Audit entries older than this are removed by the job runner (daily); the database refuses any other removal.
+    audit_retention_days: int = Field(default=730, ge=30)
+
     # A new member's first posts wait for a moderator (0: none do).
     premoderate_first_posts: int = Field(default=0, ge=0, le=100)
 

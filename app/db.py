@@ -408,6 +408,9 @@ class EventsWithoutDispatcher(RuntimeError):
 class Effects:
     events: list[Any] = field(default_factory=list)
     rollback_hooks: list[Callable[[], None]] = field(default_factory=list)
+    # Rows that stand even if the action fails and rolls back — the audit trail of a failed login, a wrong
+    # password: written in a transaction of their own right after the rollback (keep_on_rollback).
+    kept: list[Callable[[], Any]] = field(default_factory=list)
 
 
 _EFFECTS_KEY = "plein_effects"
@@ -424,6 +427,21 @@ def effects(session: Session) -> Effects:
 def on_rollback(session: Session, callback: Callable[[], None]) -> None:
     """Undo something outside the database (a stored file) if the transaction does not commit."""
     effects(session).rollback_hooks.append(callback)
+
+
+def keep_on_rollback(session: Session, make: Callable[[], Any]) -> None:
+    """Add the row `make()` builds in the action's transaction; if that rolls back, a second one is written
+    anyway, in a transaction of its own."""
+    session.add(make())
+    effects(session).kept.append(make)
+
+
+def _write_kept(db: Database, kept: list[Callable[[], Any]]) -> None:
+    try:
+        with db.sessionmaker() as session, session.begin():
+            session.add_all([make() for make in kept])
+    except Exception:  # the database may be what failed; what is kept is best effort, and says so
+        log.exception("writing %d row(s) kept across a rollback failed", len(kept))
 
 
 def run_rollback_hooks(session: Session) -> None:
@@ -456,7 +474,11 @@ def unit_of_work(db: Database, dispatcher: Dispatcher | None) -> Iterator[Sessio
             session.rollback()
         except Exception:  # the connection is gone (the database restarted): so is the transaction
             log.warning("rolling back failed; the connection is dropped", exc_info=True)
+        pending = session.info.get(_EFFECTS_KEY)
+        kept = list(pending.kept) if pending is not None else []
         run_rollback_hooks(session)
+        if kept:
+            _write_kept(db, kept)
         raise
     finally:
         session.close()

@@ -15,7 +15,7 @@ from app.errors import Forbidden, Unauthenticated
 from app.models import User
 from app.ratelimit import Limiter
 from app.security import constant_time_equal, csrf_token_for
-from app.services import accounts
+from app.services import accounts, audit
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     # The turn at the database is awaited here, in the event loop: a request waiting for it holds no thread
     # (app/db.py ADMIT_MAX). The unit of work itself runs in the thread pool, its commit without a limit.
     db = request.app.state.db
+    audit.client_address.set(client_ip(request))  # every audit entry of this request says where it came from
     async with db.admit(), contextmanager_in_threadpool(unit_of_work(db, request.app.state.dispatcher)) as session:
         yield session
 
@@ -72,6 +73,7 @@ def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
         note_seen(db, seen)
         if by_token is None:
             raise Unauthenticated("This API token is not valid.", code="invalid_token")
+        request.state.actor_id = by_token.user.id
         return Auth(user=by_token.user, session_id=None)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
@@ -82,6 +84,7 @@ def get_auth_optional(request: Request, session: SessionDep) -> Auth | None:
         return None
     auth = Auth(user=resolved.user, session_id=resolved.auth_session.id,
                 csrf_token=csrf_token_for(request.app.state.settings.secret_key, token))
+    request.state.actor_id = auth.user.id  # for the audit entry of a refusal (app/api/errors.py)
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         expected = auth.csrf_token

@@ -25,6 +25,13 @@ class Forbidden(AppError):
     status_code = 403
     code = "forbidden"
 
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
+                 refused: str | None = None) -> None:
+        super().__init__(message, field=field, code=code)
+        # A staff or moderation action asked for by someone who may not do it ("site.merge",
+        # "group.moderate"): the error handler writes it in the audit log (app/services/audit.py).
+        self.refused = refused
+
 
 class NotFound(AppError):
     """Also what an outsider gets for anything secret: it does not exist for her."""

@@ -63,6 +63,13 @@ class RunDigests(JobPayload):
     slot: str
 
 
+class PurgeAudit(JobPayload):
+    """The daily retention run of the audit log (AUDIT_RETENTION_DAYS), for a day, "YYYY-MM-DD"."""
+
+    job_kind = "audit.purge"
+    day: str
+
+
 class PublishArticle(JobPayload):
     job_kind = "article.publish"
     article_id: int
@@ -84,7 +91,7 @@ class RemindSeriesEditors(JobPayload):
 
 
 JOB_KINDS: dict[str, type[JobPayload]] = {
-    cls.job_kind: cls for cls in (Mail, RunDigests, PublishArticle, ReadPdfText, RemindSeriesEditors)}
+    cls.job_kind: cls for cls in (Mail, RunDigests, PublishArticle, ReadPdfText, RemindSeriesEditors, PurgeAudit)}
 
 
 def parse(kind: str, payload: dict[str, Any]) -> JobPayload:

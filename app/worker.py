@@ -20,10 +20,10 @@ from app.access import GroupAction, access_thread
 from app.config import Settings
 from app.db import Database, Dispatcher, database_unavailable, unit_of_work
 from app.errors import Forbidden, NotFound
-from app.jobs import JobPayload, Mail, PublishArticle, ReadPdfText, RemindSeriesEditors, RunDigests
+from app.jobs import JobPayload, Mail, PublishArticle, PurgeAudit, ReadPdfText, RemindSeriesEditors, RunDigests
 from app.mailer import Transport, build_message
 from app.models import User
-from app.services import digests, publishing
+from app.services import audit, digests, publishing
 from app.services.publishing import series
 from app.services.search.pdf import extract_attachment_text
 
@@ -50,6 +50,7 @@ class Worker:
             PublishArticle: self._publish,
             ReadPdfText: self._read_pdf,
             RemindSeriesEditors: self._remind,
+            PurgeAudit: self._purge_audit,
         }
         missing = set(jobs.JOB_KINDS.values()) - set(self.handlers)
         if missing:
@@ -83,6 +84,7 @@ class Worker:
         with unit_of_work(self.db, None) as session:
             digests.schedule_digests(session)
             series.schedule_reminders(session)
+            audit.schedule_purge(session)
 
     async def run_due(self, *, now: datetime | None = None, limit: int = 100) -> int:
         """Do the jobs that are due now (at most `limit`); returns how many were tried."""
@@ -149,6 +151,13 @@ class Worker:
         with unit_of_work(self.db, self.dispatcher) as session:
             told = series.remind_empty_slot(session, series_id=job.series_id, slot=job.slot, now=now)
         return f"{told} editor(s) reminded"
+
+    async def _purge_audit(self, _job: PurgeAudit, now: datetime | None) -> str:
+        return await asyncio.to_thread(self._purge_audit_now, now)
+
+    def _purge_audit_now(self, now: datetime | None) -> str:
+        with unit_of_work(self.db, None) as session:
+            return f"{audit.purge(session, now=now)} audit entries past the retention removed"
 
     async def _send_mail(self, mail: Mail, _now: datetime | None = None) -> str | None:
         if mail.thread_id is not None and mail.user_id is not None:

@@ -74,7 +74,10 @@ def check(access: GroupAccess, action: GroupAction) -> GroupAccess:
         raise NotFound("Group not found.")
     if not access.allows(action):
         message, code = _REFUSALS[action]
-        raise Forbidden(message, code=code)
+        # Moderating or running a group she does not moderate or run is audited; reading or posting in a group
+        # she has not joined is everyday (the page tells her to join).
+        audited = action in (GroupAction.moderate, GroupAction.administer)
+        raise Forbidden(message, code=code, refused=f"group.{action.value}" if audited else None)
     if action in (GroupAction.post,) and access.group.archived_at is not None:
         raise Conflict("This group is archived; nothing new can be posted.")
     return access
@@ -325,7 +328,7 @@ def check_thread(access: ThreadAccess, actor: User, action: ThreadAction) -> Thr
     if not thread_allows(action, own=access.thread.author_id == actor.id,
                          moderator=access.group.allows(GroupAction.moderate), member=access.group.is_member):
         message, code = _THREAD_REFUSALS[action]
-        raise Forbidden(message, code=code)
+        raise Forbidden(message, code=code, refused="thread.moderate" if action is ThreadAction.moderate else None)
     return access
 
 

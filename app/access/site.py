@@ -67,4 +67,4 @@ def allowed(actor: User, action: SiteAction) -> bool:
 
 def require(actor: User, action: SiteAction, *, field: str | None = None) -> None:
     if not allowed(actor, action):
-        raise Forbidden(REFUSALS[action], code=refusal_code(action), field=field)
+        raise Forbidden(REFUSALS[action], code=refusal_code(action), field=field, refused=f"site.{action.value}")

@@ -10,11 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.limits import BodyTooLarge
 from app.db import database_unavailable, is_unique_violation
-from app.errors import AppError, Moved
+from app.errors import AppError, Forbidden, Moved
+from app.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,12 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
+        if isinstance(exc, Forbidden) and exc.refused:
+            # The request's own transaction rolled back; the refusal is written in one of its own.
+            await run_in_threadpool(
+                audit.record_refusal, request.app.state.db, actor_id=getattr(request.state, "actor_id", None),
+                refused=exc.refused, method=request.method, path=request.url.path,
+                address=request.client.host if request.client else None)
         return respond(request, exc.status_code, exc.code, exc.message, exc.field, exc.headers)
 
     @app.exception_handler(RequestValidationError)

@@ -4,8 +4,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
 
 from app.deps import CurrentUser, SessionDep, rate_limited
+from app.models.enums import AuditAction, AuditOutcome
 from app.pagination import Page
 from app.schemas.common import Id, PathId
 from app.schemas.moderation import (
@@ -93,9 +95,14 @@ def remove_watched_word(word_id: PathId, actor: CurrentUser, session: SessionDep
 
 
 @router.get("/audit", response_model=Page[AuditEntryOut])
-def audit_log(actor: CurrentUser, session: SessionDep, action: Annotated[str | None, Query(max_length=40)] = None,
-              actor_id: Id | None = None, target_type: Annotated[str | None, Query(max_length=20)] = None,
-              target_id: Id | None = None, group_id: Id | None = None, cursor: str | None = None,
+def audit_log(actor: CurrentUser, session: SessionDep, action: AuditAction | None = None,
+              outcome: AuditOutcome | None = None, actor_id: Id | None = None,
+              target_type: Annotated[str | None, Query(max_length=20)] = None, target_id: Id | None = None,
+              group_id: Id | None = None, address: Annotated[str | None, Query(max_length=45)] = None,
+              since: AwareDatetime | None = None, until: AwareDatetime | None = None, cursor: str | None = None,
               limit: Limit = None) -> Page[AuditEntryOut]:
-    return audit.list_entries(session, actor, action=action, actor_id=actor_id, target_type=target_type,
-                              target_id=target_id, group_id=group_id, cursor=cursor, limit=limit)
+    """Newest first. `since`/`until`: ISO 8601 with a time zone (2026-12-03T09:00:00+01:00); `address`: the
+    client's IP address exactly."""
+    return audit.list_entries(session, actor, action=action, outcome=outcome, actor_id=actor_id,
+                              target_type=target_type, target_id=target_id, group_id=group_id, address=address,
+                              since=since, until=until, cursor=cursor, limit=limit)

@@ -146,3 +146,69 @@ DEFAULT_GROUP_LEVEL: dict[str, NotificationLevel] = {
     GroupKind.province: NotificationLevel.normal,
     GroupKind.other: NotificationLevel.normal,
 }
+
+
+class AuditOutcome(StrEnum):
+    success = "success"
+    refused = "refused"    # not allowed: a member calling a staff action, a group action she may not do
+    failed = "failed"      # tried and did not work: a wrong password, a used-up link
+
+
+class AuditAction(StrEnum):
+    """Every kind of audit entry: the only names `audit.record` takes, and what staff filter by."""
+
+    # Signing in and out, passwords, tokens (security events, ASVS V16)
+    login = "auth.login"
+    login_failed = "auth.login_failed"
+    logout = "auth.logout"
+    password_changed = "auth.password_changed"
+    password_change_failed = "auth.password_change_failed"
+    password_reset_requested = "auth.password_reset_requested"
+    password_reset = "auth.password_reset"
+    password_reset_failed = "auth.password_reset_failed"
+    token_created = "token.created"
+    token_revoked = "token.revoked"
+    session_ended = "auth.session_ended"
+    # Invites and accounts
+    invite_created = "invite.created"
+    invite_revoked = "invite.revoked"
+    invite_accepted = "invite.accepted"
+    account_updated = "account.updated"
+    account_role_changed = "account.role_changed"
+    account_deactivated = "account.deactivated"
+    account_reactivated = "account.reactivated"
+    # Groups
+    group_created = "group.created"
+    group_updated = "group.updated"
+    group_visibility_changed = "group.visibility_changed"
+    group_merged = "group.merged"
+    member_role_changed = "member.role_changed"
+    member_removed = "member.removed"
+    join_request_approved = "join_request.approved"
+    join_request_declined = "join_request.declined"
+    # Moderation
+    post_approved = "post.approved"
+    post_edited_and_approved = "post.edited_and_approved"
+    post_rejected = "post.rejected"
+    post_removed = "post.removed"
+    thread_removed = "thread.removed"
+    flags_dismissed = "flags.dismissed"
+    member_silenced = "member.silenced"
+    member_unsilenced = "member.unsilenced"
+    member_suspended = "member.suspended"
+    watched_word_added = "watched_word.added"
+    watched_word_removed = "watched_word.removed"
+    # Publishing
+    article_created = "article.created"
+    article_deleted = "article.deleted"
+    article_scheduled = "article.scheduled"
+    article_unscheduled = "article.unscheduled"
+    article_published = "article.published"
+    article_unpublished = "article.unpublished"
+    series_created = "series.created"
+    series_updated = "series.updated"
+    # Refusals: a staff or group-moderation action asked for by someone who may not (written even though the
+    # request itself changed nothing)
+    access_refused = "access.refused"
+    # The retention job removing entries older than AUDIT_RETENTION_DAYS
+    audit_purged = "audit.purged"

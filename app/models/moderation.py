@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, StrEnumType, UTCDateTime, utcnow
-from app.models.enums import ModerationStatus
+from app.models.enums import AuditOutcome, ModerationStatus
 
 
 class Flag(Base):
@@ -65,13 +65,18 @@ class WatchedWord(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to what, when, and the state before and after. Written, never changed by the app."""
+    """Who did what to what, from where, when, with what outcome, and the state before and after.
+
+    Append-only in the database itself (triggers, migration 20261203_c3…): an UPDATE is refused except the
+    foreign keys' own SET NULL when a user or group goes; a DELETE is refused except by the retention purge,
+    for entries older than the cutoff it wrote in `audit_purge` in the same transaction."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_created", "created_at", "id"),
         Index("ix_audit_log_action", "action", "created_at"),
         Index("ix_audit_log_actor", "actor_id", "created_at"),
+        Index("ix_audit_log_outcome", "outcome", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,3 +88,15 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[AuditOutcome] = mapped_column(StrEnumType(AuditOutcome, 10), default=AuditOutcome.success,
+                                                  server_default=AuditOutcome.success.value)
+    ip_address: Mapped[str | None] = mapped_column(String(45))  # the client's, as for a session
+
+
+class AuditPurge(Base):
+    """While the retention job runs (one transaction): entries created before `before` may be deleted."""
+
+    __tablename__ = "audit_purge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    before: Mapped[datetime] = mapped_column(UTCDateTime)

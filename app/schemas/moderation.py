@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.models.enums import AuditOutcome
 from app.schemas.groups import GroupRef
 from app.schemas.posts import Body
 from app.schemas.users import UserSummary
@@ -108,6 +109,8 @@ class AuditEntryOut(BaseModel):
     id: int
     actor: UserSummary | None
     action: str
+    outcome: AuditOutcome
+    ip_address: str | None
     target_type: str
     target_id: int
     group_id: int | None

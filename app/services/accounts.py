@@ -26,7 +26,7 @@ from app.events import (
 )
 from app.jobs import Mail
 from app.models import ApiToken, AuthSession, Invite, PasswordReset, User
-from app.models.enums import SiteRole
+from app.models.enums import AuditAction, SiteRole
 from app.ratelimit import Limiter
 from app.security import (
     hash_password,
@@ -52,7 +52,8 @@ def normalise_email(email: str) -> str:
 def create_invite(session: Session, actor: User, *, email: str, role: SiteRole) -> tuple[Invite, str]:
     require(actor, SiteAction.invite)
     if role != SiteRole.member and actor.role != SiteRole.admin:
-        raise Forbidden("Only admins can invite a community manager or an admin.", field="role", code="admins_only")
+        raise Forbidden("Only admins can invite a community manager or an admin.", field="role", code="admins_only",
+                        refused="site.invite_staff")
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("Someone with this email address already has an account.", field="email")
@@ -78,6 +79,8 @@ def create_invite(session: Session, actor: User, *, email: str, role: SiteRole) 
     subject, text, html = compose("invite", language="nl", inviter=actor.display_name, url=url,
                                   expires_at=invite.expires_at)
     record_mail(session, Mail(to=email, kind="invite", subject=subject, text=text, html=html))
+    audit.record(session, actor, AuditAction.invite_created, target_type="invite", target_id=invite.id,
+                 after={"email": email, "role": role.value})
     return invite, url
 
 
@@ -97,7 +100,10 @@ def revoke_invite(session: Session, actor: User, *, invite_id: int) -> None:
         raise NotFound("Invite not found.")
     if invite.accepted_at is not None:
         raise Conflict("This invite was already accepted.")
-    invite.revoked_at = invite.revoked_at or utcnow()
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        audit.record(session, actor, AuditAction.invite_revoked, target_type="invite", target_id=invite.id,
+                     before={"email": invite.email})
 
 
 def get_open_invite(session: Session, *, token: str) -> Invite:
@@ -143,6 +149,8 @@ def accept_invite(session: Session, *, token: str, display_name: str, username: 
     search.index_member(session, user)
     session.refresh(invite)
     invite.user_id = user.id
+    audit.record(session, user, AuditAction.invite_accepted, target_type="invite", target_id=invite.id,
+                 after={"user_id": user.id, "role": user.role})
     return user
 
 
@@ -166,11 +174,18 @@ def login(
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         limiter.hit("login", account=account, address=ip_address)
+        # Who tried is kept only for an account that exists (the target); an unknown address is not stored.
+        why = "unknown address" if user is None else "wrong password" if not ok else "account deactivated"
+        audit.record_failure(session, None, AuditAction.login_failed, target_type="user",
+                             target_id=user.id if user else 0, after={"reason": why}, address=ip_address)
         # One answer for an unknown address, a wrong password and a deactivated account.
         raise Unauthenticated("Email address or password is incorrect.", code="invalid_credentials")
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    return start_session(session, user, ip_address=ip_address, user_agent=user_agent)
+    login = start_session(session, user, ip_address=ip_address, user_agent=user_agent)
+    audit.record(session, user, AuditAction.login, target_type="user", target_id=user.id,
+                 after={"session_id": login.auth_session.id}, address=ip_address)
+    return login
 
 
 def start_session(session: Session, user: User, *, ip_address: str | None, user_agent: str | None) -> Login:
@@ -255,6 +270,8 @@ def logout(session: Session, *, auth_session_id: int) -> None:
     if auth_session is not None and auth_session.ended_at is None:
         auth_session.ended_at = utcnow()
         _sessions_ended(session, user_id=auth_session.user_id, session_ids=[auth_session.id])
+        audit.record(session, session.get(User, auth_session.user_id), AuditAction.logout, target_type="user",
+                     target_id=auth_session.user_id, after={"session_id": auth_session.id})
 
 
 def list_sessions(session: Session, actor: User) -> list[AuthSession]:
@@ -275,6 +292,8 @@ def end_session(session: Session, actor: User, *, auth_session_id: int) -> None:
         raise NotFound("Session not found.")
     auth_session.ended_at = utcnow()
     _sessions_ended(session, user_id=actor.id, session_ids=[auth_session.id])
+    audit.record(session, actor, AuditAction.session_ended, target_type="user", target_id=actor.id,
+                 after={"session_id": auth_session.id})
 
 
 def end_all_sessions(session: Session, *, user_id: int, keep_id: int | None = None) -> None:
@@ -294,10 +313,13 @@ def change_password(
     session: Session, actor: User, *, current_password: str, new_password: str, keep_session_id: int | None
 ) -> None:
     if not verify_password(actor.password_hash, current_password):
+        audit.record_failure(session, actor, AuditAction.password_change_failed, target_type="user",
+                             target_id=actor.id, after={"reason": "wrong current password"})
         raise Invalid("The current password is not correct.", field="current_password")
     actor.password_hash = hash_password(new_password)
     # Anyone who knew the old password is signed out everywhere else.
     end_all_sessions(session, user_id=actor.id, keep_id=keep_session_id)
+    audit.record(session, actor, AuditAction.password_changed, target_type="user", target_id=actor.id)
 
 
 def request_password_reset(session: Session, *, email: str) -> None:
@@ -316,14 +338,17 @@ def request_password_reset(session: Session, *, email: str) -> None:
                                   minutes=ttl)
     record_mail(session, Mail(to=user.email, kind="password_reset", subject=subject, text=text, html=html,
                               user_id=user.id))
+    audit.record(session, None, AuditAction.password_reset_requested, target_type="user", target_id=user.id)
 
 
 def confirm_password_reset(session: Session, *, token: str, new_password: str) -> User:
     reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(token)))
-    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
-        raise Invalid("This reset link is not valid or has expired. Ask for a new one.", field="token")
-    user = session.get(User, reset.user_id)
-    if user is None or not user.is_active:
+    user = session.get(User, reset.user_id) if reset is not None else None
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow() or user is None \
+            or not user.is_active:
+        if reset is not None:  # a real link, used up or expired (a made-up one is nobody's to record)
+            audit.record_failure(session, None, AuditAction.password_reset_failed, target_type="user",
+                                 target_id=reset.user_id, after={"reason": "link used or expired"})
         raise Invalid("This reset link is not valid or has expired. Ask for a new one.", field="token")
     now = utcnow()
     user.password_hash = hash_password(new_password)
@@ -332,6 +357,7 @@ def confirm_password_reset(session: Session, *, token: str, new_password: str) -
         .values(used_at=now)
     )
     end_all_sessions(session, user_id=user.id)
+    audit.record(session, user, AuditAction.password_reset, target_type="user", target_id=user.id)
     return user
 
 
@@ -351,6 +377,8 @@ def create_api_token(session: Session, actor: User, *, name: str) -> tuple[ApiTo
     api_token = ApiToken(user_id=actor.id, name=name, token_hash=token_hash(token), prefix=token[:12])
     session.add(api_token)
     session.flush()
+    audit.record(session, actor, AuditAction.token_created, target_type="api_token", target_id=api_token.id,
+                 after={"name": name, "prefix": api_token.prefix})
     return api_token, token
 
 
@@ -366,6 +394,8 @@ def revoke_api_token(session: Session, actor: User, *, token_id: int) -> None:
     if api_token is None or api_token.user_id != actor.id or api_token.revoked_at is not None:
         raise NotFound("Token not found.")
     api_token.revoked_at = utcnow()
+    audit.record(session, actor, AuditAction.token_revoked, target_type="api_token", target_id=api_token.id,
+                 before={"name": api_token.name, "prefix": api_token.prefix})
     # Websockets opened with this token are closed by the hub when this event passes.
     record_event(session, ApiTokenRevoked(topic=user_topic(actor.id),
                                           payload=TokenRevoked(user_id=actor.id, token_id=api_token.id)))
@@ -403,10 +433,13 @@ def update_user_admin(
     if is_editor is not None:
         user.is_editor = is_editor  # the editor role: writes and publishes articles
     after = {"role": user.role, "is_active": user.is_active, "is_editor": user.is_editor}
-    if after != before:
-        audit.record(session, actor, "account.updated", target_type="user", target_id=user.id,
-                     before={k: v for k, v in before.items() if after[k] != v},
-                     after={k: v for k, v in after.items() if before[k] != v})
+    # One entry per kind of change, so that "who changed roles" or "who was deactivated" is one filter.
+    for key, action in (("role", AuditAction.account_role_changed), ("is_editor", AuditAction.account_updated),
+                        ("is_active", AuditAction.account_reactivated if user.is_active
+                         else AuditAction.account_deactivated)):
+        if after[key] != before[key]:
+            audit.record(session, actor, action, target_type="user", target_id=user.id, before={key: before[key]},
+                         after={key: after[key]})
     return user
 
 
@@ -414,7 +447,8 @@ def _apply_admin_change(session: Session, actor: User, user: User, *, role: Site
                         is_active: bool | None) -> None:
     if role is not None and role.value != user.role:
         if actor.role != SiteRole.admin:
-            raise Forbidden("Only admins change site roles.", field="role", code="admins_only")
+            raise Forbidden("Only admins change site roles.", field="role", code="admins_only",
+                            refused="site.change_roles")
         if user.id == actor.id:
             raise Conflict("You cannot change your own role.", field="role")
         user.role = role
@@ -425,7 +459,8 @@ def _apply_admin_change(session: Session, actor: User, user: User, *, role: Site
         if user.id == actor.id:
             raise Conflict("You cannot deactivate your own account.", field="is_active")
         if user.role != SiteRole.member and actor.role != SiteRole.admin:
-            raise Forbidden("Only admins deactivate staff accounts.", field="is_active", code="admins_only")
+            raise Forbidden("Only admins deactivate staff accounts.", field="is_active", code="admins_only",
+                            refused="site.deactivate_staff")
         user.is_active = is_active
         user.deactivated_at = None if is_active else utcnow()
         if not is_active:

@@ -32,7 +32,7 @@ from app.models import (
     Thread,
     User,
 )
-from app.models.enums import GroupRole, NotificationKind, RequestStatus, Visibility
+from app.models.enums import AuditAction, GroupRole, NotificationKind, RequestStatus, Visibility
 from app.schemas.merge import ChannelMove, MergePreview, MergeResult
 from app.services import audit, notifications, search
 from app.services.views import user_summary
@@ -170,7 +170,7 @@ def merge_groups(session: Session, actor: User, *, source_id: int, target_id: in
     source.merged_into_id, source.archived_at, source.member_count = target.id, now, 0
     target.member_count = len(members_now)
     session.flush()
-    audit.record(session, actor, "group.merged", target_type="group", target_id=source.id, group_id=target.id,
+    audit.record(session, actor, AuditAction.group_merged, target_type="group", target_id=source.id, group_id=target.id,
                  before={"group": source.name, "members": len(source_members)},
                  after=preview.model_dump(mode="json", include={"target_id", "threads", "posts", "members_moving",
                                                                "gaining_access"}))

@@ -25,7 +25,7 @@ from app.access import (
 from app.db import constraint_decides, rows_changed, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
-from app.models.enums import ModerationStatus, NotificationKind
+from app.models.enums import AuditAction, ModerationStatus, NotificationKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.groups import GroupRef
 from app.schemas.moderation import (
@@ -225,7 +225,7 @@ def approve(session: Session, actor: User, *, item_id: int, body: str | None = N
                                         group=group, group_key=f"post:{post.id}:approved",
                                         detail=_title(session, post))
     _close(session, item)
-    audit.record(session, actor, "post.approved" if body is None else "post.edited_and_approved",
+    audit.record(session, actor, AuditAction.post_approved if body is None else AuditAction.post_edited_and_approved,
                  target_type="post", target_id=post.id, group_id=group.id, before=before, after=_post_state(post))
     return _items_out(session, [item])[0]
 
@@ -246,7 +246,7 @@ def reject(session: Session, actor: User, *, item_id: int, reason: str) -> Queue
     else:
         posts.delete_post(session, actor, post_id=post.id, reason=reason)
     _close(session, item)
-    audit.record(session, actor, "post.rejected", target_type="post", target_id=post.id, group_id=group.id,
+    audit.record(session, actor, AuditAction.post_rejected, target_type="post", target_id=post.id, group_id=group.id,
                  before=before, after=_post_state(post) | {"reason": reason})
     return _items_out(session, [item])[0]
 
@@ -255,7 +255,7 @@ def dismiss(session: Session, actor: User, *, item_id: int) -> QueueItemOut:
     """The flags were unfounded: the post stays as it is."""
     item, post, group = _claim(session, actor, item_id, ModerationStatus.dismissed, refuse_held=True)
     _close(session, item)
-    audit.record(session, actor, "flags.dismissed", target_type="post", target_id=post.id, group_id=group.id)
+    audit.record(session, actor, AuditAction.flags_dismissed, target_type="post", target_id=post.id, group_id=group.id)
     return _items_out(session, [item])[0]
 
 
@@ -279,7 +279,7 @@ def silence(session: Session, actor: User, *, user_id: int, days: int, reason: s
         raise Conflict("Staff accounts are not silenced.")
     before = user.silenced_until
     user.silenced_until = utcnow() + timedelta(days=days)
-    audit.record(session, actor, "member.silenced", target_type="user", target_id=user.id,
+    audit.record(session, actor, AuditAction.member_silenced, target_type="user", target_id=user.id,
                  before={"silenced_until": before.isoformat() if before else None},
                  after={"silenced_until": user.silenced_until.isoformat(), "reason": reason})
     return user.silenced_until
@@ -292,7 +292,7 @@ def unsilence(session: Session, actor: User, *, user_id: int) -> None:
         raise NotFound("Member not found.")
     before = user.silenced_until
     user.silenced_until = None
-    audit.record(session, actor, "member.unsilenced", target_type="user", target_id=user.id,
+    audit.record(session, actor, AuditAction.member_unsilenced, target_type="user", target_id=user.id,
                  before={"silenced_until": before.isoformat() if before else None}, after={"silenced_until": None})
 
 
@@ -302,7 +302,7 @@ def suspend(session: Session, actor: User, *, user_id: int, reason: str) -> None
     user = session.get(User, user_id)
     was_active = user.is_active if user is not None else None
     update_user_admin(session, actor, user_id=user_id, role=None, is_active=False)
-    audit.record(session, actor, "member.suspended", target_type="user", target_id=user_id,
+    audit.record(session, actor, AuditAction.member_suspended, target_type="user", target_id=user_id,
                  before={"is_active": was_active}, after={"is_active": False, "reason": reason})
 
 
@@ -324,7 +324,7 @@ def add_watched_word(session: Session, actor: User, *, data: WatchedWordIn) -> W
     found = WatchedWord(word=word, action=data.action, created_by_id=actor.id, created_at=utcnow())
     with constraint_decides(session, on_the_list):
         session.add(found)
-    audit.record(session, actor, "watched_word.added", target_type="watched_word", target_id=found.id,
+    audit.record(session, actor, AuditAction.watched_word_added, target_type="watched_word", target_id=found.id,
                  after={"word": word, "action": data.action})
     return WatchedWordOut(id=found.id, word=found.word, action=found.action, created_at=found.created_at)
 
@@ -336,5 +336,5 @@ def remove_watched_word(session: Session, actor: User, *, word_id: int) -> None:
                             .returning(WatchedWord.id, WatchedWord.word, WatchedWord.action)).first()
     if found is None:
         raise NotFound("Watched word not found.")
-    audit.record(session, actor, "watched_word.removed", target_type="watched_word", target_id=found.id,
+    audit.record(session, actor, AuditAction.watched_word_removed, target_type="watched_word", target_id=found.id,
                  before={"word": found.word, "action": found.action})

@@ -18,7 +18,7 @@ from app.deps import SESSION_COOKIE, Auth, SessionDep
 from app.errors import AppError, NotFound
 from app.events import channel_topic, group_topic, site_topic, thread_topic
 from app.i18n import N_
-from app.models.enums import GroupKind, Province, Title
+from app.models.enums import AuditAction, AuditOutcome, GroupKind, Province, Title
 from app.schemas.common import PathId
 from app.schemas.moderation import QueueReason
 from app.services import (
@@ -167,11 +167,76 @@ def moderation_page(request: Request, me: SignedIn, session: SessionDep,
     }, viewer=me.viewer)
 
 
+AUDIT_LABELS = {
+    AuditAction.login: N_("Logged in"),
+    AuditAction.login_failed: N_("Login failed"),
+    AuditAction.logout: N_("Logged out"),
+    AuditAction.password_changed: N_("Password changed"),
+    AuditAction.password_change_failed: N_("Password change failed"),
+    AuditAction.password_reset_requested: N_("New password requested"),
+    AuditAction.password_reset: N_("New password set"),
+    AuditAction.password_reset_failed: N_("New password link refused"),
+    AuditAction.token_created: N_("API token created"),
+    AuditAction.token_revoked: N_("API token revoked"),
+    AuditAction.session_ended: N_("Session ended"),
+    AuditAction.invite_created: N_("Invitation sent"),
+    AuditAction.invite_revoked: N_("Invitation withdrawn"),
+    AuditAction.invite_accepted: N_("Invitation accepted"),
+    AuditAction.account_updated: N_("Account changed"),
+    AuditAction.account_role_changed: N_("Site role changed"),
+    AuditAction.account_deactivated: N_("Account deactivated"),
+    AuditAction.account_reactivated: N_("Account reactivated"),
+    AuditAction.group_created: N_("Group created"),
+    AuditAction.group_updated: N_("Group settings changed"),
+    AuditAction.group_visibility_changed: N_("Group visibility changed"),
+    AuditAction.group_merged: N_("Groups merged"),
+    AuditAction.member_role_changed: N_("Role in group changed"),
+    AuditAction.member_removed: N_("Removed from group"),
+    AuditAction.join_request_approved: N_("Join request approved"),
+    AuditAction.join_request_declined: N_("Join request declined"),
+    AuditAction.post_approved: N_("Post approved"),
+    AuditAction.post_edited_and_approved: N_("Post edited and approved"),
+    AuditAction.post_rejected: N_("Post rejected"),
+    AuditAction.post_removed: N_("Post removed"),
+    AuditAction.thread_removed: N_("Thread removed"),
+    AuditAction.flags_dismissed: N_("Reports dismissed"),
+    AuditAction.member_silenced: N_("Member silenced"),
+    AuditAction.member_unsilenced: N_("Silence lifted"),
+    AuditAction.member_suspended: N_("Member suspended"),
+    AuditAction.watched_word_added: N_("Watched word added"),
+    AuditAction.watched_word_removed: N_("Watched word removed"),
+    AuditAction.article_created: N_("Article created"),
+    AuditAction.article_deleted: N_("Article deleted"),
+    AuditAction.article_scheduled: N_("Article scheduled"),
+    AuditAction.article_unscheduled: N_("Article no longer scheduled"),
+    AuditAction.article_published: N_("Article published"),
+    AuditAction.article_unpublished: N_("Article unpublished"),
+    AuditAction.series_created: N_("Series created"),
+    AuditAction.series_updated: N_("Series changed"),
+    AuditAction.access_refused: N_("Refused: not allowed"),
+    AuditAction.audit_purged: N_("Old entries removed"),
+}
+AUDIT_OUTCOMES = {
+    AuditOutcome.success: N_("Succeeded"),
+    AuditOutcome.refused: N_("Refused"),
+    AuditOutcome.failed: N_("Failed"),
+}
+
+
 @router.get("/manage/audit")
-def audit_page(request: Request, me: SignedIn, session: SessionDep,
-               action: Annotated[str | None, Query(max_length=40)] = None, cursor: str | None = None) -> Response:
-    entries = audit.list_entries(session, me.user, action=action or None, cursor=cursor)
-    return render(request, "audit.html", {"entries": entries, "action": action or ""}, viewer=me.viewer)
+def audit_page(request: Request, me: SignedIn, session: SessionDep, action: str = "", outcome: str = "",
+               cursor: str | None = None) -> Response:
+    # A choice that is no longer (or never was) in the lists filters nothing, as an empty one.
+    chosen_action = AuditAction(action) if action in AuditAction._value2member_map_ else None
+    chosen_outcome = AuditOutcome(outcome) if outcome in AuditOutcome._value2member_map_ else None
+    entries = audit.list_entries(session, me.user, action=chosen_action, outcome=chosen_outcome, cursor=cursor)
+    labels = {a.value: i18n.gettext(label) for a, label in AUDIT_LABELS.items()}
+    return render(request, "audit.html", {
+        "entries": entries, "action": chosen_action.value if chosen_action else "",
+        "outcome": chosen_outcome.value if chosen_outcome else "", "labels": labels,
+        "outcomes": {o.value: i18n.gettext(label) for o, label in AUDIT_OUTCOMES.items()},
+        "actions": sorted(labels.items(), key=lambda item: item[1]),
+    }, viewer=me.viewer)
 
 
 @router.get("/manage/duplicates")

@@ -847,7 +847,7 @@ class TestSuspend:
         entries = audit(staff, target_type="user", target_id=member.id)
         assert [(e["action"], e["actor"]["id"], e["before"], e["after"]) for e in entries] == [
             ("member.suspended", manager.id, {"is_active": True}, {"is_active": False, "reason": "Herhaaldelijk spam"}),
-            ("account.updated", manager.id, {"is_active": True}, {"is_active": False}),
+            ("account.deactivated", manager.id, {"is_active": True}, {"is_active": False}),
         ]
 
     def test_suspending_twice_logs_the_true_state(self, staff, member) -> None:
@@ -937,10 +937,11 @@ class TestAudit:
         assert staff.delete(f"{API}/users/{writer.id}/silence").status_code == 204
         assert staff.post(f"{API}/users/{other.id}/suspend", json={"reason": "Spam"}).status_code == 204
 
-        entries = [e for e in audit(staff) if e["action"] != "member.role_changed"]  # the fixtures made a moderator
+        # The fixtures made a group and a moderator.
+        entries = [e for e in audit(staff) if e["action"] not in ("member.role_changed", "group.created")]
         assert [(e["action"], e["actor"]["id"], e["target_type"], e["target_id"], e["group_id"]) for e in entries] == [
             ("member.suspended", manager.id, "user", other.id, None),
-            ("account.updated", manager.id, "user", other.id, None),
+            ("account.deactivated", manager.id, "user", other.id, None),
             ("member.unsilenced", manager.id, "user", writer.id, None),
             ("member.silenced", manager.id, "user", writer.id, None),
             ("watched_word.removed", manager.id, "watched_word", word["id"], None),
@@ -1016,9 +1017,9 @@ class TestAudit:
         assert picked(actor_id=admin.id) == [("member.silenced", writer.id)]
         assert picked(target_type="watched_word") == [("watched_word.added", word["id"])]
         assert picked(target_type="user", target_id=member.id) == [("member.silenced", member.id)]
-        assert picked(group_id=group["id"]) == [("group.updated", group["id"])]
+        assert picked(group_id=group["id"]) == [("group.updated", group["id"]), ("group.created", group["id"])]
         assert picked(action="member.silenced", actor_id=manager.id) == [("member.silenced", member.id)]
-        assert picked(action="niets") == []
+        assert_error(staff.get(f"{API}/audit", params={"action": "niets"}), 422, "invalid", "action")
         assert_error(staff.get(f"{API}/audit", params={"actor_id": "x"}), 422, "invalid", "actor_id")
         assert_error(staff.get(f"{API}/audit", params={"action": "x" * 41}), 422, "invalid", "action")
 

@@ -51,7 +51,7 @@ def test_report_then_remove_and_the_author_reads_why(member_in, site) -> None:
     expect(anna.page.locator("h1")).to_have_text("Niet gevonden")
 
     boss.page.goto("/manage/audit")
-    expect(boss.page.locator("table.audit")).to_contain_text("thread.removed")
+    expect(boss.page.locator("table.audit")).to_contain_text("Onderwerp verwijderd")
 
 
 def test_a_watched_word_holds_a_reply_until_approved(member_in, site) -> None:

@@ -120,15 +120,23 @@ def _order(metadata: MetaData) -> tuple[list[Table], set[tuple[str, str]]]:
     pending = sorted(tables)
     while pending:
         progressed = False
-        for name in list(pending):
-            table = tables[name]
-            needs = {fk.column.table.name for col in table.columns if not col.nullable for fk in col.foreign_keys
-                     if fk.column.table.name != name}
-            if needs <= placed:
-                done.append(table)
-                placed.add(name)
-                pending.remove(name)
-                progressed = True
+        # Tables whose every reference is placed come first; only then one whose NOT NULL references are (its
+        # nullable ones are filled in afterwards, with an UPDATE — which an append-only table such as the audit
+        # log refuses, so that is kept for the references that really close a cycle).
+        for all_references in (True, False):
+            for name in list(pending):
+                table = tables[name]
+                needs = {fk.column.table.name for col in table.columns if all_references or not col.nullable
+                         for fk in col.foreign_keys if fk.column.table.name != name}
+                if needs <= placed:
+                    done.append(table)
+                    placed.add(name)
+                    pending.remove(name)
+                    progressed = True
+                    if not all_references:
+                        break
+            if progressed:
+                break
         if not progressed:
             raise RuntimeError(f"NOT NULL references form a cycle among {pending}")
     seen: set[str] = set()

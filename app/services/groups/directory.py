@@ -26,7 +26,7 @@ from app.events import (
     record_event,
 )
 from app.models import Channel, Group, GroupInvitation, JoinRequest, Membership, User
-from app.models.enums import GroupKind, GroupRole, RequestStatus, Visibility
+from app.models.enums import AuditAction, GroupKind, GroupRole, RequestStatus, Visibility
 from app.schemas.groups import (
     GroupCreate,
     GroupOut,
@@ -233,6 +233,9 @@ def create_group(session: Session, actor: User, *, data: GroupCreate) -> GroupOu
     session.add(Channel(group_id=group.id, slug=slugify(DEFAULT_CHANNEL), name=DEFAULT_CHANNEL, is_default=True))
     session.flush()
     search.index_group(session, group)
+    audit.record(session, actor, AuditAction.group_created, target_type="group", target_id=group.id,
+                 group_id=group.id, after={"name": group.name, "kind": group.kind, "visibility": group.visibility,
+                                           "parent_id": group.parent_id})
     return get_group(session, actor, group_id=group.id)
 
 
@@ -245,6 +248,8 @@ def create_site_group(session: Session, *, name: str, kind: GroupKind, visibilit
     session.flush()
     session.add(Channel(group_id=group.id, slug=slugify(DEFAULT_CHANNEL), name=DEFAULT_CHANNEL, is_default=True))
     session.flush()
+    audit.record(session, None, AuditAction.group_created, target_type="group", target_id=group.id,
+                 group_id=group.id, after={"name": group.name, "kind": group.kind, "visibility": group.visibility})
     search.index_group(session, group)
     return group
 
@@ -282,8 +287,14 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
     session.flush()
     search.index_group(session, group)
     after = _settings(group)
+    if after["visibility"] != before["visibility"]:  # who can see it changed: its own entry, to find it by
+        audit.record(session, actor, AuditAction.group_visibility_changed, target_type="group", target_id=group.id,
+                     group_id=group.id, before={"visibility": before["visibility"]},
+                     after={"visibility": after["visibility"]})
+        del before["visibility"], after["visibility"]
     if after != before:
-        audit.record(session, actor, "group.updated", target_type="group", target_id=group.id, group_id=group.id,
+        audit.record(session, actor, AuditAction.group_updated,
+                     target_type="group", target_id=group.id, group_id=group.id,
                      before={k: v for k, v in before.items() if after[k] != v},
                      after={k: v for k, v in after.items() if before[k] != v})
     # Every member receives the event, so it carries only what all of them may see: no secret parent.

@@ -33,7 +33,7 @@ from app.events import (
     user_topic,
 )
 from app.models import Group, GroupInvitation, JoinRequest, Membership, User
-from app.models.enums import GroupRole, NotificationKind, RequestStatus
+from app.models.enums import AuditAction, GroupRole, NotificationKind, RequestStatus
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.groups import (
     InvitationOut,
@@ -162,7 +162,8 @@ def remove_member(session: Session, actor: User, *, group_id: int, user_id: int)
         raise NotFound("This person is not a member of the group.")
     session.expunge(membership)
     if user_id != actor.id:
-        audit.record(session, actor, "member.removed", target_type="user", target_id=user_id, group_id=group_id,
+        audit.record(session, actor, AuditAction.member_removed,
+                     target_type="user", target_id=user_id, group_id=group_id,
                      before={"role": membership.role}, after={"role": None})
     access.group.member_count = case((Group.member_count > 0, Group.member_count - 1), else_=0)
     session.flush()
@@ -184,7 +185,8 @@ def set_member_role(session: Session, actor: User, *, group_id: int, user_id: in
     if demoting_last_admin and _other_admins(session, group_id, user_id) == 0:
         raise Conflict("The group needs another admin first.", field="role")
     if membership.role != role.value:
-        audit.record(session, actor, "member.role_changed", target_type="user", target_id=user_id, group_id=group_id,
+        audit.record(session, actor, AuditAction.member_role_changed,
+                     target_type="user", target_id=user_id, group_id=group_id,
                      before={"role": membership.role}, after={"role": role.value})
     membership.role = role
     record_event(session, MembershipChanged(topic=group_topic(group_id), payload=MembershipChange(
@@ -236,7 +238,8 @@ def decide_join_request(session: Session, actor: User, *, request_id: int, appro
     if not won:
         raise Conflict(_already_decided(session, "This request", request.status, request.decided_by_id),
                        code="already_decided")
-    audit.record(session, actor, f"join_request.{request.status}", target_type="user", target_id=request.user_id,
+    audit.record(session, actor, AuditAction(f"join_request.{request.status}"),
+                 target_type="user", target_id=request.user_id,
                  group_id=request.group_id, before={"status": "pending"}, after={"status": request.status})
     if approve:
         _add_member(session, access.group, request.user_id)

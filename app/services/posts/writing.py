@@ -30,7 +30,7 @@ from app.models import (
     ThreadPortfolio,
     User,
 )
-from app.models.enums import NotificationKind, ThreadKind
+from app.models.enums import AuditAction, NotificationKind, ThreadKind
 from app.schemas.posts import MotionIn
 from app.services import audit, notifications, search
 from app.services.markdown import mentions_in, render_markdown
@@ -126,7 +126,7 @@ def removed_by_moderator(session: Session, actor: User, *, author_id: int | None
     """Someone else's post was removed: it goes in the audit log and she hears why (her own deletions are silent)."""
     if author_id is None or author_id == actor.id:
         return
-    audit.record(session, actor, f"{target_type}.removed", target_type=target_type, target_id=target_id,
+    audit.record(session, actor, AuditAction(f"{target_type}.removed"), target_type=target_type, target_id=target_id,
                  group_id=group.id, after={"reason": reason})
     tell_author_of_removal(session, actor, author_id=author_id, group=group, title=title, reason=reason,
                            key=f"{target_type}:{target_id}:removed")

@@ -23,7 +23,7 @@ from app.events import (
 )
 from app.i18n import TIMEZONE
 from app.models import Article, ArticleRevision, Series, Thread, User
-from app.models.enums import ArticleStatus
+from app.models.enums import ArticleStatus, AuditAction
 from app.schemas.publishing import (
     ArticleCreate,
     ArticleEditorial,
@@ -216,7 +216,7 @@ def create_article(session: Session, actor: User, *, data: ArticleCreate) -> Art
         except IntegrityError as exc:
             if not is_unique_violation(exc):
                 raise
-    audit.record(session, actor, "article.created", target_type="article", target_id=article.id,
+    audit.record(session, actor, AuditAction.article_created, target_type="article", target_id=article.id,
                  after={"title": article.title})
     return article_out(session, actor, article)
 
@@ -270,7 +270,7 @@ def delete_article(session: Session, actor: User, *, article_id: int) -> None:
         if session.scalar(select(Article.status).where(Article.id == article.id)) == ArticleStatus.published:
             raise Conflict("Unpublish the article before deleting it.", field="status")
         raise NotFound("Article not found.")
-    audit.record(session, actor, "article.deleted", target_type="article", target_id=article.id,
+    audit.record(session, actor, AuditAction.article_deleted, target_type="article", target_id=article.id,
                  before={"title": article.title, "status": article.status})
     keys = list((article.cover or {}).values())
     session.expunge(article)

@@ -23,6 +23,7 @@ from app.events import (
 )
 from app.models import Article, Thread, User
 from app.models.enums import ArticleStatus as Status
+from app.models.enums import AuditAction
 from app.schemas.publishing import (
     ArticleOut,
 )
@@ -52,7 +53,8 @@ def schedule_article(session: Session, actor: User, *, article_id: int, publish_
     jobs.enqueue(session, jobs.PublishArticle(article_id=article.id), run_at=at,
                  dedupe_key=f"article-publish:{article.id}:{at.isoformat()}")
     session.flush()
-    audit.record(session, actor, "article.scheduled", target_type="article", target_id=article.id, before=before,
+    audit.record(session, actor, AuditAction.article_scheduled,
+                 target_type="article", target_id=article.id, before=before,
                  after={"status": article.status, "scheduled_at": at.isoformat()})
     return article_out(session, actor, article)
 
@@ -65,7 +67,7 @@ def unschedule_article(session: Session, actor: User, *, article_id: int) -> Art
     article.scheduled_at = None
     article.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, "article.unscheduled", target_type="article", target_id=article.id)
+    audit.record(session, actor, AuditAction.article_unscheduled, target_type="article", target_id=article.id)
     return article_out(session, actor, article)
 
 
@@ -103,7 +105,7 @@ def _go_live(session: Session, actor: User | None, article: Article, condition: 
     shown = summary(session, article)
     notifications.notify_article(session, actor, article=article)  # once per member, also when republished
     record_event(session, ArticlePublished(topic=site_topic(), payload=shown))
-    audit.record(session, actor, "article.published", target_type="article", target_id=article.id,
+    audit.record(session, actor, AuditAction.article_published, target_type="article", target_id=article.id,
                  after={"title": article.title, "published_at": now.isoformat()})
     return True
 
@@ -122,6 +124,6 @@ def unpublish_article(session: Session, actor: User, *, article_id: int) -> Arti
             thread.deleted_at = utcnow()
             search.unindex_thread(session, thread.id)
     session.flush()
-    audit.record(session, actor, "article.unpublished", target_type="article", target_id=article.id)
+    audit.record(session, actor, AuditAction.article_unpublished, target_type="article", target_id=article.id)
     record_event(session, ArticleUnpublished(topic=site_topic(), payload=UnpublishedArticle(id=article.id)))
     return article_out(session, actor, article)

@@ -20,7 +20,7 @@ from app.db import constraint_decides, utcnow
 from app.errors import Conflict, NotFound
 from app.i18n import TIMEZONE
 from app.models import Article, Notification, Series, User
-from app.models.enums import ArticleStatus
+from app.models.enums import ArticleStatus, AuditAction
 from app.schemas.publishing import (
     CalendarOut,
     SeriesCreate,
@@ -79,7 +79,7 @@ def create_series(session: Session, actor: User, *, data: SeriesCreate) -> Serie
                     created_at=utcnow())
     with constraint_decides(session, exists):
         session.add(series)
-    audit.record(session, actor, "series.created", target_type="series", target_id=series.id,
+    audit.record(session, actor, AuditAction.series_created, target_type="series", target_id=series.id,
                  after=series_out(series).model_dump(mode="json"))
     schedule_reminders(session, series=series)
     return series_out(series)
@@ -99,7 +99,7 @@ def update_series(session: Session, actor: User, *, series_id: int, data: Series
     session.flush()
     after = series_out(series).model_dump(mode="json")
     if after != before:
-        audit.record(session, actor, "series.updated", target_type="series", target_id=series.id,
+        audit.record(session, actor, AuditAction.series_updated, target_type="series", target_id=series.id,
                      before={k: v for k, v in before.items() if after[k] != v},
                      after={k: v for k, v in after.items() if before[k] != v})
     schedule_reminders(session, series=series)

@@ -150,6 +150,33 @@ def client_for(app, run, anon) -> Iterator[Callable[[User], ApiClient]]:
 
 
 @pytest.fixture
+def browser(app, run) -> Iterator[Callable[..., TestClient]]:
+    """browser(user=None, address): a client from an address of its own choosing (rate limits, the audit log),
+    logged in as `user` (by the service, as client_for) or anonymous."""
+    from app.deps import CSRF_COOKIE, SESSION_COOKIE
+    from app.security import csrf_token_for
+    from app.services import accounts
+
+    opened: list[TestClient] = []
+
+    def _open(user: User | None = None, address: str = "10.1.0.1") -> TestClient:
+        client = TestClient(app, base_url="http://testserver", client=(address, 50000))
+        client.__enter__()
+        opened.append(client)
+        if user is not None:
+            login = run(accounts.start_session, user, ip_address=address, user_agent="pytest")
+            csrf = csrf_token_for(app.state.settings.secret_key, login.token)
+            client.cookies.set(SESSION_COOKIE, login.token, domain="testserver.local")
+            client.cookies.set(CSRF_COOKIE, csrf, domain="testserver.local")
+            client.headers["X-CSRF-Token"] = csrf
+        return client
+
+    yield _open
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
 def reader(client_for, member) -> ApiClient:
     return client_for(member)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -35,32 +34,6 @@ def limit(app) -> Callable[..., None]:
         app.state.limiter.rules[action] = rule(app.state.limiter.rules[action].doing, per_account, per_address)
 
     return _limit
-
-
-@pytest.fixture
-def browser(app, run) -> Iterator[Callable[..., TestClient]]:
-    """browser(user, address): a logged-in client on a client address of its own choosing."""
-    from app.deps import CSRF_COOKIE, SESSION_COOKIE
-    from app.security import csrf_token_for
-    from app.services import accounts
-
-    opened: list[TestClient] = []
-
-    def _open(user: User | None = None, address: str = "10.1.0.1") -> TestClient:
-        client = TestClient(app, base_url="http://testserver", client=(address, 50000))
-        client.__enter__()
-        opened.append(client)
-        if user is not None:
-            login = run(accounts.start_session, user, ip_address=address, user_agent="pytest")
-            csrf = csrf_token_for(app.state.settings.secret_key, login.token)
-            client.cookies.set(SESSION_COOKIE, login.token, domain="testserver.local")
-            client.cookies.set(CSRF_COOKIE, csrf, domain="testserver.local")
-            client.headers["X-CSRF-Token"] = csrf
-        return client
-
-    yield _open
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 def count(session, model: type, *where: Any) -> int:

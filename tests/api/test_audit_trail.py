@@ -32,26 +32,9 @@ def one(session, action: str, **where: Any) -> AuditEntry:
     return found[0]
 
 
-@pytest.fixture
-def browser(app):
-    from fastapi.testclient import TestClient
-
-    opened = []
-
-    def _open(address: str = "10.20.0.1") -> TestClient:
-        client = TestClient(app, base_url="http://testserver", client=(address, 50000))
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield _open
-    for client in opened:
-        client.__exit__(None, None, None)
-
-
 class TestSigningIn:
     def test_a_login_and_a_logout(self, browser, member, session) -> None:
-        client = browser("10.20.0.7")
+        client = browser(address="10.20.0.7")
         login = client.post(f"{API}/auth/login", json={"email": member.email, "password": PASSWORD})
         assert login.status_code == 200
         entry = one(session, "auth.login", target_id=member.id)
@@ -62,7 +45,7 @@ class TestSigningIn:
         assert one(session, "auth.logout", target_id=member.id).ip_address == "10.20.0.7"
 
     def test_failed_logins_are_kept_although_nothing_else_is(self, browser, member, session) -> None:
-        client = browser("10.20.0.8")
+        client = browser(address="10.20.0.8")
         assert_error(client.post(f"{API}/auth/login", json={"email": member.email, "password": "fout"}), 401,
                      "invalid_credentials")
         assert_error(client.post(f"{API}/auth/login", json={"email": "niemand@example.nl", "password": "x"}), 401,
@@ -172,7 +155,7 @@ class TestRefusals:
 
 class TestReadingIt:
     def test_filters_and_fields(self, client_for, browser, manager, member, session) -> None:
-        browser("10.30.0.1").post(f"{API}/auth/login", json={"email": member.email, "password": "fout"})
+        browser(address="10.30.0.1").post(f"{API}/auth/login", json={"email": member.email, "password": "fout"})
         client_for(member).get(f"{API}/audit")  # refused, and so recorded
         staff = client_for(manager)
         failed = staff.get(f"{API}/audit", params={"outcome": "failed"}).json()["items"]

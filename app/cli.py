@@ -174,6 +174,10 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     try:
         with unit_of_work(db, None) as session:
             user = session.scalar(select(User).where(User.email == email))
+            if user is not None and not args.reset:
+                print(f"plein: someone already has the e-mail address {email}; add --reset to make that account "
+                      "an admin with this password", file=sys.stderr)
+                return 2
             if user is None:
                 user = User(email=email, username=data.username, display_name=data.display_name)
                 session.add(user)
@@ -283,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--name", default="Beheerder")
     admin.add_argument("--username", default="beheerder")
     admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    admin.add_argument("--reset", action="store_true",
+                       help="the account with this e-mail address exists: make it an admin with this password")
     admin.set_defaults(fn=cmd_create_admin)
 
     invite = sub.add_parser("invite", help="print an invite link for an email address")

@@ -120,8 +120,13 @@ class TestCreateAdminValidation:
         assert again.returncode == 2
         assert again.stderr.strip() == "plein: the username beheerder is taken; choose another with --username"
         assert "argon2" not in again.stderr + again.stdout
-        # The same address again resets that admin: not an error.
-        reset = plein("create-admin", "--email", "EEN@partij.nl", "--password-stdin", env=env,
+        # A taken address is one line too, unless the operator says to reset that account.
+        taken = plein("create-admin", "--email", "EEN@partij.nl", "--username", "ander", "--password-stdin",
+                      env=env, stdin="nog-een-lang-wachtwoord\n")
+        assert taken.returncode == 2
+        assert taken.stderr.strip() == ("plein: someone already has the e-mail address een@partij.nl; add --reset "
+                                        "to make that account an admin with this password")
+        reset = plein("create-admin", "--email", "EEN@partij.nl", "--reset", "--password-stdin", env=env,
                       stdin="nog-een-lang-wachtwoord\n")
         assert reset.returncode == 0, reset.stderr
 

@@ -3,8 +3,9 @@
 Each input is built to the longest post allowed (MAX_BODY_CHARS) from one construct repeated: unclosed brackets,
 emphasis markers, nested quotes, fences, table rows, entities, mentions. For each: rendering (comrak, the mention
 marks, the nesting check, nh3), the excerpt a list shows, the search text, and a search snippet of that text —
-against the floor: the same functions on ordinary Dutch prose of the same length, in the same run. Then lists:
-a channel page of 50 threads whose opening posts are all worst cases, against one of 50 ordinary threads.
+against the floor: the same functions on ordinary Dutch prose of the same length, in the same run. Then the
+personal-data screening every post passes (BSN, IBAN, phone numbers). Then lists: a channel page of 50 threads
+whose opening posts are all worst cases, against one of 50 ordinary threads.
 
     .venv/bin/python -m bench.markdown_worst
 """
@@ -87,6 +88,25 @@ def functions(length: int, repeat: int) -> float:
     return worst
 
 
+def screening(length: int, repeat: int) -> None:
+    """The personal-data guard every post passes (BSN, IBAN, phone numbers) on its worst inputs."""
+    from app.services.screening import find_personal_data
+
+    def fill(unit: str) -> str:
+        return (unit * (length // len(unit) + 1))[:length]
+
+    inputs = {"ordinary prose (floor)": fill(PROSE), "IBAN-like run": fill("AB12 "),
+              "phone numbers": fill("0612345678 "), "BSN-like groups": fill("123.45.678 "),
+              "one long number": "1" * length, "+31 6 …": fill("+31 6 "),
+              "IBAN, phone and BSN mixed": fill("NL91ABNA0417164300 06-12345678 111222333 ")}
+    print(f"\n| personal-data screening ({length:,} characters) | ms | × floor | findings |\n|---|---|---|---|")
+    floor = None
+    for name, text in inputs.items():
+        ms = best_ms(lambda text=text: find_personal_data(text), repeat)
+        floor = floor or ms
+        print(f"| {name} | {ms:.1f} | {ms / floor:.1f} | {len(find_personal_data(text))} |", flush=True)
+
+
 def lists(length: int, samples: int) -> None:
     """A channel page of 50 worst-case threads against one of 50 ordinary ones, through the HTTP API."""
     from fastapi.testclient import TestClient
@@ -157,6 +177,7 @@ def main() -> int:
 
     length = args.length or get_settings().max_body_chars
     functions(length, args.repeat)
+    screening(length, args.repeat)
     lists(length, args.samples)
     return 0
 

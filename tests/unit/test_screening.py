@@ -102,6 +102,21 @@ class TestIban:
 # --- watched words ------------------------------------------------------------------------------------
 
 
+class TestBoundedWork:
+    """A post of the longest length full of numbers is screened with bounded work (bench/markdown_worst.py has
+    the times): a few findings are enough to hold it and to show the moderator why."""
+
+    def test_findings_stop_at_the_cap(self) -> None:
+        from app.services.screening import MAX_FINDINGS
+
+        assert len(find_personal_data("bel 0612345678 " * 3000)) == MAX_FINDINGS
+        assert len(find_personal_data("BSN 111222333 " * 3000)) == MAX_FINDINGS
+
+    def test_an_iban_at_the_start_of_a_long_run_of_groups_is_still_found(self) -> None:
+        text = "rekening NL91 ABNA 0417 1643 00 " + "AB12 " * 6000
+        assert ("iban", "NL91 ABNA 0417 1643 00") in kinds(text)
+
+
 class TestWordList:
     def test_whole_words_only(self) -> None:
         words = WordList(block=("kut",))

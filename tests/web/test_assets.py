@@ -10,6 +10,7 @@ import hashlib
 import posixpath
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,7 +142,7 @@ class TestOutsideTheStaticFolder:
         (root / "js").mkdir(parents=True)
         (tmp_path / "secret.txt").write_text("geheim")
         (root / "out.txt").symlink_to(tmp_path / "secret.txt")
-        served = Assets(root)
+        served = Assets(root, recheck_seconds=0)
         for path in ("../secret.txt", "js/../../secret.txt", "out.txt", "", "js", str(tmp_path / "secret.txt")):
             with pytest.raises(NotFound):
                 served.get(path)
@@ -173,7 +174,7 @@ class TestModuleImports:
         (root / "js" / "lib" / "b.js").write_text("export const b = 1;\n")
         (root / "js" / "a.js").write_text('import { b } from "./lib/b.js";\nconst later = import("./lib/b.js");\n')
         (root / "js" / "lib" / "c.js").write_text("import { a } from '../a.js';\n")
-        served = Assets(root)
+        served = Assets(root, recheck_seconds=0)
         b1, a1, c1 = (served.get(p).version for p in ("js/lib/b.js", "js/a.js", "js/lib/c.js"))
         assert served.get("js/a.js").content.decode() == (
             f'import {{ b }} from "./lib/b.js?v={b1}";\nconst later = import("./lib/b.js?v={b1}");\n')
@@ -183,12 +184,27 @@ class TestModuleImports:
         assert b2 != b1 and a2 != a1 and c2 != c1
         assert f"./lib/b.js?v={b2}" in served.get("js/a.js").content.decode()
 
+    def test_a_render_reads_nothing_while_the_files_are_trusted(self, tmp_path, monkeypatch) -> None:
+        root = tmp_path / "static"
+        root.mkdir()
+        (root / "b.js").write_text("export const b = 1;\n")
+        (root / "a.js").write_text('import { b } from "./b.js";\n')
+        served = Assets(root, recheck_seconds=3600)
+        first = served.url("a.js")
+        reads: list[str] = []
+        original = Path.read_bytes
+        monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or original(self))
+        (root / "b.js").write_text("export const b = 2;\n")
+        assert [served.url("a.js") for _ in range(100)] == [first] * 100 and reads == []
+        served.recheck_seconds = 0  # the interval is over: the change is seen, in the importer too
+        assert served.url("a.js") != first and sorted(reads) == ["a.js", "b.js"]
+
     def test_an_import_cycle_does_not_loop(self, tmp_path) -> None:
         root = tmp_path / "static"
         root.mkdir()
         (root / "a.js").write_text('import "./b.js";\n')
         (root / "b.js").write_text('import "./a.js";\n')
-        served = Assets(root)
+        served = Assets(root, recheck_seconds=0)
         assert served.get("a.js").version and served.get("b.js").version
         assert "./b.js?v=" in served.get("a.js").content.decode()
 

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from app.api import (
     admin,
@@ -111,4 +112,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     })
     app.add_middleware(SameOrigin, base_url=settings.base_url)  # writes from another site: 403 bad_origin
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
+    # Pages, JSON and scripts compressed for phones on a slow line (a page is a fifth of its size); what is
+    # compressed already (pictures, PDFs, uploads) is not. Level 6: most of level 9's gain at a third of its CPU.
+    # No page carries a secret a reflected query could be compared against (the CSRF token is in a cookie).
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6, exclude_content_types=(
+        *DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf", "application/octet-stream"))
     return app

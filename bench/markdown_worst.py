@@ -65,12 +65,17 @@ def best_ms(fn: Callable[[], object], repeat: int) -> float:
 
 
 def functions(length: int, repeat: int) -> float:
+    from app.services import markdown
     from app.services.markdown import excerpt, plain_text, render_markdown
     from app.services.search.text import snippet
 
+    def uncached_excerpt(text: str) -> str:
+        markdown._excerpt.cache_clear()  # the first time a list shows it; later ones are remembered
+        return excerpt(text, 600)
+
     def measure(text: str) -> tuple[float, float, float, float]:
         plain = plain_text(text)
-        return (best_ms(lambda: render_markdown(text), repeat), best_ms(lambda: excerpt(text, 600), repeat),
+        return (best_ms(lambda: render_markdown(text), repeat), best_ms(lambda: uncached_excerpt(text), repeat),
                 best_ms(lambda: plain_text(text), repeat),
                 best_ms(lambda: snippet(plain, ["gemeente", "anna", "a"]), repeat))
 

@@ -47,6 +47,7 @@ MAX_DEPTH = 32
 _NESTING = ("<blockquote", "<ul", "<ol", "<li", "<em", "<strong", "<del", "<a ", "<h", "<span")
 _OPEN = re.compile(r"<[a-z][^>]*(?<!/)>")  # comrak writes void elements as <br />, <img … />
 _CLOSE = re.compile(r"</[^>]*>")
+_DEEP_RUNS = tuple(opening * (MAX_DEPTH + 1) for opening in ("<blockquote>\n", "<strong>", "<em>", "<del>"))
 _NOT_A_STEP = re.compile(r"[^\x01\x02]+")
 _DEPTH_STEPS = str.maketrans({"\x01": "\x01", "\x02": "\xff"})
 
@@ -56,8 +57,10 @@ _DEPTH_STEPS = str.maketrans({"\x01": "\x01", "\x02": "\xff"})
 _MARK = "\ue000"
 _MARKED = re.compile(_MARK + r"([a-z0-9][a-z0-9_.-]{1,38}[a-z0-9_])", re.IGNORECASE)
 _MARK_IN_URL = "%EE%80%80"  # the mark, percent-encoded in a link's or picture's address
-_NO_MENTIONS = re.compile(r"<(pre|code|a)\b[^>]*>.*?</\1>|<[^<>]*(?:" + _MARK + "|" + _MARK_IN_URL + ")[^<>]*>",
-                          re.DOTALL)
+# Where a mark is not a mention: a code block or span, a link's text — and an attribute value (an address, a
+# title, alt text), which only a tag can hold: comrak writes '"' in text as &quot;, so '="' starts one.
+_NO_MENTIONS = re.compile(r"<(pre|code|a)\b[^>]*>.*?</\1>", re.DOTALL)
+_MARKED_ATTRIBUTE = re.compile('="[^"]*(?:' + _MARK + "|" + _MARK_IN_URL + ')[^"]*"')
 _REFUSED_LINK = re.compile(r'<a href=""[^>]*>(.*?)</a>', re.DOTALL)  # comrak empties javascript:, data:… URLs
 _REFUSED_IMAGE = re.compile(r'<img src=""[^>]*/>')
 _MENTION_SPAN = re.compile(r'<span class="mention" data-user="([a-z0-9_.-]+)">')
@@ -72,6 +75,8 @@ def _deepest(rendered: str) -> int:
     """How deep the elements nest: every opening tag a step in, every closing tag a step out, summed in C."""
     if sum(rendered.count(tag) for tag in _NESTING) <= MAX_DEPTH - 8:
         return 0  # too few elements that can nest in each other (tables and code cannot) to nest that deep
+    if any(run in rendered for run in _DEEP_RUNS):
+        return MAX_DEPTH + 1  # the usual attack, a run of ">" or "*", found by a substring search
     steps = _NOT_A_STEP.sub("", _CLOSE.sub("\x02", _OPEN.sub("\x01", rendered)))
     return max(accumulate(array("b", steps.translate(_DEPTH_STEPS).encode("latin-1"))), default=0)
 
@@ -79,6 +84,10 @@ def _deepest(rendered: str) -> int:
 def _flat(text: str) -> str:
     paragraphs = (html.escape(p.strip()).replace("\n", "<br>") for p in text.split("\n\n") if p.strip())
     return "".join(f"<p>{p}</p>\n" for p in paragraphs)
+
+
+def _unmark(match: re.Match[str]) -> str:
+    return match.group(0).replace(_MARK, "@").replace(_MARK_IN_URL, "@")
 
 
 def _mention(match: re.Match[str]) -> str:
@@ -93,7 +102,8 @@ def render_markdown(text: str) -> str:
         rendered = _flat(text)
     elif _MARK in rendered or _MARK_IN_URL in rendered:
         # Back to "@" where no mention belongs (code, links, attributes); a mention span everywhere else.
-        rendered = _NO_MENTIONS.sub(lambda m: m.group(0).replace(_MARK, "@").replace(_MARK_IN_URL, "@"), rendered)
+        rendered = _MARKED_ATTRIBUTE.sub(_unmark, rendered)
+        rendered = _NO_MENTIONS.sub(_unmark, rendered)
         rendered = _MARKED.sub(_mention, rendered).replace(_MARK, "@").replace(_MARK_IN_URL, "@")
     if 'href=""' in rendered:
         rendered = _REFUSED_LINK.sub(r"\1", rendered)

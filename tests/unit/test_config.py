@@ -78,3 +78,11 @@ class TestProductionChecks:
             Settings(environment="production", secret_key=self.STRONG).check_production()
         Settings(environment="production", secret_key=self.STRONG, mail_to_log=True).check_production()
         Settings(environment="production", secret_key=self.STRONG, smtp_url="smtp://mail").check_production()
+
+
+def test_every_setting_is_in_the_operations_guide() -> None:
+    """docs/operations.md is where an operator looks a setting up: each one is named there, in full."""
+    from app.config import ROOT, Settings
+
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    assert [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in guide] == []

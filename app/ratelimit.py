@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 
 from app.errors import TooManyRequests
 
@@ -35,15 +35,19 @@ REDIS_RETRY_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class Rule:
-    """One action's limits; `doing` completes the refusal: "Too many <doing>. Try again in N seconds."."""
+    """One action's limits; `doing` completes the refusal: "Too many <doing>. Try again in N seconds.".
+
+    `budget`: the limit is an amount (bytes), each action costing its size — counted with a sliding window of
+    two counters, because a moving window keeps one entry per unit: a megabyte would be a million entries."""
 
     doing: str
     per_account: tuple[RateLimitItem, ...]
     per_address: tuple[RateLimitItem, ...]
+    budget: bool = False
 
 
-def rule(doing: str, per_account: str, per_address: str) -> Rule:
-    return Rule(doing, tuple(parse_many(per_account)), tuple(parse_many(per_address)))
+def rule(doing: str, per_account: str, per_address: str, *, budget: bool = False) -> Rule:
+    return Rule(doing, tuple(parse_many(per_account)), tuple(parse_many(per_address)), budget)
 
 
 def rules_from(settings: Settings) -> dict[str, Rule]:
@@ -59,7 +63,8 @@ def rules_from(settings: Settings) -> dict[str, Rule]:
         "invite_accept": rule("attempts to accept an invite", s.limit_invite_accept_per_invite,
                               s.limit_invite_accept_per_address),
         "upload": rule("uploads", s.limit_uploads_per_account, s.limit_uploads_per_address),
-        "upload_bytes": rule("uploaded bytes", s.limit_upload_bytes_per_account, s.limit_upload_bytes_per_address),
+        "upload_bytes": rule("uploaded bytes", s.limit_upload_bytes_per_account, s.limit_upload_bytes_per_address,
+                             budget=True),
         "thread": rule("new threads", s.limit_threads_per_account, s.limit_threads_per_address),
         "reply": rule("replies", s.limit_replies_per_account, s.limit_replies_per_address),
         "flag": rule("reports", s.limit_flags_per_account, s.limit_flags_per_address),
@@ -82,10 +87,14 @@ class Limiter:
         assert isinstance(storage, Storage), "a synchronous storage (memory://, redis://), not an async+ one"
         self.storage = storage
         self.rules = rules
-        self._limiter = MovingWindowRateLimiter(self.storage)
+        # Counts of actions: a moving window (exact). Budgets of bytes: a sliding window of two counters.
+        self._limiter: dict[bool, RateLimiter] = {False: MovingWindowRateLimiter(self.storage),
+                                                  True: SlidingWindowCounterRateLimiter(self.storage)}
         self._shared = not storage_uri.startswith("memory")
         # Used while the shared store (Redis) does not answer.
-        self._local = MovingWindowRateLimiter(MemoryStorage())
+        local = MemoryStorage()
+        self._local: dict[bool, RateLimiter] = {False: MovingWindowRateLimiter(local),
+                                                True: SlidingWindowCounterRateLimiter(local)}
         self._shared_down_until = 0.0
         self._lock = threading.Lock()
 
@@ -94,11 +103,12 @@ class Limiter:
         keys = [(item, f"{action}-account", _hashed(account)) for item in rule.per_account] if account else []
         return keys + [(item, f"{action}-address", _hashed(address or "unknown")) for item in rule.per_address]
 
-    def _with_limiter(self, use: Callable[[MovingWindowRateLimiter], T]) -> T:
+    def _with_limiter(self, action: str, use: Callable[[RateLimiter], T]) -> T:
         """Run `use` with the shared limiter, or with this process's own while the shared one is unreachable."""
+        budget = self.rules[action].budget
         if not self._shared or time.monotonic() >= self._shared_down_until:
             try:
-                return use(self._limiter)
+                return use(self._limiter[budget])
             except Exception as exc:
                 if not self._shared:
                     raise
@@ -107,13 +117,13 @@ class Limiter:
                     self._shared_down_until = time.monotonic() + REDIS_RETRY_SECONDS
                 if first:
                     log.warning("rate limits: Redis unreachable (%s); counting in this process for now", exc)
-        return use(self._local)
+        return use(self._local[budget])
 
     def check(self, action: str, *, account: str | None = None, address: str | None = None, cost: int = 1) -> None:
         """Refuse with 429 and Retry-After when the account or the address has not `cost` left; counts nothing."""
         keys = self._keys(action, account, address)
 
-        def retry_after(limiter: MovingWindowRateLimiter) -> float | None:
+        def retry_after(limiter: RateLimiter) -> float | None:
             wait: float | None = None
             for item, scope, key in keys:
                 if not limiter.test(item, scope, key, cost=min(cost, item.amount)):
@@ -121,7 +131,7 @@ class Limiter:
                     wait = max(wait or 0.0, stats.reset_time - time.time())
             return wait
 
-        wait = self._with_limiter(retry_after)
+        wait = self._with_limiter(action, retry_after)
         if wait is not None:
             seconds = max(1, math.ceil(wait))
             raise TooManyRequests(f"Too many {self.rules[action].doing}. Try again in {seconds} seconds.",
@@ -131,11 +141,11 @@ class Limiter:
         """Count `cost` against the account and the address (a window that is full already stays full)."""
         keys = self._keys(action, account, address)
 
-        def count(limiter: MovingWindowRateLimiter) -> None:
+        def count(limiter: RateLimiter) -> None:
             for item, scope, key in keys:
                 limiter.hit(item, scope, key, cost=min(cost, item.amount))
 
-        self._with_limiter(count)
+        self._with_limiter(action, count)
 
     def take(self, action: str, *, account: str | None = None, address: str | None = None, cost: int = 1) -> None:
         """Check, then count: the action is done now, or refused with 429."""
@@ -144,4 +154,4 @@ class Limiter:
 
     def reset(self) -> None:
         self.storage.reset()
-        self._local.storage.reset()
+        self._local[False].storage.reset()

@@ -31,7 +31,8 @@ def limit(app) -> Callable[..., None]:
     """limit("reply", per_account="2/minute", per_address="100/minute"): tighten one action's rule."""
 
     def _limit(action: str, *, per_account: str = "1000/minute", per_address: str = "1000/minute") -> None:
-        app.state.limiter.rules[action] = rule(app.state.limiter.rules[action].doing, per_account, per_address)
+        current = app.state.limiter.rules[action]
+        app.state.limiter.rules[action] = rule(current.doing, per_account, per_address, budget=current.budget)
 
     return _limit
 
@@ -125,6 +126,22 @@ class TestUploads:
         assert client.post(f"{API}/attachments", files={"file": ("c.txt", b"x" * 400, "text/plain")}
                            ).status_code == 201
         refused(client.post(f"{API}/attachments", files={"file": ("d.txt", b"x" * 200, "text/plain")}))
+
+
+    def test_a_byte_budget_costs_two_counters_not_an_entry_per_byte(self, browser, member) -> None:
+        from limits.storage import MemoryStorage
+
+        client = browser(member)
+        assert client.post(f"{API}/attachments", files={"file": ("groot.bin", b"\0" * 3_000_000,
+                                                                 "application/octet-stream")}).status_code == 201
+        storage = client.app.state.limiter.storage
+        if isinstance(storage, MemoryStorage):
+            assert max((len(entries) for entries in storage.events.values()), default=0) < 10
+            assert any(value >= 3_000_000 for value in storage.storage.values())
+        else:  # Redis: no key holds a list anywhere near as long as the upload
+            redis = storage.storage
+            keys = list(redis.scan_iter(match=f"{storage.key_prefix}*upload_bytes*"))
+            assert keys and all(redis.type(k) != b"list" or redis.llen(k) < 10 for k in keys)
 
 
 class TestFinding:

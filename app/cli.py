@@ -155,7 +155,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.models.enums import SiteRole
     from app.schemas.users import AdminCreate
     from app.security import hash_password
-    from app.services import search
+    from app.services import accounts, search
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Wachtwoord: ")
     try:
@@ -170,7 +170,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
             print(f"plein: bad {option}: {message}", file=sys.stderr)
         return 2
     db = _database()
-    email = data.email.strip().lower()
+    email = accounts.normalise_email(data.email)
     try:
         with unit_of_work(db, None) as session:
             user = session.scalar(select(User).where(User.email == email))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -142,8 +143,6 @@ class Settings(BaseSettings):
     @field_validator(*RATE_LIMIT_SETTINGS)
     @classmethod
     def _a_rate_limit(cls, value: str) -> str:
-        from limits import parse_many
-
         try:
             if not parse_many(value):
                 raise ValueError(value)

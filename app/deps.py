@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import contextmanager_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from app.db import Database, database_unavailable, unit_of_work
 from app.errors import Forbidden, Unauthenticated
@@ -115,20 +116,26 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+def client_ip(connection: HTTPConnection) -> str | None:
+    """The client's address of a request or a websocket."""
+    return connection.client.host if connection.client else None
 
 
 def limiter(request: Request) -> Limiter:
     return request.app.state.limiter  # type: ignore[no-any-return]
 
 
+def take_limited(request: Request, action: str, actor: User) -> None:
+    """Count one `action` of this member (and her address), or refuse it with 429 (app/ratelimit.py)."""
+    limiter(request).take(action, account=str(actor.id), address=client_ip(request))
+
+
 def rate_limited(action: str) -> Any:
-    """A dependency that counts one `action` of the signed-in member (and her address) or refuses it with 429
-    (app/ratelimit.py). A plain `def`: with Redis it does I/O, which belongs in the thread pool."""
+    """take_limited as a route's dependency. A plain `def`: with Redis it does I/O, which belongs in the thread
+    pool."""
 
     def take(request: Request, actor: CurrentUser) -> None:
-        limiter(request).take(action, account=str(actor.id), address=client_ip(request))
+        take_limited(request, action, actor)
 
     return Depends(take)
 

@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.dispatcher = Dispatcher(app.state.bus)
     app.state.limiter = Limiter(settings.redis_url or "memory://", key_prefix=f"{settings.redis_prefix}:limits",
                                 rules=rules_from(settings))
-    app.state.login_limiter = app.state.limiter  # its earlier name
+    app.state.limiter = app.state.limiter  # its earlier name
     install_error_handlers(app, (pages.wants_page, pages.error_page))
     for module in (health, auth, admin, users, groups, threads, notifications, moderation, community, articles,
                    search, motions, ws):

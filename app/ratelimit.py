@@ -92,9 +92,9 @@ class Limiter:
                                                   True: SlidingWindowCounterRateLimiter(self.storage)}
         self._shared = not storage_uri.startswith("memory")
         # Used while the shared store (Redis) does not answer.
-        local = MemoryStorage()
-        self._local: dict[bool, RateLimiter] = {False: MovingWindowRateLimiter(local),
-                                                True: SlidingWindowCounterRateLimiter(local)}
+        self._local_storage = MemoryStorage()
+        self._local: dict[bool, RateLimiter] = {False: MovingWindowRateLimiter(self._local_storage),
+                                                True: SlidingWindowCounterRateLimiter(self._local_storage)}
         self._shared_down_until = 0.0
         self._lock = threading.Lock()
 
@@ -154,4 +154,4 @@ class Limiter:
 
     def reset(self) -> None:
         self.storage.reset()
-        self._local[False].storage.reset()
+        self._local_storage.reset()

@@ -124,9 +124,9 @@ def app(settings, db):
     from app.main import create_app
 
     application = create_app(settings, database=db)
-    application.state.login_limiter.reset()
+    application.state.limiter.reset()
     yield application
-    application.state.login_limiter.reset()
+    application.state.limiter.reset()
 
 
 @pytest.fixture

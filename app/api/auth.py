@@ -60,7 +60,7 @@ def _clear_session_cookies(request: Request, response: Response) -> None:
 @router.post("/auth/login", response_model=SessionInfo)
 def login(body: LoginIn, request: Request, response: Response, session: SessionDep) -> SessionInfo:
     result = accounts.login(
-        session, request.app.state.login_limiter, email=body.email, password=body.password,
+        session, request.app.state.limiter, email=body.email, password=body.password,
         ip_address=client_ip(request), user_agent=request.headers.get("user-agent"),
     )
     csrf = _set_session_cookies(request, response, result.token)

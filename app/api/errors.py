@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.limits import BodyTooLarge
 from app.db import database_unavailable, is_unique_violation
+from app.deps import client_ip
 from app.errors import AppError, Forbidden, Moved
 from app.services import audit
 
@@ -67,7 +68,7 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
             await run_in_threadpool(
                 audit.record_refusal, request.app.state.db, actor_id=getattr(request.state, "actor_id", None),
                 refused=exc.refused, method=request.method, path=request.url.path,
-                address=request.client.host if request.client else None)
+                address=client_ip(request))
         return respond(request, exc.status_code, exc.code, exc.message, exc.field, exc.headers)
 
     @app.exception_handler(RequestValidationError)

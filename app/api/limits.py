@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.deps import SAFE_METHODS
+
 
 class BodyTooLarge(Exception):
     def __init__(self, limit: int) -> None:
@@ -153,16 +155,16 @@ class RefuseBadText:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"]:
-            await _refuse(send, scope, 404, "not_found", "Not found.", None)
+            await refuse(send, scope, 404, "not_found", "Not found.", None)
             return
         query = scope.get("query_string", b"")
         if b"\x00" in query or b"%00" in query:
             name = next((name for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
                          if "\x00" in name + value), "")
             field = name if name and not bad_text(name) else "query"
-            await _refuse(send, scope, 422, "invalid", f"{field}: {bad_text(chr(0))}.", field)
+            await refuse(send, scope, 422, "invalid", f"{field}: {bad_text(chr(0))}.", field)
             return
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
         if not parsed_as_json(dict(scope.get("headers", [])).get(b"content-type")):
@@ -180,7 +182,7 @@ class RefuseBadText:
         body = b"".join(chunks)
         refusal = _refusal_for(body)
         if refusal is not None:
-            await _refuse(send, scope, 422, *refusal)
+            await refuse(send, scope, 422, *refusal)
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
@@ -213,7 +215,8 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-async def _refuse(send: Send, scope: Scope, status: int, code: str, message: str, field: str | None) -> None:
+async def refuse(send: Send, scope: Scope, status: int, code: str, message: str, field: str | None) -> None:
+    """Answer with the one error shape before the app runs (a websocket is closed with 1008 instead)."""
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.access import TopicGrant, access_topic, is_staff_role, member_group_ids
 from app.db import database_unavailable, unit_of_work
-from app.deps import SESSION_COOKIE, bearer_token, note_seen
+from app.deps import SESSION_COOKIE, bearer_token, client_ip, note_seen
 from app.errors import Moved, NotFound, TooManyRequests
 from app.events import is_event_id
 from app.realtime.bus import BusUnavailable
@@ -137,9 +137,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_UNAUTHENTICATED, "log in first")
         return
     try:
-        address = websocket.client.host if websocket.client else None
         await run_in_threadpool(websocket.app.state.limiter.take, "ws_connect", account=str(viewer.user_id),
-                                address=address)
+                                address=client_ip(websocket))
     except TooManyRequests as exc:
         await websocket.close(CLOSE_TOO_MANY, exc.message)
         return

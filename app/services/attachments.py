@@ -77,22 +77,21 @@ def picture_size(attachment: Attachment) -> tuple[int, int] | None:
     return _measured(storage().path(attachment.storage_key))
 
 
-def shown_inline(attachment: Attachment) -> bool:
-    """A PDF, or a picture whose pixels fit the budget; a picture that cannot even be measured is a download."""
-    if attachment.content_type not in INLINE_TYPES:
-        return False
-    if attachment.content_type not in IMAGE_TYPES:
-        return True
-    size = picture_size(attachment)
-    return size is not None and size[0] * size[1] <= get_settings().inline_image_max_pixels
+def shown_inline(content_type: str, size: tuple[int, int] | None) -> bool:
+    """A PDF, or a picture (of this `picture_size`) whose pixels fit the budget; a picture that cannot even be
+    measured is a download."""
+    if content_type in IMAGE_TYPES:
+        return size is not None and size[0] * size[1] <= get_settings().inline_image_max_pixels
+    return content_type in INLINE_TYPES
 
 
 def attachment_out(attachment: Attachment) -> AttachmentOut:
     size = picture_size(attachment)
     return AttachmentOut(
         id=attachment.id, filename=safe_filename(attachment.filename), content_type=attachment.content_type,
-        size=attachment.size, url=f"/api/v1/attachments/{attachment.id}/content", inline=shown_inline(attachment),
-        width=size[0] if size else None, height=size[1] if size else None, created_at=attachment.created_at,
+        size=attachment.size, url=f"/api/v1/attachments/{attachment.id}/content",
+        inline=shown_inline(attachment.content_type, size), width=size[0] if size else None,
+        height=size[1] if size else None, created_at=attachment.created_at,
     )
 
 
@@ -184,5 +183,6 @@ def open_attachment(session: Session, actor: User, *, attachment_id: int) -> Dow
     attachment = access_attachment(session, actor, attachment_id)
     return Download(
         path=storage().path(attachment.storage_key), filename=safe_filename(attachment.filename),
-        content_type=attachment.content_type, inline=shown_inline(attachment), size=attachment.size,
+        content_type=attachment.content_type, inline=shown_inline(attachment.content_type, picture_size(attachment)),
+        size=attachment.size,
     )

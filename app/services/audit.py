@@ -67,10 +67,9 @@ def record_refusal(db: Database, *, actor_id: int | None, refused: str, method: 
     turn a 403 into a 503."""
     try:
         with unit_of_work(db, None) as session:
-            session.add(AuditEntry(actor_id=actor_id, action=AuditAction.access_refused.value,
-                                   outcome=AuditOutcome.refused, target_type="action", target_id=0,
-                                   after={"action": refused, "request": f"{method} {path}"[:300]},
-                                   ip_address=address, created_at=utcnow()))
+            session.add(_entry(actor_id, AuditAction.access_refused, AuditOutcome.refused, target_type="action",
+                               target_id=0, group_id=None, before=None,
+                               after={"action": refused, "request": f"{method} {path}"[:300]}, address=address))
     except Exception:
         log.warning("writing the audit entry of a refused %s failed", refused, exc_info=True)
 
@@ -78,8 +77,7 @@ def record_refusal(db: Database, *, actor_id: int | None, refused: str, method: 
 def schedule_purge(session: Session, *, now: datetime | None = None) -> None:
     """Queue today's retention run (once, whichever worker gets here first), at 03:00 Amsterdam time."""
     local = (now or utcnow()).astimezone(TIMEZONE)
-    at = local.replace(hour=3, minute=0, second=0, microsecond=0)
-    day = local.date() if local < at else local.date() + timedelta(days=1)
+    day = local.date() + timedelta(days=0 if local.hour < 3 else 1)
     run_at = datetime.combine(day, time(3), tzinfo=TIMEZONE)
     enqueue(session, PurgeAudit(day=day.isoformat()), run_at=run_at, dedupe_key=f"audit-purge:{day.isoformat()}")
 

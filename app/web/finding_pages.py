@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app import i18n
-from app.deps import SessionDep, client_ip, limiter
+from app.deps import SessionDep, take_limited
 from app.errors import Invalid
 from app.i18n import N_
 from app.models.enums import GroupKind, MotionStatus, Province, ThreadKind, Title
@@ -45,7 +45,7 @@ def search_page(request: Request, me: SignedIn, session: SessionDep,
               "province": province.value if province else "", "since": since, "until": until, "sort": sort.value}
     page = error = None
     if q.strip():
-        limiter(request).take("search", account=str(me.user.id), address=client_ip(request))
+        take_limited(request, "search", me.user)
         try:
             params = SearchQuery.model_validate({
                 "q": q, "kind": [kind] if kind else [], "group_kind": group_kind, "thread_kind": thread_kind,

@@ -2,11 +2,13 @@
 another site refused by their Origin."""
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.limits import refuse
+from app.deps import SAFE_METHODS, bearer_token
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -39,7 +41,6 @@ class SecurityHeaders:
         await self.app(scope, receive, add_headers)
 
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Authorised by a token in the address, not by a cookie: one-click unsubscribing (RFC 8058) is posted by mail
 # providers' servers, whatever origin they would name.
 NO_ORIGIN_CHECK = ("/unsubscribe/",)
@@ -73,18 +74,12 @@ class SameOrigin:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if headers.get("authorization", "").lower().startswith("bearer "):
-            await self.app(scope, receive, send)
-            return
         named = headers.get("origin") or headers.get("referer")
-        if named is None or self._ours(origin_of(named), scope, headers):
+        if bearer_token(headers) is not None or named is None or self._ours(origin_of(named), scope, headers):
             await self.app(scope, receive, send)
             return
-        body = json.dumps({"error": {"code": "bad_origin", "message": (
-            "This request comes from another site: its Origin is not this site's.")}}).encode()
-        await send({"type": "http.response.start", "status": 403, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await refuse(send, scope, 403, "bad_origin", "This request comes from another site: its Origin is not "
+                     "this site's.", None)
 
     def _ours(self, origin: str | None, scope: Scope, headers: Headers) -> bool:
         if origin is None:

@@ -150,7 +150,7 @@ class TestLoginRateLimit:
         # A small configured limit keeps the test fast; the mechanism is the same for 30/minute.
         tight = settings.model_copy(update={"login_limit_per_address": "3/minute;10/hour"})
         application = create_app(tight, database=db)
-        application.state.login_limiter.reset()
+        application.state.limiter.reset()
         browser = new_client(application=application)
         for n in range(3):
             assert_error(login(browser, f"gok{n}@example.nl", "wrong password"), 401, "invalid_credentials")
@@ -161,7 +161,7 @@ class TestLoginRateLimit:
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         # The same account from another address is fine: it was the address that was guessing.
         assert login(new_client("10.0.0.3", application=application), member.email).status_code == 200
-        application.state.login_limiter.reset()
+        application.state.limiter.reset()
 
 
 class TestLogout:
@@ -346,7 +346,7 @@ class TestSecureCookies:
         from app.main import create_app
 
         application = create_app(settings.model_copy(update={"base_url": "https://plein.example"}), database=db)
-        application.state.login_limiter.reset()
+        application.state.limiter.reset()
         with TestClient(application, base_url="https://plein.example") as browser:
             response = login(browser, member.email)
             assert response.status_code == 200, response.text

@@ -41,7 +41,7 @@ def app(settings, db, bus_kind, app_overrides):
     prefix = f"plein-test-{os.getpid()}-{secrets.token_hex(4)}"
     application = create_app(settings.model_copy(update={"redis_url": redis_url, "redis_prefix": prefix,
                                                          **app_overrides}), database=db)
-    application.state.login_limiter.reset()
+    application.state.limiter.reset()
     yield application
     if redis_url:
         import redis

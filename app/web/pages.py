@@ -216,6 +216,10 @@ AUDIT_LABELS = {
     AuditAction.access_refused: N_("Refused: not allowed"),
     AuditAction.audit_purged: N_("Old entries removed"),
 }
+# Entries no signed-in member made (a failed login, a reset link asked for, the retention purge): their empty actor
+# is not a member who has since left.
+NOBODY_SIGNED_IN = {a.value for a in (AuditAction.login_failed, AuditAction.password_reset_requested,
+                                      AuditAction.password_reset_failed, AuditAction.audit_purged)}
 AUDIT_OUTCOMES = {
     AuditOutcome.success: N_("Succeeded"),
     AuditOutcome.refused: N_("Refused"),
@@ -236,6 +240,7 @@ def audit_page(request: Request, me: SignedIn, session: SessionDep, action: str 
         "outcome": chosen_outcome.value if chosen_outcome else "", "labels": labels,
         "outcomes": {o.value: i18n.gettext(label) for o, label in AUDIT_OUTCOMES.items()},
         "actions": sorted(labels.items(), key=lambda item: item[1]),
+        "nobody_signed_in": NOBODY_SIGNED_IN,
     }, viewer=me.viewer)
 
 

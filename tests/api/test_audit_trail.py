@@ -178,6 +178,8 @@ class TestReadingIt:
         assert page.status_code == 200
         assert "Inloggen mislukt" in page.text and "Mislukt" in page.text and "auth.login_failed</" not in page.text
         assert '<option value="failed" selected>' in page.text
+        table = page.text[page.text.index('<table class="audit">'):]
+        assert "Niemand ingelogd" in table and "Oud-lid" not in table  # a failed login has no actor
 
 
 class TestAppendOnly:

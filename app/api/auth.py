@@ -25,6 +25,7 @@ from app.schemas.users import (
     PasswordResetConfirm,
     PasswordResetRequest,
     SessionInfo,
+    SessionsEndedOut,
 )
 from app.security import csrf_token_for
 from app.services import accounts
@@ -93,6 +94,12 @@ def end_session(session_id: PathId, auth: AuthDep, session: SessionDep, request:
     accounts.end_session(session, auth.user, auth_session_id=session_id)
     if session_id == auth.session_id:
         _clear_session_cookies(request, response)
+
+
+@router.post("/auth/sessions/end-others", response_model=SessionsEndedOut)
+def end_other_sessions(auth: AuthDep, session: SessionDep) -> SessionsEndedOut:
+    """Every session of hers but this one ends (with a token: every session ends)."""
+    return SessionsEndedOut(ended=accounts.end_other_sessions(session, auth.user, keep_id=auth.session_id))
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)

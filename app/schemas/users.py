@@ -144,6 +144,10 @@ class AuthSessionOut(BaseModel):
     current: bool = False
 
 
+class SessionsEndedOut(BaseModel):
+    ended: int
+
+
 class ApiTokenCreate(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 

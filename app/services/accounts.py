@@ -296,7 +296,7 @@ def end_session(session: Session, actor: User, *, auth_session_id: int) -> None:
                  after={"session_id": auth_session.id})
 
 
-def end_all_sessions(session: Session, *, user_id: int, keep_id: int | None = None) -> None:
+def end_all_sessions(session: Session, *, user_id: int, keep_id: int | None = None) -> list[int]:
     stmt = select(AuthSession.id).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
     if keep_id is not None:
         stmt = stmt.where(AuthSession.id != keep_id)
@@ -304,6 +304,16 @@ def end_all_sessions(session: Session, *, user_id: int, keep_id: int | None = No
     if ended:
         session.execute(update(AuthSession).where(AuthSession.id.in_(ended)).values(ended_at=utcnow()))
         _sessions_ended(session, user_id=user_id, session_ids=ended)
+    return ended
+
+
+def end_other_sessions(session: Session, actor: User, *, keep_id: int | None) -> int:
+    """'Log out everywhere else': every session of hers but the one she asks from. How many were ended."""
+    ended = end_all_sessions(session, user_id=actor.id, keep_id=keep_id)
+    if ended:
+        audit.record(session, actor, AuditAction.session_ended, target_type="user", target_id=actor.id,
+                     after={"session_ids": ended})
+    return len(ended)
 
 
 # --- passwords -----------------------------------------------------------------------------------

@@ -46,13 +46,14 @@ class Member:
 
     user: User
     viewer: Viewer
+    session_id: int | None = None  # the login she looks with (None when she came with an API token)
 
 
 def _member(request: Request, auth: OptionalAuthDep, session: SessionDep) -> Member:
     viewer = page_viewer(request, auth, session)
     if auth is None or viewer is None:
         raise LoginRequired()
-    return Member(user=auth.user, viewer=viewer)
+    return Member(user=auth.user, viewer=viewer, session_id=auth.session_id)
 
 
 SignedIn = Annotated[Member, Depends(_member)]

@@ -36,7 +36,7 @@ from app.services import (
     search,
 )
 from app.web import assets as static_assets
-from app.web import finding_pages, publishing_pages
+from app.web import devices, finding_pages, publishing_pages
 from app.web.deps import LoginRequired, MaybeViewer, SignedIn, page_viewer
 from app.web.render import assets, render
 
@@ -148,6 +148,17 @@ def profile_settings_page(request: Request, me: SignedIn,
     return render(request, "settings_profile.html", {
         "me": profiles.me_out(me.user), "portfolios": profiles.list_portfolios(session),
         "provinces": [p.value for p in Province], "titles": [t.value for t in Title],
+    }, viewer=me.viewer)
+
+
+@router.get("/settings/account")
+def account_settings_page(request: Request, me: SignedIn, session: SessionDep) -> Response:
+    logins = [{"id": s.id, "device": devices.describe(s.user_agent), "ip_address": s.ip_address,
+               "created_at": s.created_at, "last_seen_at": s.last_seen_at, "current": s.id == me.session_id}
+              for s in accounts.list_sessions(session, me.user)]
+    logins.sort(key=lambda login: not login["current"])  # this device first
+    return render(request, "settings_account.html", {
+        "email": me.user.email, "logins": logins, "tokens": accounts.list_api_tokens(session, me.user),
     }, viewer=me.viewer)
 
 

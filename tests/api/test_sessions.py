@@ -111,6 +111,46 @@ class TestEndSession:
         assert_error(laptop.get("/api/v1/me"), 401, "unauthenticated")
 
 
+class TestEndOtherSessions:
+    def test_anonymous(self, anon) -> None:
+        response = anon.post("/api/v1/auth/sessions/end-others")
+        assert response.status_code == 401 and response.json() == UNAUTHENTICATED
+
+    def test_happy_ends_every_other_session_of_hers_only(self, client_for, member, other, session) -> None:
+        laptop, phone, tablet, theirs = client_for(member), client_for(member), client_for(member), client_for(other)
+        response = laptop.post("/api/v1/auth/sessions/end-others")
+        assert response.status_code == 200 and response.json() == {"ended": 2}
+        assert laptop.get("/api/v1/me").status_code == 200
+        for ended in (phone, tablet):
+            assert_error(ended.get("/api/v1/me"), 401, "unauthenticated")
+        assert theirs.get("/api/v1/me").status_code == 200
+        assert [s["current"] for s in laptop.get("/api/v1/auth/sessions").json()] == [True]
+        # Nothing left to end: nothing changes.
+        assert laptop.post("/api/v1/auth/sessions/end-others").json() == {"ended": 0}
+
+    def test_audited(self, client_for, member, session) -> None:
+        from app.models import AuditEntry
+
+        laptop, phone = client_for(member), client_for(member)
+        phone_id = session_id(session, phone)
+        laptop.post("/api/v1/auth/sessions/end-others")
+        session.expire_all()
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.actor_id == member.id)
+                                .order_by(AuditEntry.id.desc())).first()
+        assert entry.action == "auth.session_ended" and entry.after == {"session_ids": [phone_id]}
+
+    def test_with_an_api_token_every_browser_session_ends(self, app, client_for, member, run) -> None:
+        from app.services import accounts
+
+        laptop = client_for(member)
+        _, secret = run(accounts.create_api_token, member, name="script")
+        with TestClient(app, base_url="http://testserver") as script:
+            response = script.post("/api/v1/auth/sessions/end-others", headers={"Authorization": f"Bearer {secret}"})
+            assert response.status_code == 200 and response.json() == {"ended": 1}
+            assert script.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+        assert_error(laptop.get("/api/v1/me"), 401, "unauthenticated")
+
+
 class TestChangePassword:
     def test_anonymous(self, anon) -> None:
         response = anon.post("/api/v1/auth/password",

@@ -50,7 +50,8 @@ def test_pages_of_a_member(member_in, site, thread_id) -> None:
     for name, path in (("home", "/"), ("directory", "/groups"), ("group", f"/groups/{site.group_slug}"),
                        ("closed-group", f"/groups/{site.closed_slug}"), ("thread", f"/threads/{thread_id}"),
                        ("notifications", "/notifications"), ("settings-notifications", "/settings/notifications"),
-                       ("settings-profile", "/settings/profile"), ("profile", "/members/bert"),
+                       ("settings-profile", "/settings/profile"), ("settings-account", "/settings/account"),
+                       ("profile", "/members/bert"),
                        ("not-found", "/groups/bestaat-niet")):
         anna.page.goto(path)
         check(anna, name)

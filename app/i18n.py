@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
@@ -80,8 +80,10 @@ def local_datetime(value: datetime, style: str = "medium") -> str:
     return format_datetime(value, format=style, tzinfo=TIMEZONE, locale=Locale.parse(current_language()))
 
 
-def local_date(value: datetime, style: str = "long") -> str:
-    return format_date(value.astimezone(TIMEZONE), format=style, locale=Locale.parse(current_language()))
+def local_date(value: datetime | date, style: str = "long") -> str:
+    """'17 december 2026'; a moment is taken on its Amsterdam day, a calendar day as it is."""
+    day = value.astimezone(TIMEZONE) if isinstance(value, datetime) else value
+    return format_date(day, format=style, locale=Locale.parse(current_language()))
 
 
 def relative_time(value: datetime, now: datetime | None = None) -> str:

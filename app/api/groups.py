@@ -10,6 +10,7 @@ from app.pagination import Page
 from app.schemas.common import PathId
 from app.schemas.groups import (
     ChannelCreate,
+    ChannelOrder,
     ChannelOut,
     ChannelUpdate,
     DuplicatePair,
@@ -120,6 +121,17 @@ def invite_to_group(group_id: PathId, body: InvitationCreate, actor: CurrentUser
     return groups.invite_to_group(session, actor, group_id=group_id, user_id=body.user_id)
 
 
+@router.get("/groups/{group_id}/invitations", response_model=list[InvitationOut])
+def list_group_invitations(group_id: PathId, actor: CurrentUser, session: SessionDep) -> list[InvitationOut]:
+    """Invitations into the group not answered yet (its admins)."""
+    return groups.list_group_invitations(session, actor, group_id=group_id)
+
+
+@router.delete("/group-invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
+def withdraw_invitation(invitation_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
+    groups.withdraw_invitation(session, actor, invitation_id=invitation_id)
+
+
 @router.get("/me/group-invitations", response_model=list[InvitationOut])
 def my_invitations(actor: CurrentUser, session: SessionDep) -> list[InvitationOut]:
     return groups.list_my_invitations(session, actor)
@@ -144,6 +156,13 @@ def list_channels(group_id: PathId, actor: CurrentUser, session: SessionDep,
 @router.post("/groups/{group_id}/channels", response_model=ChannelOut, status_code=status.HTTP_201_CREATED)
 def create_channel(group_id: PathId, body: ChannelCreate, actor: CurrentUser, session: SessionDep) -> ChannelOut:
     return groups.create_channel(session, actor, group_id=group_id, data=body)
+
+
+@router.put("/groups/{group_id}/channel-order", response_model=list[ChannelOut])
+def reorder_channels(group_id: PathId, body: ChannelOrder, actor: CurrentUser,
+                     session: SessionDep) -> list[ChannelOut]:
+    """Every open channel of the group, in the order the list shows them."""
+    return groups.reorder_channels(session, actor, group_id=group_id, channel_ids=body.channel_ids)
 
 
 @router.get("/channels/{channel_id}", response_model=ChannelOut)

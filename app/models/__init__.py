@@ -1,6 +1,14 @@
 """All models, imported so that Base.metadata knows every table (Alembic reads it)."""
 from app.models.auth import ApiToken, AuthSession, Invite, PasswordReset
-from app.models.groups import Channel, Group, GroupInvitation, JoinRequest, Membership
+from app.models.groups import (
+    Channel,
+    ChannelSlugHistory,
+    Group,
+    GroupInvitation,
+    GroupSlugHistory,
+    JoinRequest,
+    Membership,
+)
 from app.models.moderation import AuditEntry, AuditPurge, Flag, ModerationItem, WatchedWord
 from app.models.notifications import Job, Notification, ThreadState
 from app.models.posts import (
@@ -20,8 +28,8 @@ from app.models.users import Portfolio, User, UserPortfolio
 
 __all__ = [
     "ApiToken", "Article", "ArticleRevision", "Attachment", "AuditEntry", "AuditPurge", "AuthSession", "Channel",
-    "Flag", "Group",
-    "GroupInvitation", "IdempotencyKey", "Invite", "Job", "JoinRequest", "Membership", "Mention", "ModerationItem",
-    "MotionCoSubmitter", "Notification", "PasswordReset", "Portfolio", "Post", "PostRevision", "Reaction",
-    "SearchDocument", "Series", "Thread", "ThreadPortfolio", "ThreadState", "User", "UserPortfolio", "WatchedWord"
+    "ChannelSlugHistory", "Flag", "Group", "GroupInvitation", "GroupSlugHistory", "IdempotencyKey", "Invite", "Job",
+    "JoinRequest", "Membership", "Mention", "ModerationItem", "MotionCoSubmitter", "Notification", "PasswordReset",
+    "Portfolio", "Post", "PostRevision", "Reaction", "SearchDocument", "Series", "Thread", "ThreadPortfolio",
+    "ThreadState", "User", "UserPortfolio", "WatchedWord"
 ]

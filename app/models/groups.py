@@ -107,3 +107,30 @@ class Channel(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Merged into the channel of the same name of the group it moved into: its links redirect there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+    # Where it stands in the group's channel list (then the default channel first, then by name).
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class GroupSlugHistory(Base):
+    """A slug a group had before it was renamed: links with it redirect to the group's slug now. A group that
+    has the slug now wins over this; a later group leaving the same slug takes the row over."""
+
+    __tablename__ = "group_slug_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelSlugHistory(Base):
+    """The same for a channel's slug within its group."""
+
+    __tablename__ = "channel_slug_history"
+    __table_args__ = (UniqueConstraint("group_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

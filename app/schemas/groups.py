@@ -123,6 +123,11 @@ class ChannelUpdate(BaseModel):
     archived: bool | None = None
 
 
+class ChannelOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
+
+
 class ChannelOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -131,6 +136,7 @@ class ChannelOut(BaseModel):
     name: str
     description: str
     is_default: bool
+    position: int = 0
     created_at: datetime
     archived_at: datetime | None
 

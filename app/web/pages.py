@@ -12,13 +12,13 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import i18n
-from app.access import SiteAction, require
+from app.access import GroupAction, SiteAction, access_group, allowed, require
 from app.db import unit_of_work
 from app.deps import SESSION_COOKIE, Auth, SessionDep
 from app.errors import AppError, NotFound
 from app.events import channel_topic, group_topic, site_topic, thread_topic
 from app.i18n import N_
-from app.models.enums import AuditAction, AuditOutcome, GroupKind, Province, Title
+from app.models.enums import AuditAction, AuditOutcome, GroupKind, GroupRole, Province, Title, Visibility
 from app.schemas.common import PathId
 from app.schemas.moderation import QueueReason
 from app.services import (
@@ -93,15 +93,21 @@ def group_page(request: Request, slug: str, me: SignedIn, session: SessionDep,
     group = groups.get_group_by_slug(session, me.user, slug=slug)
     readable = group.can_read
     channels = groups.list_channels(session, me.user, group_id=group.id) if readable else []
-    selected = next((c for c in channels if c.slug == channel), None)
-    if channel is not None and selected is None:
-        raise NotFound("Channel not found.")
+    selected = None
+    if channel is not None:
+        if not readable:
+            raise NotFound("Channel not found.")
+        # An archived channel opens read-only; a renamed one's old link leads to it as it is called now.
+        selected = next((c for c in channels if c.slug == channel), None) \
+            or groups.get_channel_by_slug(session, me.user, group_id=group.id, slug=channel)
+        if selected.slug != channel:
+            return RedirectResponse(f"/groups/{quote(group.slug)}?channel={quote(selected.slug)}", status_code=308)
     threads = None
     if readable:
         threads = (posts.list_channel_threads(session, me.user, channel_id=selected.id, cursor=cursor)
                    if selected else posts.list_group_threads(session, me.user, group_id=group.id, cursor=cursor))
     members = groups.list_members(session, me.user, group_id=group.id, cursor=None, limit=12) if readable else None
-    may_post = group.can_post
+    may_post = group.can_post and not (selected and selected.archived_at)
     default_channel = selected or next((c for c in channels if c.is_default), channels[0] if channels else None)
     topics = ([channel_topic(selected.id)] if selected else [group_topic(group.id)]) if readable else []
     level = notifications.get_group_level(session, me.user, group_id=group.id) if group.my_role else None
@@ -110,6 +116,34 @@ def group_page(request: Request, slug: str, me: SignedIn, session: SessionDep,
         "may_post": may_post and default_channel is not None, "default_channel": default_channel, "topics": topics,
         "level": level, "portfolios": profiles.list_portfolios(session) if may_post else [],
         "provinces": [p.value for p in Province], "titles": [t.value for t in Title],
+    }, viewer=me.viewer)
+
+
+@router.get("/groups/{slug}/settings")
+def group_settings_page(request: Request, slug: str, me: SignedIn, session: SessionDep) -> Response:
+    """Its admins change the group and its channels; staff also move it under another group or archive it."""
+    group = groups.get_group_by_slug(session, me.user, slug=slug)
+    access_group(session, me.user, group.id, GroupAction.administer)  # anyone else: refused (and audited)
+    organise = allowed(me.user, SiteAction.organise_groups)
+    parents = [g for g in groups.list_groups(session, me.user) if g.id != group.id] if organise else []
+    return render(request, "group_settings.html", {
+        "group": group, "channels": groups.list_channels(session, me.user, group_id=group.id, include_archived=True),
+        "organise": organise, "parents": parents, "visibilities": [v.value for v in Visibility],
+    }, viewer=me.viewer)
+
+
+@router.get("/groups/{slug}/members")
+def group_members_page(request: Request, slug: str, me: SignedIn, session: SessionDep,
+                       cursor: str | None = None) -> Response:
+    """Who is in the group and with which role; its admins change roles, remove, invite and answer requests."""
+    group = groups.get_group_by_slug(session, me.user, slug=slug)
+    members = groups.list_members(session, me.user, group_id=group.id, cursor=cursor, limit=100)
+    admin = group.can_administer
+    return render(request, "group_members.html", {
+        "group": group, "members": members, "roles": [r.value for r in GroupRole],
+        "requests": groups.list_join_requests(session, me.user, group_id=group.id) if admin else [],
+        "invitations": groups.list_group_invitations(session, me.user, group_id=group.id) if admin else [],
+        "topics": [group_topic(group.id)],
     }, viewer=me.viewer)
 
 
@@ -293,10 +327,12 @@ def thread_page(request: Request, thread_id: PathId, me: SignedIn,
     thread = posts.get_thread(session, me.user, thread_id=thread_id)
     group = groups.get_group(session, me.user, group_id=thread.group_id)
     replies = posts.list_replies(session, me.user, thread_id=thread_id, cursor=cursor, limit=100)
-    may_reply = group.can_post
+    channel = groups.get_channel(session, me.user, channel_id=thread.channel_id)
+    may_reply = group.can_post and channel.archived_at is None
     similar = motions.similar(session, me.user, thread_id=thread.id) if thread.kind == "motion" else []
     return render(request, "thread.html", {
-        "thread": thread, "group": group, "replies": replies, "may_reply": may_reply, "similar": similar,
+        "thread": thread, "group": group, "channel": channel, "replies": replies, "may_reply": may_reply,
+        "similar": similar,
         "topics": [thread_topic(thread.id)], "level": notifications.get_thread_level(session, me.user,
                                                                                        thread_id=thread.id),
     }, viewer=me.viewer)

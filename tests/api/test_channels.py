@@ -165,3 +165,98 @@ class TestUpdateChannel:
 
         assert admin.patch(f"{API}/channels/{channel['id']}", json={"archived": False}).json()["archived_at"] is None
         assert client.post(f"{API}/channels/{channel['id']}/threads", json=THREAD).status_code == 201
+
+
+class TestReorderChannels:
+    def arrange(self, client_for, admin_user, make_group):
+        group = make_group(admins=(admin_user,))
+        client = client_for(admin_user)
+        for name in ("Zorg", "Begroting"):
+            assert client.post(f"{API}/groups/{group['id']}/channels", json={"name": name}).status_code == 201
+        ids = {c["name"]: c["id"] for c in client.get(f"{API}/groups/{group['id']}/channels").json()}
+        return group, client, ids
+
+    def test_anonymous_is_refused(self, anon, make_group) -> None:
+        response = anon.put(f"{API}/groups/{make_group()['id']}/channel-order", json={"channel_ids": [1]})
+        assert_error(response, 401, "unauthenticated")
+
+    def test_not_allowed(self, client_for, member, outsider, make_group) -> None:
+        group, secret = make_group(members=(member,)), make_group(visibility="secret")
+        channel = client_for(member).get(f"{API}/groups/{group['id']}/channels").json()[0]["id"]
+        assert_error(client_for(member).put(f"{API}/groups/{group['id']}/channel-order",
+                                            json={"channel_ids": [channel]}), 403, "group_admins_only")
+        assert_error(client_for(outsider).put(f"{API}/groups/{secret['id']}/channel-order",
+                                              json={"channel_ids": [channel]}), 404, "not_found")
+
+    def test_bad_input_changes_nothing(self, client_for, member, make_group) -> None:
+        group, client, ids = self.arrange(client_for, member, make_group)
+        url = f"{API}/groups/{group['id']}/channel-order"
+        for body in ({"channel_ids": [ids["Zorg"], ids["Algemeen"]]},  # one left out
+                     {"channel_ids": [*ids.values(), ids["Zorg"]]},  # one twice
+                     {"channel_ids": [*ids.values(), 999999]}):  # not this group's
+            assert_error(client.put(url, json=body), 422, "invalid", "channel_ids")
+        assert_error(client.put(url, json={"channel_ids": []}), 422, "invalid", "channel_ids")
+        assert_error(client.put(url, json={"channel_ids": "abc"}), 422, "invalid", "channel_ids")
+        listing = client.get(f"{API}/groups/{group['id']}/channels").json()
+        assert [c["name"] for c in listing] == ["Algemeen", "Begroting", "Zorg"]
+
+    def test_admin_reorders_and_members_see_it(self, client_for, member, other, make_group,
+                                              capture_events) -> None:
+        group, client, ids = self.arrange(client_for, member, make_group)
+        order = [ids["Zorg"], ids["Algemeen"], ids["Begroting"]]
+        capture_events.clear()
+        response = client.put(f"{API}/groups/{group['id']}/channel-order", json={"channel_ids": order})
+        assert response.status_code == 200 and [c["id"] for c in response.json()] == order
+        assert [c["position"] for c in response.json()] == [0, 1, 2]
+        listing = client_for(other).get(f"{API}/groups/{group['id']}/channels").json()
+        assert [c["name"] for c in listing] == ["Zorg", "Algemeen", "Begroting"]
+        assert kinds(capture_events) == [("channel.updated", f"group:{group['id']}")] * 3
+        # The page lists them in that order too.
+        page = client_for(other).get(f"/groups/{group['slug']}").text
+        assert page.index("#Zorg") < page.index("#Algemeen") < page.index("#Begroting")
+
+
+class TestChannelPages:
+    def test_a_renamed_channels_old_link_redirects(self, client_for, member, make_group) -> None:
+        group = make_group(admins=(member,))
+        client = client_for(member)
+        channel = client.post(f"{API}/groups/{group['id']}/channels", json={"name": "Zorg"}).json()
+        assert client.patch(f"{API}/channels/{channel['id']}", json={"name": "Zorg en welzijn"}).status_code == 200
+        response = client.get(f"/groups/{group['slug']}?channel=zorg", follow_redirects=False)
+        assert response.status_code == 308
+        assert response.headers["location"] == f"/groups/{group['slug']}?channel=zorg-en-welzijn"
+        assert client.get(f"/groups/{group['slug']}?channel=bestaat-niet").status_code == 404
+        # A new channel may take the old slug: then the link is that channel's.
+        newer = client.post(f"{API}/groups/{group['id']}/channels", json={"name": "Zorg"}).json()
+        assert newer["slug"] == "zorg"
+        assert client.get(f"/groups/{group['slug']}?channel=zorg", follow_redirects=False).status_code == 200
+        # Renamed away again, the slug's links follow the latest channel to leave it.
+        assert client.patch(f"{API}/channels/{newer['id']}", json={"name": "Jeugdzorg"}).status_code == 200
+        response = client.get(f"/groups/{group['slug']}?channel=zorg", follow_redirects=False)
+        assert response.headers["location"] == f"/groups/{group['slug']}?channel=jeugdzorg"
+
+    def test_an_archived_channel_opens_read_only(self, client_for, member, other, make_group,
+                                                 make_thread) -> None:
+        group = make_group(admins=(member,), members=(other,))
+        client = client_for(member)
+        channel = client.post(f"{API}/groups/{group['id']}/channels", json={"name": "Oud"}).json()
+        thread = make_thread(other, channel["id"], title="Een draad van vroeger")
+        assert client.patch(f"{API}/channels/{channel['id']}", json={"archived": True}).status_code == 200
+        reader = client_for(other)
+        page = reader.get(f"/groups/{group['slug']}?channel=oud")
+        assert page.status_code == 200
+        assert "Een draad van vroeger" in page.text and 'id="channel-archived"' in page.text
+        assert 'id="thread-form"' not in page.text
+        thread_page = reader.get(f"/threads/{thread['id']}")
+        assert 'id="channel-archived"' in thread_page.text and 'id="reply-form"' not in thread_page.text
+        # The group's page itself still has its composer (in the default channel).
+        assert 'id="thread-form"' in reader.get(f"/groups/{group['slug']}").text
+
+    def test_a_secret_groups_channel_links_are_not_found(self, client_for, member, outsider, make_group) -> None:
+        secret = make_group(visibility="secret", admins=(member,))
+        client = client_for(member)
+        channel = client.post(f"{API}/groups/{secret['id']}/channels", json={"name": "Zorg"}).json()
+        client.patch(f"{API}/channels/{channel['id']}", json={"name": "Welzijn"})
+        stranger = client_for(outsider)
+        for query in ("zorg", "welzijn", "bestaat-niet"):
+            assert stranger.get(f"/groups/{secret['slug']}?channel={query}", follow_redirects=False).status_code == 404

@@ -218,7 +218,42 @@ class TestUpdateGroup:
         client = client_for(member)
         assert client.patch(f"{API}/groups/{group['id']}", json={"slug": "wonen-en-bouwen"}).status_code == 200
         assert client.get(f"{API}/groups/by-slug/wonen-en-bouwen").json()["id"] == group["id"]
-        assert_error(client.get(f"{API}/groups/by-slug/{group['slug']}"), 404, "not_found")
+        # Links with the old slug keep working: a redirect to the new one (API and page alike).
+        old = client.get(f"{API}/groups/by-slug/{group['slug']}", follow_redirects=False)
+        assert old.status_code == 308 and old.headers["location"] == f"{API}/groups/by-slug/wonen-en-bouwen"
+        page = client.get(f"/groups/{group['slug']}?channel=algemeen", follow_redirects=False)
+        assert page.status_code == 308 and page.headers["location"] == "/groups/wonen-en-bouwen?channel=algemeen"
+        # Renamed again: both old slugs lead to the newest.
+        assert client.patch(f"{API}/groups/{group['id']}", json={"slug": "bouwen"}).status_code == 200
+        for slug in (group["slug"], "wonen-en-bouwen"):
+            assert client.get(f"{API}/groups/by-slug/{slug}").json()["slug"] == "bouwen"
+        # And back to its first slug: that one is live again, the others still redirect.
+        assert client.patch(f"{API}/groups/{group['id']}", json={"slug": group["slug"]}).status_code == 200
+        assert client.get(f"{API}/groups/by-slug/{group['slug']}", follow_redirects=False).status_code == 200
+        assert client.get(f"{API}/groups/by-slug/bouwen").json()["slug"] == group["slug"]
+
+    def test_a_live_slug_wins_over_an_old_one(self, client_for, member, manager, make_group) -> None:
+        first = make_group("Wonen", admins=(member,))
+        client = client_for(member)
+        assert client.patch(f"{API}/groups/{first['id']}", json={"slug": "wonen-nieuw"}).status_code == 200
+        second = make_group("Wonen")  # takes the slug the first one left
+        assert second["slug"] == first["slug"]
+        assert client.get(f"{API}/groups/by-slug/{first['slug']}").json()["id"] == second["id"]
+        # The second leaves it too: now the slug's old links lead to the second, the latest to leave it.
+        staff = client_for(manager)
+        assert staff.patch(f"{API}/groups/{second['id']}", json={"slug": "wonen-twee"}).status_code == 200
+        assert client.get(f"{API}/groups/by-slug/{first['slug']}").json()["id"] == second["id"]
+
+    def test_a_secret_groups_old_slug_is_not_found_for_outsiders(self, client_for, member, outsider,
+                                                                 make_group) -> None:
+        secret = make_group("Geheim overleg", visibility="secret", admins=(member,))
+        assert client_for(member).patch(f"{API}/groups/{secret['id']}", json={"slug": "anders"}).status_code == 200
+        stranger = client_for(outsider)
+        for path in (f"{API}/groups/by-slug/{secret['slug']}", f"/groups/{secret['slug']}"):
+            response = stranger.get(path, follow_redirects=False)
+            assert response.status_code == 404, path
+        assert_error(stranger.get(f"{API}/groups/by-slug/{secret['slug']}"), 404, "not_found")
+        assert_error(stranger.get(f"{API}/groups/by-slug/bestaat-niet-{secret['id']}"), 404, "not_found")
 
     def test_staff_move_a_group_but_never_under_itself(self, client_for, manager, make_group) -> None:
         top = make_group("Top")
@@ -435,6 +470,45 @@ class TestInvite:
         assert_error(client.post(url, json={"user_id": gone.id}), 422, "invalid", "user_id")
         assert_error(client.post(url, json={"user_id": colleague.id}), 409, "conflict", "user_id")
         assert_error(client.post(url, json={}), 422, "invalid", "user_id")
+
+
+class TestGroupInvitationsList:
+    def test_anonymous_is_refused(self, anon, make_group) -> None:
+        assert_error(anon.get(f"{API}/groups/{make_group()['id']}/invitations"), 401, "unauthenticated")
+        assert_error(anon.delete(f"{API}/group-invitations/1"), 401, "unauthenticated")
+
+    def test_not_allowed(self, client_for, member, outsider, other, make_group) -> None:
+        secret = make_group(visibility="secret", admins=(member,), members=(other,))
+        invitation = client_for(member).post(f"{API}/groups/{secret['id']}/invitations",
+                                             json={"user_id": outsider.id}).json()
+        assert_error(client_for(other).get(f"{API}/groups/{secret['id']}/invitations"), 403, "group_admins_only")
+        assert_error(client_for(other).delete(f"{API}/group-invitations/{invitation['id']}"),
+                     403, "group_admins_only")
+        # The invitee sees her invitation under /me, not the group's list; a stranger: no such group.
+        assert_error(client_for(outsider).get(f"{API}/groups/{secret['id']}/invitations"), 404, "not_found")
+        assert_error(client_for(outsider).delete(f"{API}/group-invitations/{invitation['id']}"), 404, "not_found")
+        assert_error(client_for(member).delete(f"{API}/group-invitations/999999"), 404, "not_found")
+        assert_error(client_for(member).delete(f"{API}/group-invitations/abc"), 422, "invalid", "invitation_id")
+
+    def test_admin_lists_and_withdraws(self, client_for, member, outsider, make_user, make_group) -> None:
+        group = make_group(visibility="secret", admins=(member,))
+        later = make_user()
+        admin = client_for(member)
+        first = admin.post(f"{API}/groups/{group['id']}/invitations", json={"user_id": outsider.id}).json()
+        second = admin.post(f"{API}/groups/{group['id']}/invitations", json={"user_id": later.id}).json()
+        listed = admin.get(f"{API}/groups/{group['id']}/invitations").json()
+        assert [i["id"] for i in listed] == [first["id"], second["id"]]
+        assert listed[0]["user"]["id"] == outsider.id and listed[0]["invited_by"]["id"] == member.id
+        assert admin.delete(f"{API}/group-invitations/{first['id']}").status_code == 204
+        assert [i["id"] for i in admin.get(f"{API}/groups/{group['id']}/invitations").json()] == [second["id"]]
+        invitee = client_for(outsider)
+        assert invitee.get(f"{API}/me/group-invitations").json() == []
+        assert_error(invitee.post(f"{API}/group-invitations/{first['id']}/accept"), 409, "already_decided")
+        assert_error(admin.delete(f"{API}/group-invitations/{first['id']}"), 409, "already_decided")
+        # An answered one cannot be withdrawn either.
+        assert client_for(later).post(f"{API}/group-invitations/{second['id']}/accept").status_code == 200
+        assert_error(admin.delete(f"{API}/group-invitations/{second['id']}"), 409, "already_decided")
+        assert admin.get(f"{API}/groups/{group['id']}/invitations").json() == []
 
 
 class TestLeaveGroup:

@@ -67,7 +67,8 @@ def test_pages_of_the_community_manager(member_in, site) -> None:
     for name, path in (("pending-questions", "/manage/questions"), ("moderation", "/moderation"),
                        ("audit", "/manage/audit"), ("duplicates", "/manage/duplicates"),
                        ("directory-staff", "/groups"), ("community", "/manage/community"),
-                       ("merge", "/manage/merge")):
+                       ("merge", "/manage/merge"), ("group-settings", f"/groups/{site.group_slug}/settings"),
+                       ("group-members", f"/groups/{site.group_slug}/members")):
         boss.page.goto(path)
         check(boss, name)
 

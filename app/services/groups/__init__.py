@@ -6,7 +6,9 @@ directory.py ← membership.py; channels.py
 from app.services.groups.channels import (
     create_channel,
     get_channel,
+    get_channel_by_slug,
     list_channels,
+    reorder_channels,
     update_channel,
 )
 from app.services.groups.directory import (
@@ -25,11 +27,13 @@ from app.services.groups.membership import (
     decide_join_request,
     invite_to_group,
     join_group,
+    list_group_invitations,
     list_join_requests,
     list_members,
     list_my_invitations,
     remove_member,
     set_member_role,
+    withdraw_invitation,
 )
 
 __all__ = [
@@ -40,19 +44,23 @@ __all__ = [
     "decide_invitation",
     "decide_join_request",
     "get_channel",
+    "get_channel_by_slug",
     "get_group",
     "get_group_by_slug",
     "group_out",
     "invite_to_group",
     "join_group",
     "list_channels",
+    "list_group_invitations",
     "list_groups",
     "list_join_requests",
     "list_member_groups",
     "list_members",
     "list_my_invitations",
     "remove_member",
+    "reorder_channels",
     "set_member_role",
     "update_channel",
     "update_group",
+    "withdraw_invitation",
 ]

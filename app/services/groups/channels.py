@@ -1,4 +1,4 @@
-"""A group's channels: list, create, rename, describe, archive."""
+"""A group's channels: list, create, rename (old links keep working), describe, archive, reorder."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from app.access import (
     lock_group_row,
 )
 from app.db import utcnow
-from app.errors import Conflict
+from app.errors import Conflict, Invalid, NotFound
 from app.events import (
     ChannelCreated,
     ChannelUpdated,
@@ -19,13 +19,16 @@ from app.events import (
     group_topic,
     record_event,
 )
-from app.models import Channel, User
+from app.models import Channel, ChannelSlugHistory, User
 from app.schemas.groups import (
     ChannelCreate,
     ChannelOut,
     ChannelUpdate,
 )
+from app.services.groups.directory import remember_slug
 from app.services.text import slugify
+
+LISTED = (Channel.position, Channel.is_default.desc(), Channel.name)  # the group's channel list, top to bottom
 
 
 def list_channels(session: Session, actor: User, *, group_id: int, include_archived: bool = False) -> list[ChannelOut]:
@@ -33,8 +36,23 @@ def list_channels(session: Session, actor: User, *, group_id: int, include_archi
     stmt = select(Channel).where(Channel.group_id == group_id)
     if not include_archived:
         stmt = stmt.where(Channel.archived_at.is_(None))
-    channels = session.scalars(stmt.order_by(Channel.is_default.desc(), Channel.name))
+    channels = session.scalars(stmt.order_by(*LISTED))
     return [ChannelOut.model_validate(c) for c in channels]
+
+
+def get_channel_by_slug(session: Session, actor: User, *, group_id: int, slug: str) -> ChannelOut:
+    """The group's channel with this slug, archived ones too (they open read-only); a slug it had before it was
+    renamed finds it as well (the caller sees the slug differ and redirects)."""
+    access_group(session, actor, group_id, GroupAction.read)
+    channel = session.scalar(select(Channel).where(Channel.group_id == group_id, Channel.slug == slug,
+                                                   Channel.merged_into_id.is_(None)))
+    if channel is None:
+        channel = session.scalar(select(Channel).join(ChannelSlugHistory, ChannelSlugHistory.channel_id == Channel.id)
+                                 .where(ChannelSlugHistory.group_id == group_id, ChannelSlugHistory.slug == slug,
+                                        Channel.group_id == group_id, Channel.merged_into_id.is_(None)))
+    if channel is None:
+        raise NotFound("Channel not found.")
+    return ChannelOut.model_validate(channel)
 
 
 def get_channel(session: Session, actor: User, *, channel_id: int) -> ChannelOut:
@@ -88,7 +106,10 @@ def update_channel(session: Session, actor: User, *, channel_id: int, data: Chan
         if _name_taken(session, channel.group_id, data.name, exclude_id=channel.id):
             raise _channel_name_taken()
         channel.name = data.name
+        old_slug = channel.slug
         channel.slug = _unique_channel_slug(session, channel.group_id, data.name, exclude_id=channel.id)
+        if channel.slug != old_slug:
+            remember_slug(session, ChannelSlugHistory(slug=old_slug, group_id=channel.group_id, channel_id=channel.id))
     if data.description is not None:
         channel.description = data.description
     if data.archived is not None:
@@ -100,3 +121,20 @@ def update_channel(session: Session, actor: User, *, channel_id: int, data: Chan
     for topic in (group_topic(channel.group_id), channel_topic(channel.id)):
         record_event(session, ChannelUpdated(topic=topic, payload=out))
     return out
+
+
+def reorder_channels(session: Session, actor: User, *, group_id: int, channel_ids: list[int]) -> list[ChannelOut]:
+    """The group's open channels in the order given: every one of them, each once."""
+    access_group(session, actor, group_id, GroupAction.administer)
+    lock_group_row(session, group_id)  # a channel made or archived meanwhile waits, and then the list is checked
+    channels = {c.id: c for c in session.scalars(select(Channel).where(Channel.group_id == group_id,
+                                                                       Channel.archived_at.is_(None)))}
+    if sorted(channel_ids) != sorted(channels):
+        raise Invalid("List every open channel of the group once, in the new order.", field="channel_ids")
+    for position, channel_id in enumerate(channel_ids):
+        channels[channel_id].position = position
+    session.flush()
+    ordered = [ChannelOut.model_validate(channels[i]) for i in channel_ids]
+    for out in ordered:
+        record_event(session, ChannelUpdated(topic=group_topic(group_id), payload=out))
+    return ordered

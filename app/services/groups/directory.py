@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.access import (
@@ -25,7 +25,16 @@ from app.events import (
     group_topic,
     record_event,
 )
-from app.models import Channel, Group, GroupInvitation, JoinRequest, Membership, User
+from app.models import (
+    Channel,
+    ChannelSlugHistory,
+    Group,
+    GroupInvitation,
+    GroupSlugHistory,
+    JoinRequest,
+    Membership,
+    User,
+)
 from app.models.enums import AuditAction, GroupKind, GroupRole, RequestStatus, Visibility
 from app.schemas.groups import (
     GroupCreate,
@@ -134,9 +143,16 @@ def get_group(session: Session, actor: User, *, group_id: int) -> GroupOut:
 
 
 def get_group_by_slug(session: Session, actor: User, *, slug: str) -> GroupOut:
-    group = session.scalar(select(Group).where(Group.slug == slug.lower()))
+    slug = slug.lower()
+    group = session.scalar(select(Group).where(Group.slug == slug))
     if group is None:
-        raise NotFound("Group not found.")
+        # A slug it had before it was renamed: the link leads to the group as it is called now, for whoever may
+        # see it (the same 404 as a slug that never existed for anyone else).
+        renamed = session.scalar(select(Group).join(GroupSlugHistory, GroupSlugHistory.group_id == Group.id)
+                                 .where(GroupSlugHistory.slug == slug))
+        if renamed is None:
+            raise NotFound("Group not found.")
+        raise Moved(slug, moved_group(session, actor, renamed).slug)
     if group.merged_into_id is not None:
         raise Moved(slug, moved_group(session, actor, group).slug)
     return get_group(session, actor, group_id=group.id)
@@ -193,6 +209,19 @@ def _free_slug(session: Session, actor: User, wanted: str, *, exclude_id: int | 
     if can_view_group(holder.visibility, holder.role, allowed(actor, SiteAction.moderate)):
         raise _slug_taken()
     return _unique_slug(session, wanted, exclude_id=exclude_id)
+
+
+def remember_slug(session: Session, entry: GroupSlugHistory | ChannelSlugHistory) -> None:
+    """Old links with the entry's slug keep working: the group (or channel) renamed from it takes the slug's entry
+    over from whoever left it before. A group or channel that has the slug now wins over the entry."""
+    model = type(entry)
+    stale = delete(model).where(model.slug == entry.slug)
+    if isinstance(entry, ChannelSlugHistory):
+        stale = stale.where(ChannelSlugHistory.group_id == entry.group_id)
+    session.execute(stale)
+    with constraint_decides(session, Conflict("Someone renamed this at the same moment; try again.",
+                                              code="renamed_meanwhile")):
+        session.add(entry)
 
 
 def _slug_taken() -> Conflict:
@@ -272,8 +301,10 @@ def update_group(session: Session, actor: User, *, group_id: int, data: GroupUpd
     if data.description is not None:
         group.description = data.description
     if data.slug is not None and data.slug != group.slug:
+        old_slug = group.slug
         with constraint_decides(session, _slug_taken()):
             group.slug = _free_slug(session, actor, data.slug, exclude_id=group.id)
+        remember_slug(session, GroupSlugHistory(slug=old_slug, group_id=group.id))
     if data.visibility is not None:
         group.visibility = data.visibility
     if "parent_id" in fields:

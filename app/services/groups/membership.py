@@ -296,6 +296,28 @@ def invite_to_group(session: Session, actor: User, *, group_id: int, user_id: in
     return _invitation_out(session, actor, invitation)
 
 
+def list_group_invitations(session: Session, actor: User, *, group_id: int) -> list[InvitationOut]:
+    """The invitations into the group nobody has answered yet, oldest first (its admins)."""
+    access_group(session, actor, group_id, GroupAction.administer)
+    invitations = session.scalars(
+        select(GroupInvitation)
+        .where(GroupInvitation.group_id == group_id, GroupInvitation.status == RequestStatus.pending)
+        .order_by(GroupInvitation.created_at, GroupInvitation.id))
+    return [_invitation_out(session, actor, i) for i in invitations]
+
+
+def withdraw_invitation(session: Session, actor: User, *, invitation_id: int) -> None:
+    """A group admin takes back an invitation that was not answered yet."""
+    invitation = session.get(GroupInvitation, invitation_id)
+    if invitation is None:
+        raise NotFound("Invitation not found.")
+    access_group(session, actor, invitation.group_id, GroupAction.administer)
+    if not _settle(session, GroupInvitation, invitation.id, RequestStatus.cancelled):
+        session.refresh(invitation)
+        status = "accepted" if invitation.status == RequestStatus.approved else _DECIDED_AS.get(invitation.status)
+        raise Conflict(f"This invitation was already {status}.", code="already_decided")
+
+
 def list_my_invitations(session: Session, actor: User) -> list[InvitationOut]:
     invitations = session.scalars(
         select(GroupInvitation)

@@ -558,7 +558,7 @@ class _Loader:
 
     def _motion(self, text: MotionText, place: str, created: datetime) -> tuple[str, MotionIn]:
         rng = self.rng
-        status = rng.choices(list(MotionStatus), weights=[15, 20, 35, 20, 10])[0]
+        status = rng.choices(list(MotionStatus), weights=[15, 20, 33, 18, 5, 9])[0]
         vote_result: str | None = None
         today = self.now.date()
         if status == MotionStatus.draft:

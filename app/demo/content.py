@@ -751,6 +751,7 @@ MOTION_INTROS: dict[str, str] = {
     MotionStatus.submitted: "Ingediend voor de raadsvergadering. Steun van andere fracties is welkom.",
     MotionStatus.adopted: "Aangenomen! De tekst mag iedereen gebruiken in de eigen gemeente.",
     MotionStatus.rejected: "Helaas verworpen, maar de tekst kan misschien elders wel helpen.",
+    MotionStatus.held: "Aangehouden: de stemming is uitgesteld tot de volgende raadsvergadering.",
     MotionStatus.withdrawn: "Ingetrokken na een toezegging van de wethouder.",
 }
 JOIN_MESSAGES = [

@@ -16,6 +16,7 @@ from app.models.posts import (
     IdempotencyKey,
     Mention,
     MotionCoSubmitter,
+    MotionStatusChange,
     Post,
     PostRevision,
     Reaction,
@@ -29,7 +30,8 @@ from app.models.users import Portfolio, User, UserPortfolio
 __all__ = [
     "ApiToken", "Article", "ArticleRevision", "Attachment", "AuditEntry", "AuditPurge", "AuthSession", "Channel",
     "ChannelSlugHistory", "Flag", "Group", "GroupInvitation", "GroupSlugHistory", "IdempotencyKey", "Invite", "Job",
-    "JoinRequest", "Membership", "Mention", "ModerationItem", "MotionCoSubmitter", "Notification", "PasswordReset",
+    "JoinRequest", "Membership", "Mention", "ModerationItem", "MotionCoSubmitter", "MotionStatusChange", "Notification",
+    "PasswordReset",
     "Portfolio", "Post", "PostRevision", "Reaction", "SearchDocument", "Series", "Thread", "ThreadPortfolio",
     "ThreadState", "User", "UserPortfolio", "WatchedWord"
 ]

@@ -82,6 +82,7 @@ class MotionStatus(StrEnum):
     submitted = "submitted"
     adopted = "adopted"
     rejected = "rejected"
+    held = "held"  # aangehouden: the vote was put off
     withdrawn = "withdrawn"
 
 

@@ -77,6 +77,21 @@ class ThreadPortfolio(Base):
     )
 
 
+class MotionStatusChange(Base):
+    """A motion's course: each status it was given (Ingediend, Aangenomen, …) with the vote and the date, who
+    recorded it and when. The thread's own motion fields hold the latest."""
+
+    __tablename__ = "motion_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    status: Mapped[MotionStatus] = mapped_column(StrEnumType(MotionStatus, 20))
+    vote_result: Mapped[str | None] = mapped_column(String(200))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class MotionCoSubmitter(Base):
     __tablename__ = "motion_co_submitters"
 

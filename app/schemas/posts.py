@@ -100,6 +100,16 @@ class MotionOut(BaseModel):
     co_submitters: list[UserSummary]
 
 
+class MotionChangeOut(BaseModel):
+    """One step of a motion's course."""
+
+    status: MotionStatus
+    vote_result: str | None
+    date: dt.date | None
+    changed_by: UserSummary | None
+    changed_at: dt.datetime
+
+
 class ReactionCount(BaseModel):
     emoji: str
     count: int
@@ -188,6 +198,8 @@ class ThreadOut(BaseModel):
 class ThreadDetail(ThreadOut):
     opening_post: PostOut
     can_edit: bool
+    can_mark_answer: bool = False  # a question: she may mark a reply as its answer (the asker, moderators)
+    motion_history: list[MotionChangeOut] = []  # a motion: its course, first step first
     # A motion: the one it was based on and the ones based on it, as far as she may read them.
     based_on: MotionRef | None = None
     reused_in: list[MotionRef] = []

@@ -37,7 +37,6 @@ SERVER_ONLY = {
     "group_invitation.created": "API clients: her invitations",
     "channel.created": "API clients: the group's channels",
     "channel.updated": "API clients: the group's channels",
-    "thread.answered": "API clients: a question's answer (the page reloads on thread.updated)",
     # Never sent to a client as an event: the hub turns it into a "resync" message.
     "bus.gap": "bus: events may be missing before it",
 }

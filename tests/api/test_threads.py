@@ -477,3 +477,55 @@ class TestMarkAnswer:
         client_for(member).put(f"{API}/threads/{question['id']}/answer", json={"post_id": question["reply_id"]})
         assert client_for(moderator).delete(f"{API}/posts/{question['reply_id']}").status_code == 204
         assert client_for(member).get(f"{API}/threads/{question['id']}").json()["answer_post_id"] is None
+
+
+class TestCanMarkAnswer:
+    def test_the_asker_and_moderators_may_others_not(self, client_for, member, moderator, make_user, group,
+                                                    make_thread) -> None:
+        question = make_thread(member, group["channel_id"], kind="question")
+        other = make_user()
+        client_for(other).post(f"{API}/groups/{group['id']}/join")
+        seen = {who: client_for(user).get(f"{API}/threads/{question['id']}").json()["can_mark_answer"]
+                for who, user in (("asker", member), ("moderator", moderator), ("other", other))}
+        assert seen == {"asker": True, "moderator": True, "other": False}
+        discussion = make_thread(member, group["channel_id"])
+        assert client_for(member).get(f"{API}/threads/{discussion['id']}").json()["can_mark_answer"] is False
+
+
+class TestMotionCourse:
+    def test_each_outcome_joins_its_course(self, client_for, member, moderator, group) -> None:
+        client = client_for(member)
+        made = client.post(f"{API}/channels/{group['channel_id']}/threads",
+                           json=motion_body(status="submitted", date="2026-12-17")).json()
+        assert [(s["status"], s["date"]) for s in made["motion_history"]] == [("submitted", "2026-12-17")]
+        url = f"{API}/threads/{made['id']}"
+        held = client.patch(url, json={"motion": {"status": "held"}})
+        assert held.status_code == 200 and held.json()["motion"]["status"] == "held"
+        # A moderator records the vote a month later.
+        adopted = client_for(moderator).patch(url, json={"motion": {
+            "status": "adopted", "vote_result": "24 voor, 11 tegen", "date": "2027-01-21"}}).json()
+        course = [(s["status"], s["vote_result"], s["date"], s["changed_by"]["id"]) for s in adopted["motion_history"]]
+        assert course == [("submitted", None, "2026-12-17", member.id), ("held", None, "2026-12-17", member.id),
+                          ("adopted", "24 voor, 11 tegen", "2027-01-21", moderator.id)]
+        # What does not change the outcome (its title, the co-submitters) adds no step.
+        client.patch(url, json={"title": "Motie groen schoolplein (aangenomen)", "motion": {"co_submitter_ids": []}})
+        assert len(client.get(url).json()["motion_history"]) == 3
+
+    def test_bad_input_changes_nothing(self, client_for, member, group) -> None:
+        client = client_for(member)
+        made = client.post(f"{API}/channels/{group['channel_id']}/threads", json=motion_body()).json()
+        url = f"{API}/threads/{made['id']}"
+        assert_error(client.patch(url, json={"motion": {"status": "lost"}}), 422, "invalid", "motion.status")
+        assert_error(client.patch(url, json={"motion": {"date": "17-12-2026"}}), 422, "invalid", "motion.date")
+        assert_error(client.patch(url, json={"motion": {"vote_result": "x" * 201}}), 422, "invalid",
+                     "motion.vote_result")
+        assert [s["status"] for s in client.get(url).json()["motion_history"]] == ["draft"]
+
+    def test_only_who_may_edit_records_it(self, client_for, member, make_user, group) -> None:
+        made = client_for(member).post(f"{API}/channels/{group['channel_id']}/threads", json=motion_body()).json()
+        other = make_user()
+        client_for(other).post(f"{API}/groups/{group['id']}/join")
+        response = client_for(other).patch(f"{API}/threads/{made['id']}", json={"motion": {"status": "adopted"}})
+        assert response.status_code == 403
+        assert [s["status"] for s in client_for(member).get(f"{API}/threads/{made['id']}").json()["motion_history"]] \
+            == ["draft"]

@@ -14,6 +14,7 @@ from app.access import (
     GroupAccess,
     GroupAction,
     PostAction,
+    ThreadAction,
     access_channel,
     access_group,
     access_post,
@@ -22,6 +23,7 @@ from app.access import (
     can_edit_post,
     can_flag_post,
     listed_threads,
+    thread_allows,
 )
 from app.errors import NotFound
 from app.models import (
@@ -29,6 +31,7 @@ from app.models import (
     Membership,
     Mention,
     MotionCoSubmitter,
+    MotionStatusChange,
     Portfolio,
     Post,
     PostRevision,
@@ -40,6 +43,7 @@ from app.models import (
 from app.models.enums import AudienceStatus, ThreadKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.posts import (
+    MotionChangeOut,
     MotionOut,
     PostOut,
     QuoteOut,
@@ -181,6 +185,15 @@ def threads_out(session: Session, threads: Sequence[Thread]) -> list[ThreadOut]:
     return out
 
 
+def _motion_history(session: Session, thread_id: int) -> list[MotionChangeOut]:
+    changes = list(session.scalars(select(MotionStatusChange).where(MotionStatusChange.thread_id == thread_id)
+                                   .order_by(MotionStatusChange.changed_at, MotionStatusChange.id)))
+    people = _users(session, {c.changed_by_id for c in changes if c.changed_by_id is not None})
+    return [MotionChangeOut(status=c.status, vote_result=c.vote_result, date=c.decided_on,
+                            changed_by=user_summary_or_none(people.get(c.changed_by_id) if c.changed_by_id else None),
+                            changed_at=c.changed_at) for c in changes]
+
+
 def thread_detail(session: Session, actor: User, thread: Thread, access: GroupAccess) -> ThreadDetail:
     opening = session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_opening.is_(True)))
     assert opening is not None
@@ -196,7 +209,12 @@ def thread_detail(session: Session, actor: User, thread: Thread, access: GroupAc
             .group_by(Post.author_id).order_by(func.min(Post.id))) if i is not None]
         people = _users(session, set(ids))
         answered_by = [user_summary(people[i]) for i in ids if i in people]
+    history = _motion_history(session, thread.id) if thread.kind == ThreadKind.motion else []
+    may_answer = thread.kind == ThreadKind.question and thread_allows(
+        ThreadAction.answer, own=thread.author_id == actor.id, moderator=access.allows(GroupAction.moderate),
+        member=access.is_member, deleted=thread.deleted_at is not None)
     return ThreadDetail(**summary.model_dump(), opening_post=post_out, can_edit=post_out.can_edit,
+                        can_mark_answer=may_answer, motion_history=history,
                         based_on=based_on, reused_in=reused_in, answered_by=answered_by)
 
 

@@ -45,6 +45,7 @@ from app.services.idempotency import claim_idempotency_key, fingerprint, remembe
 from app.services.posts.reading import get_thread, thread_detail, threads_out
 from app.services.posts.writing import (
     check_portfolios,
+    record_motion_state,
     removed_by_moderator,
     set_co_submitters,
     set_portfolios,
@@ -120,6 +121,7 @@ def update_thread(session: Session, actor: User, *, thread_id: int, data: Thread
         if thread.kind != ThreadKind.motion:
             raise Invalid("Only a motion has motion fields.", field="motion")
         fields = data.motion.model_fields_set
+        course = (thread.motion_status, thread.motion_vote_result, thread.motion_date)
         if data.motion.municipality is not None:
             thread.motion_municipality = data.motion.municipality
         if "date" in fields:
@@ -130,6 +132,8 @@ def update_thread(session: Session, actor: User, *, thread_id: int, data: Thread
             thread.motion_vote_result = data.motion.vote_result
         if data.motion.co_submitter_ids is not None:
             set_co_submitters(session, thread, data.motion.co_submitter_ids, thread.author_id or actor.id)
+        if (thread.motion_status, thread.motion_vote_result, thread.motion_date) != course:
+            record_motion_state(session, thread, changed_by_id=actor.id)
     if data.portfolio_ids is not None:
         if thread.kind != ThreadKind.question:
             raise Invalid("Only a question can be addressed to portfolios.", field="portfolio_ids")

@@ -23,6 +23,7 @@ from app.models import (
     Group,
     Mention,
     MotionCoSubmitter,
+    MotionStatusChange,
     Portfolio,
     Post,
     PostRevision,
@@ -51,11 +52,23 @@ def start_thread(session: Session, *, channel: Channel, author_id: int | None, k
         thread.motion_vote_result = motion.vote_result
     session.add(thread)
     session.flush()
+    if motion is not None:
+        record_motion_state(session, thread, changed_by_id=author_id, at=at)
     opening = Post(thread_id=thread.id, author_id=author_id, is_opening=True, body=body,
                    body_html=render_markdown(body), created_at=at, held_at=thread.held_at)
     session.add(opening)
     session.flush()
     return thread, opening
+
+
+def record_motion_state(session: Session, thread: Thread, *, changed_by_id: int | None,
+                        at: datetime | None = None) -> None:
+    """The motion's state now (status, vote, date) joins its course."""
+    if thread.motion_status is None:
+        return
+    session.add(MotionStatusChange(thread_id=thread.id, status=thread.motion_status,
+                                   vote_result=thread.motion_vote_result, decided_on=thread.motion_date,
+                                   changed_by_id=changed_by_id, changed_at=at or utcnow()))
 
 
 def store_mentions(session: Session, post: Post, *, new: bool) -> dict[int, str]:

@@ -1,6 +1,7 @@
 // A group's members: change a role, remove someone, leave; its admins answer join requests, search for
 // people to invite, and withdraw invitations. A new join request appears live.
 import { api, showError } from "./api.js";
+import { showMembers } from "./member-search.js";
 import { onEvent, t } from "./page.js";
 
 const root = document.getElementById("group-members");
@@ -80,35 +81,10 @@ if (root.dataset.admin === "true") {
     const q = search.elements.q.value.trim();
     if (!q) return;
     try {
-      const found = (await api("GET", `/api/v1/users?q=${encodeURIComponent(q)}&limit=10`)).items;
-      if (!found.length) {
-        const none = document.createElement("li");
-        none.className = "muted";
-        none.textContent = t("Nobody found with “%(q)s”.", { q });
-        results.replaceChildren(none);
-        return;
-      }
-      results.replaceChildren(...found.map((person) => {
-        const item = document.createElement("li");
-        const name = document.createElement("span");
-        name.textContent = person.municipality ? `${person.display_name}, ${person.municipality}` : person.display_name;
-        item.append(name, " ");
-        if (memberIds.has(String(person.id))) {
-          const badge = document.createElement("span");
-          badge.className = "badge";
-          badge.textContent = t("Member");
-          item.append(badge);
-        } else {
-          const button = document.createElement("button");
-          button.type = "button";
-          button.className = "secondary";
-          button.textContent = t("Invite");
-          button.setAttribute("aria-label", t("Invite %(name)s", { name: person.display_name }));
-          button.addEventListener("click", () => send(person, item));
-          item.append(button);
-        }
-        return item;
-      }));
+      await showMembers(results, q, {
+        action: t("Invite"), label: (person) => t("Invite %(name)s", { name: person.display_name }),
+        isChosen: (person) => memberIds.has(String(person.id)), chosenText: t("Member"), onPick: send,
+      });
     } catch (error) {
       showError(search, error);
     }

@@ -100,6 +100,7 @@ function renderPost(post) {
   if (!post.can_edit) article.querySelector(".edit-button")?.remove();
   if (!post.can_delete) article.querySelector(".delete-button")?.remove();
   if (!post.can_flag) article.querySelector(".flag-button")?.remove();
+  showAnswerState(article, post.is_answer);
   if (post.held) {
     const badge = document.createElement("span");
     badge.className = "badge held";
@@ -109,6 +110,35 @@ function renderPost(post) {
   if (post.edited_at) markEdited(article);
   return article;
 }
+
+// --- a question's answer: a badge on the reply, and the button of whoever may choose it -------------------
+function showAnswerState(article, isAnswer) {
+  const header = article.querySelector(".post-header");
+  const badge = header.querySelector(".badge.answer");
+  if (isAnswer && !badge) {
+    const mark = document.createElement("span");
+    mark.className = "badge answer";
+    mark.textContent = t("Answer");
+    header.append(" ", mark);
+  } else if (!isAnswer && badge) badge.remove();
+  const button = article.querySelector(".answer-button");
+  if (button) {
+    button.setAttribute("aria-pressed", isAnswer ? "true" : "false");
+    button.textContent = isAnswer ? t("Not the answer after all") : t("Mark as the answer");
+  }
+}
+
+function showAnswer(answerPostId) {
+  for (const article of list.querySelectorAll("article.post[data-post-id]")) {
+    showAnswerState(article, Number(article.dataset.postId) === answerPostId);
+  }
+  const state = document.querySelector(".question-state .badge");
+  if (state) {
+    state.classList.toggle("answer", answerPostId !== null);
+    state.textContent = answerPostId !== null ? t("Answered") : t("Not answered yet");
+  }
+}
+onEvent("thread.answered", (payload) => showAnswer(payload.answer_post_id));
 
 function markEdited(article) {
   if (article.querySelector(".history-button")) return;
@@ -232,6 +262,12 @@ document.addEventListener("click", async (event) => {
       await showHistory(postId);
     } else if (button.classList.contains("flag-button")) {
       openFlagDialog(postId);
+    } else if (button.classList.contains("answer-button")) {
+      const undo = button.getAttribute("aria-pressed") === "true";
+      const thread = undo ? await api("DELETE", `/api/v1/threads/${threadId}/answer`)
+        : await api("PUT", `/api/v1/threads/${threadId}/answer`, { post_id: Number(postId) });
+      showAnswer(thread.answer_post_id);
+      button.focus();
     }
   } catch (error) {
     window.alert(error.message);

@@ -1,5 +1,14 @@
-"""Domain errors. Every error leaves the API as {"error": {"code", "message", "field"?}}."""
+"""Domain errors. Every error leaves the API as {"error": {"code", "message", "field"?}}.
+
+A message is an English sentence that is also its catalog id (app/i18n.py extracts the literal first argument
+of these classes): the API answers in the language the request asks for, English without Accept-Language.
+What varies goes in `params` ("%(name)s" in the message), never into the text itself.
+"""
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.i18n import translate_message
 
 
 class AppError(Exception):
@@ -7,9 +16,11 @@ class AppError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+                 headers: dict[str, str] | None = None, params: Mapping[str, object] | None = None) -> None:
+        self.template = message
+        self.params = params
+        self.message = translate_message(message, params, "en") if params else message
+        super().__init__(self.message)
         self.field = field
         self.headers = headers
         if code is not None:
@@ -26,8 +37,8 @@ class Forbidden(AppError):
     code = "forbidden"
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
-                 refused: str | None = None) -> None:
-        super().__init__(message, field=field, code=code)
+                 refused: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, field=field, code=code, params=params)
         # A staff or moderation action asked for by someone who may not do it ("site.merge",
         # "group.moderate"): the error handler writes it in the audit log (app/services/audit.py).
         self.refused = refused

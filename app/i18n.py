@@ -7,8 +7,9 @@ default. The catalogs are read from the .po files when the process starts (no co
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from gettext import NullTranslations
 from pathlib import Path
@@ -21,7 +22,6 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from app.config import ROOT
-from app.db import utcnow
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -75,9 +75,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language()).ngettext(singular, plural, n)
 
 
-def local_datetime(value: datetime, style: str = "medium") -> str:
-    """A moment as members read it: Amsterdam time, in the interface language ("24 nov. 2026 21:05")."""
-    return format_datetime(value, format=style, tzinfo=TIMEZONE, locale=Locale.parse(current_language()))
+MOMENT = "d MMMM y, HH:mm"  # "17 december 2026, 20:00": no seconds, no abbreviations
+
+
+def local_datetime(value: datetime, style: str = MOMENT, language: str | None = None) -> str:
+    """A moment as members read it: Amsterdam time, in the interface language ("17 december 2026, 20:00")."""
+    return format_datetime(value, format=style, tzinfo=TIMEZONE, locale=Locale.parse(language or current_language()))
 
 
 def local_date(value: datetime | date, style: str = "long") -> str:
@@ -88,8 +91,44 @@ def local_date(value: datetime | date, style: str = "long") -> str:
 
 def relative_time(value: datetime, now: datetime | None = None) -> str:
     """'5 minuten geleden' / '5 minutes ago'; the page's script keeps it current."""
-    delta = value - (now or utcnow())
+    delta = value - (now or datetime.now(UTC))
     return format_timedelta(delta, add_direction=True, threshold=1.1, locale=Locale.parse(current_language()))
+
+
+# --- the API's messages -----------------------------------------------------------------------------------
+
+
+class Phrase(str):
+    """A message's parameter that is interface text itself (marked with N_ where it is written): translated
+    along with the message."""
+
+
+def api_language(accept_language: str | None) -> str | None:
+    """The language an API client asked for, or None: without Accept-Language the API answers in English, as
+    its contract says. The pages' script always asks for the page's language."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return None
+
+
+def translate_message(template: str, params: Mapping[str, object] | None, language: str) -> str:
+    """An error message in `language`: the template from the catalog, its parameters localised (a moment in
+    Amsterdam time and words, a Phrase translated, a list joined)."""
+    catalog = translations(language)
+
+    def local(value: object) -> object:
+        if isinstance(value, Phrase):
+            return catalog.gettext(value)
+        if isinstance(value, datetime):
+            return local_datetime(value, language=language)
+        if isinstance(value, list | tuple):
+            return ", ".join(str(local(v)) for v in value)
+        return value
+
+    text = catalog.gettext(template)
+    return text % {name: local(value) for name, value in params.items()} if params else text
 
 
 # --- strings of the page scripts and the catalogs' upkeep ---------------------------------------------
@@ -100,14 +139,18 @@ SCRIPTS_DIR = ROOT / "frontend" / "static" / "js"
 EXTRACT_MAP = [
     ("frontend/templates/**.html", "jinja2", {"extensions": "jinja2.ext.i18n"}),
     ("frontend/templates/**.txt", "jinja2", {"extensions": "jinja2.ext.i18n"}),
-    ("app/web/**.py", "python", {}),
+    ("app/**.py", "python", {}),  # the pages' code, and every error message the API can answer with
     ("frontend/static/js/*.js", "javascript", {}),
 ]
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention: marked for the catalog, translated later
     return message
 
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "t": None, "N_": None}
+# An error's message is the literal first argument of its class (app/errors.py).
+ERROR_CLASSES = ("AppError", "Unauthenticated", "Forbidden", "NotFound", "Conflict", "Gone", "TooLarge", "Invalid",
+                 "TooManyRequests", "Unavailable")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "t": None, "N_": None,
+            **dict.fromkeys(ERROR_CLASSES)}
 
 
 def extract_messages() -> dict[str | tuple[str, ...], list[str]]:

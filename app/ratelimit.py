@@ -24,6 +24,7 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 
 from app.errors import TooManyRequests
+from app.i18n import N_, Phrase
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -55,23 +56,23 @@ def rules_from(settings: Settings) -> dict[str, Rule]:
     s = settings
     return {
         # Failed logins only (the limiter is hit after a wrong password): per e-mail address and per address.
-        "login": rule("login attempts", s.login_limit_per_account, s.login_limit_per_address),
+        "login": rule(N_("login attempts"), s.login_limit_per_account, s.login_limit_per_address),
         # Per the address the reset is for (a flood of mail to one person) and per client address.
-        "password_reset": rule("password reset requests", s.limit_password_reset_per_target,
+        "password_reset": rule(N_("password reset requests"), s.limit_password_reset_per_target,
                                s.limit_password_reset_per_address),
         # Per invite link and per client address: guessing links, or hammering one.
-        "invite_accept": rule("attempts to accept an invite", s.limit_invite_accept_per_invite,
+        "invite_accept": rule(N_("attempts to accept an invite"), s.limit_invite_accept_per_invite,
                               s.limit_invite_accept_per_address),
-        "upload": rule("uploads", s.limit_uploads_per_account, s.limit_uploads_per_address),
-        "upload_bytes": rule("uploaded bytes", s.limit_upload_bytes_per_account, s.limit_upload_bytes_per_address,
+        "upload": rule(N_("uploads"), s.limit_uploads_per_account, s.limit_uploads_per_address),
+        "upload_bytes": rule(N_("uploaded bytes"), s.limit_upload_bytes_per_account, s.limit_upload_bytes_per_address,
                              budget=True),
-        "thread": rule("new threads", s.limit_threads_per_account, s.limit_threads_per_address),
-        "reply": rule("replies", s.limit_replies_per_account, s.limit_replies_per_address),
-        "flag": rule("reports", s.limit_flags_per_account, s.limit_flags_per_address),
-        "preview": rule("previews", s.limit_previews_per_account, s.limit_previews_per_address),
-        "search": rule("searches", s.limit_searches_per_account, s.limit_searches_per_address),
-        "suggest": rule("suggestions", s.limit_suggestions_per_account, s.limit_suggestions_per_address),
-        "ws_connect": rule("live connections", s.limit_ws_connections_per_account,
+        "thread": rule(N_("new threads"), s.limit_threads_per_account, s.limit_threads_per_address),
+        "reply": rule(N_("replies"), s.limit_replies_per_account, s.limit_replies_per_address),
+        "flag": rule(N_("reports"), s.limit_flags_per_account, s.limit_flags_per_address),
+        "preview": rule(N_("previews"), s.limit_previews_per_account, s.limit_previews_per_address),
+        "search": rule(N_("searches"), s.limit_searches_per_account, s.limit_searches_per_address),
+        "suggest": rule(N_("suggestions"), s.limit_suggestions_per_account, s.limit_suggestions_per_address),
+        "ws_connect": rule(N_("live connections"), s.limit_ws_connections_per_account,
                            s.limit_ws_connections_per_address),
     }
 
@@ -134,7 +135,8 @@ class Limiter:
         wait = self._with_limiter(action, retry_after)
         if wait is not None:
             seconds = max(1, math.ceil(wait))
-            raise TooManyRequests(f"Too many {self.rules[action].doing}. Try again in {seconds} seconds.",
+            raise TooManyRequests("Too many %(doing)s. Try again in %(seconds)s seconds.",
+                                  params={"doing": Phrase(self.rules[action].doing), "seconds": seconds},
                                   headers={"Retry-After": str(seconds)})
 
     def hit(self, action: str, *, account: str | None = None, address: str | None = None, cost: int = 1) -> None:

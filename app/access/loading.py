@@ -24,6 +24,7 @@ from app.access.rules import (
 )
 from app.errors import Conflict, Forbidden, Moved, NotFound
 from app.events import site_topic
+from app.i18n import N_
 from app.models import Attachment, Channel, Group, Membership, Post, Thread, User
 from app.models.enums import GroupRole
 from app.schemas.common import MAX_ID
@@ -50,10 +51,10 @@ class GroupAccess:
 
 # (message, stable code): the pages translate by the code.
 _REFUSALS = {
-    GroupAction.read: ("Join this group to read what is posted in it.", "join_to_read"),
-    GroupAction.post: ("Join this group to post in it.", "join_to_post"),
-    GroupAction.moderate: ("Only the group's moderators can do this.", "group_moderators_only"),
-    GroupAction.administer: ("Only the group's admins can do this.", "group_admins_only"),
+    GroupAction.read: (N_("Join this group to read what is posted in it."), "join_to_read"),
+    GroupAction.post: (N_("Join this group to post in it."), "join_to_post"),
+    GroupAction.moderate: (N_("Only the group's moderators can do this."), "group_moderators_only"),
+    GroupAction.administer: (N_("Only the group's admins can do this."), "group_admins_only"),
 }
 
 
@@ -76,8 +77,8 @@ def check(access: GroupAccess, action: GroupAction) -> GroupAccess:
         message, code = _REFUSALS[action]
         # Moderating or running a group she does not moderate or run is audited; reading or posting in a group
         # she has not joined is everyday (the page tells her to join).
-        audited = action in (GroupAction.moderate, GroupAction.administer)
-        raise Forbidden(message, code=code, refused=f"group.{action.value}" if audited else None)
+        refused = f"group.{action.value}" if action in (GroupAction.moderate, GroupAction.administer) else None
+        raise Forbidden(message, code=code, refused=refused)
     if action in (GroupAction.post,) and access.group.archived_at is not None:
         raise Conflict("This group is archived; nothing new can be posted.")
     return access
@@ -316,10 +317,10 @@ def _post_access(session: Session, actor: User, post: Post, thread: Thread, chan
 
 
 _THREAD_REFUSALS = {
-    ThreadAction.edit: ("Only the author and the group's moderators can change this thread.", "not_your_thread"),
-    ThreadAction.delete: ("Only the author and the group's moderators can delete this thread.", "not_your_thread"),
-    ThreadAction.answer: ("Only the asker and the group's moderators mark the answer.", "not_your_question"),
-    ThreadAction.moderate: ("Only the group's moderators can do this.", "group_moderators_only"),
+    ThreadAction.edit: (N_("Only the author and the group's moderators can change this thread."), "not_your_thread"),
+    ThreadAction.delete: (N_("Only the author and the group's moderators can delete this thread."), "not_your_thread"),
+    ThreadAction.answer: (N_("Only the asker and the group's moderators mark the answer."), "not_your_question"),
+    ThreadAction.moderate: (N_("Only the group's moderators can do this."), "group_moderators_only"),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from app.errors import Forbidden
+from app.i18n import N_
 from app.models import User
 from app.models.enums import SiteRole
 from app.services import roles
@@ -33,20 +34,21 @@ class SiteAction(StrEnum):
 _EDITOR_ACTIONS = {SiteAction.edit_articles}
 
 REFUSALS: dict[SiteAction, str] = {
-    SiteAction.moderate: "Only the community manager and admins moderate every group.",
-    SiteAction.silence_members: "Only the community manager and admins silence or suspend members.",
-    SiteAction.watch_words: "Only the community manager and admins manage the watched words.",
-    SiteAction.merge: "Only the community manager and admins merge groups.",
-    SiteAction.find_duplicates: "Only the community manager and admins see possible duplicates.",
-    SiteAction.audit: "Only the community manager and admins read the audit log.",
-    SiteAction.edit_articles: "Only editors (the community manager, admins and members with the editor role) do this.",
-    SiteAction.manage_users: "Only the community manager and admins manage accounts.",
-    SiteAction.invite: "Only the community manager and admins can invite people.",
-    SiteAction.community_health: "Only the community manager and admins see the community's health.",
-    SiteAction.decide_questions: "Only the community manager and admins decide on large questions.",
-    SiteAction.create_groups: "Only the community manager and admins create groups.",
-    SiteAction.organise_groups: "Only the community manager and admins move or archive groups.",
-    SiteAction.tag_portfolios: "Only the community manager and admins add portfolio tags.",
+    SiteAction.moderate: N_("Only the community manager and admins moderate every group."),
+    SiteAction.silence_members: N_("Only the community manager and admins silence or suspend members."),
+    SiteAction.watch_words: N_("Only the community manager and admins manage the watched words."),
+    SiteAction.merge: N_("Only the community manager and admins merge groups."),
+    SiteAction.find_duplicates: N_("Only the community manager and admins see possible duplicates."),
+    SiteAction.audit: N_("Only the community manager and admins read the audit log."),
+    SiteAction.edit_articles: N_("Only editors (the community manager, admins and members with the editor role) do "
+                                 "this."),
+    SiteAction.manage_users: N_("Only the community manager and admins manage accounts."),
+    SiteAction.invite: N_("Only the community manager and admins can invite people."),
+    SiteAction.community_health: N_("Only the community manager and admins see the community's health."),
+    SiteAction.decide_questions: N_("Only the community manager and admins decide on large questions."),
+    SiteAction.create_groups: N_("Only the community manager and admins create groups."),
+    SiteAction.organise_groups: N_("Only the community manager and admins move or archive groups."),
+    SiteAction.tag_portfolios: N_("Only the community manager and admins add portfolio tags."),
 }
 
 
@@ -67,4 +69,5 @@ def allowed(actor: User, action: SiteAction) -> bool:
 
 def require(actor: User, action: SiteAction, *, field: str | None = None) -> None:
     if not allowed(actor, action):
-        raise Forbidden(REFUSALS[action], code=refusal_code(action), field=field, refused=f"site.{action.value}")
+        refused = f"site.{action.value}"
+        raise Forbidden(REFUSALS[action], code=refusal_code(action), field=field, refused=refused)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,9 +17,12 @@ from app.api.limits import BodyTooLarge
 from app.db import database_unavailable, is_unique_violation
 from app.deps import client_ip
 from app.errors import AppError, Forbidden, Moved
+from app.i18n import N_, api_language, translate_message
 from app.services import audit
 
 log = logging.getLogger(__name__)
+# Starlette's own answers (an unknown path or method), in the catalog so they are translated too.
+STARLETTE_MESSAGES = (N_("Not Found"), N_("Method Not Allowed"))
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -50,12 +53,15 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     """`pages`: which requests are for a web page, and how a page shows an error; the rest get JSON."""
 
     def respond(request: Request, status: int, code: str, message: str, field: str | None = None,
-                headers: dict[str, str] | None = None) -> Response:
+                headers: dict[str, str] | None = None, params: Mapping[str, object] | None = None) -> Response:
+        """`message` is the English sentence (the catalog's id; with `params` still to be filled in)."""
         if pages is not None and pages[0](request):
-            page = pages[1](request, status, code, message)
+            english = translate_message(message, params, "en") if params else message
+            page = pages[1](request, status, code, english)
             page.headers.update(headers or {})  # a page that says "try again later" says when, too
             return page
-        return error_response(status, code, message, field, headers)
+        language = api_language(request.headers.get("accept-language")) or "en"
+        return error_response(status, code, translate_message(message, params, language), field, headers)
 
     @app.exception_handler(Moved)
     async def _moved(request: Request, exc: Moved) -> Response:
@@ -69,7 +75,7 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
                 audit.record_refusal, request.app.state.db, actor_id=getattr(request.state, "actor_id", None),
                 refused=exc.refused, method=request.method, path=request.url.path,
                 address=client_ip(request))
-        return respond(request, exc.status_code, exc.code, exc.message, exc.field, exc.headers)
+        return respond(request, exc.status_code, exc.code, exc.template, exc.field, exc.headers, exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -78,8 +84,11 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
         field = _field(tuple(first.get("loc", ())))
         message = str(first.get("msg", "Invalid value.")).removeprefix("Value error, ")
         if first.get("type") == "json_invalid":
-            return error_response(422, "invalid_json", "The request body is not valid JSON.", "body")
-        return respond(request, 422, "invalid", f"{field}: {message}", field)
+            return respond(request, 422, "invalid_json", N_("The request body is not valid JSON."), "body")
+        if api_language(request.headers.get("accept-language")) in (None, "en"):
+            return respond(request, 422, "invalid", f"{field}: {message}", field)
+        # Pydantic explains in English only: another language gets which field to check.
+        return respond(request, 422, "invalid", N_("Check the field “%(field)s”."), field, params={"field": field})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -100,13 +109,13 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
             log.warning("unique violation reached the handler for %s %s: %s", request.method, request.url.path,
                         str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__)
             return respond(request, 409, "conflict",
-                           "Someone else changed this at the same moment. Reload and try again.")
+                           N_("Someone else changed this at the same moment. Reload and try again."))
         if unavailable is None:
             return await _unexpected(request, exc)
         log.warning("database unavailable for %s %s: %s", request.method, request.url.path,
                     str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-        return respond(request, unavailable.status_code, unavailable.code, unavailable.message,
-                       headers=unavailable.headers)
+        return respond(request, unavailable.status_code, unavailable.code, unavailable.template,
+                       headers=unavailable.headers, params=unavailable.params)
 
     app.add_exception_handler(SQLAlchemyError, _database)
     app.add_exception_handler(sqlite3.Error, _database)
@@ -114,4 +123,4 @@ def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return respond(request, 500, "internal", "Something went wrong on our side. It has been logged.")
+        return respond(request, 500, "internal", N_("Something went wrong on our side. It has been logged."))

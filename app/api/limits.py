@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.deps import SAFE_METHODS
+from app.i18n import N_, api_language, translate_message
 
 
 class BodyTooLarge(Exception):
@@ -155,7 +156,7 @@ class RefuseBadText:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"]:
-            await refuse(send, scope, 404, "not_found", "Not found.", None)
+            await refuse(send, scope, 404, "not_found", N_("Not found."), None)
             return
         query = scope.get("query_string", b"")
         if b"\x00" in query or b"%00" in query:
@@ -220,7 +221,9 @@ async def refuse(send: Send, scope: Scope, status: int, code: str, message: str,
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
-    error: dict[str, str] = {"code": code, "message": message}
+    asked = next((value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"accept-language"),
+                 None)
+    error: dict[str, str] = {"code": code, "message": translate_message(message, None, api_language(asked) or "en")}
     if field:
         error["field"] = field
     await _send_error(send, status, json.dumps({"error": error}).encode())

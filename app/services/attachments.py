@@ -157,8 +157,8 @@ def claim_attachments(session: Session, actor: User, *, post_id: int, attachment
     for attachment_id in attachment_ids:
         attachment = by_id.get(attachment_id)
         if attachment is None or attachment.uploader_id != actor.id or attachment.post_id is not None:
-            raise Invalid(f"Attachment {attachment_id} is not one of your unattached uploads.",
-                          field="attachment_ids")
+            raise Invalid("Attachment %(id)s is not one of your unattached uploads.",
+                          field="attachment_ids", params={"id": attachment_id})
         attachment.post_id = post_id
         if attachment.content_type == "application/pdf":
             # Its text is found in search once the job runner has read it (seconds, not in the request).

@@ -32,7 +32,7 @@ def reencode(source: BinaryIO, *, max_bytes: int, max_pixels: int, mode: str, ma
     """`make` gets the upright picture in `mode` and returns what to keep (the re-encoded bytes)."""
     data = source.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise Invalid(f"The image is larger than {max_bytes // (1024 * 1024)} MB.", field="file")
+        raise Invalid("The image is larger than %(mb)s MB.", field="file", params={"mb": max_bytes // (1024 * 1024)})
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in FORMATS:

@@ -58,7 +58,8 @@ def _groups(session: Session, actor: User, source_id: int, target_id: int, *, lo
     source, target = found[source_id], found[target_id]
     for group, field in ((source, "source_id"), (target, "target_id")):
         if group.merged_into_id is not None:
-            raise Conflict(f"“{group.name}” was already merged into another group.", field=field)
+            raise Conflict("“%(group)s” was already merged into another group.", field=field,
+                           params={"group": group.name})
     return source, target
 
 
@@ -118,8 +119,9 @@ def merge_groups(session: Session, actor: User, *, source_id: int, target_id: in
     source, target = _groups(session, actor, source_id, target_id, lock=True)
     preview = _preview(session, source, target)
     if preview.exposes and not confirm_exposure:
-        raise Conflict(f"Merging makes “{source.name}” readable to {preview.gaining_access} more people; "
-                       "confirm that (confirm_exposure) after checking the preview.", field="confirm_exposure")
+        raise Conflict("Merging makes “%(group)s” readable to %(count)s more people; "
+                       "confirm that (confirm_exposure) after checking the preview.", field="confirm_exposure",
+                       params={"group": source.name, "count": preview.gaining_access})
     now = utcnow()
     # Channels: move, or merge into B's channel of the same name (that one keeps its slug and settings).
     for move in preview.channels:

@@ -24,6 +24,7 @@ from app.access import (
 )
 from app.db import constraint_decides, rows_changed, utcnow
 from app.errors import Conflict, Forbidden, NotFound
+from app.i18n import N_
 from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
 from app.models.enums import AuditAction, ModerationStatus, NotificationKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
@@ -182,18 +183,28 @@ def _claim(session: Session, actor: User, item_id: int, status: ModerationStatus
         .execution_options(synchronize_session=False))
     session.refresh(item)
     if not won:
-        raise Conflict(_already_decided(session, item), code="already_decided")
+        message, params = _already_decided(session, item)
+        raise Conflict(message, code="already_decided", params=params)
     post = session.get(Post, item.post_id, populate_existing=True)
     assert post is not None
     return item, post, group
 
 
-def _already_decided(session: Session, item: ModerationItem) -> str:
+_ITEM_DECIDED = {ModerationStatus.approved: (N_("This item was already approved."),
+                                              N_("This item was already approved by %(name)s.")),
+                 ModerationStatus.rejected: (N_("This item was already rejected."),
+                                              N_("This item was already rejected by %(name)s.")),
+                 ModerationStatus.dismissed: (N_("This item was already dismissed."),
+                                               N_("This item was already dismissed by %(name)s."))}
+
+
+def _already_decided(session: Session, item: ModerationItem) -> tuple[str, dict[str, object] | None]:
     """What the moderator who came second is told: what happened to the item, and who did it."""
-    if item.status == ModerationStatus.withdrawn:
-        return "This post was deleted in the meantime; nothing is left to decide."
+    if item.status not in _ITEM_DECIDED:
+        return N_("This post was deleted in the meantime; nothing is left to decide."), None
     by = session.get(User, item.decided_by_id) if item.decided_by_id else None
-    return f"This item was already {item.status}" + (f" by {by.display_name}." if by else ".")
+    alone, with_name = _ITEM_DECIDED[ModerationStatus(item.status)]
+    return (with_name, {"name": by.display_name}) if by else (alone, None)
 
 
 def _close(session: Session, item: ModerationItem) -> None:

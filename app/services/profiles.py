@@ -105,7 +105,7 @@ def update_me(session: Session, actor: User, *, data: ProfileUpdate) -> MeOut:
             select(Portfolio).where(Portfolio.id.in_(unique)).order_by(Portfolio.name))) if unique else []
         if len(found) != len(unique):
             missing = sorted(set(unique) - {p.id for p in found})
-            raise Invalid(f"Unknown portfolio id(s): {', '.join(map(str, missing))}.", field="portfolio_ids")
+            raise Invalid("Unknown portfolio id(s): %(ids)s.", field="portfolio_ids", params={"ids": missing})
         # Written as SQL, not through the loaded collection: two tabs saving at once would each delete the
         # rows the other already deleted (a StaleDataError) or insert the same pair twice.
         session.flush()

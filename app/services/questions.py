@@ -90,8 +90,8 @@ def decide_audience(session: Session, actor: User, *, thread_id: int, approve: b
     session.refresh(thread)
     if not won:
         if thread.audience_status == AudienceStatus.sent:
-            raise Conflict(f"This question was already sent to its {thread.audience_count or 0} recipients.",
-                           code="already_decided")
+            raise Conflict("This question was already sent to its %(count)s recipients.",
+                           code="already_decided", params={"count": thread.audience_count or 0})
         if thread.audience_status == AudienceStatus.declined:
             raise Conflict("This question was already declined.", code="already_decided")
         raise Conflict("This question is not waiting for approval.", code="not_awaiting_approval")

@@ -24,6 +24,7 @@ from app.config import get_settings
 from app.db import is_unique_violation, utcnow
 from app.errors import Forbidden, Invalid
 from app.events import ModerationChanged, ModerationQueue, record_event, user_topic
+from app.i18n import N_, Phrase
 from app.models import Group, Membership, ModerationItem, Post, User, WatchedWord
 from app.models.enums import GroupRole, ModerationStatus
 from app.services.roles import STAFF_ROLES
@@ -139,15 +140,21 @@ def word_list(session: Session) -> WordList:
     return WordList(block=tuple(w for w, a in rows if a == "block"), hold=tuple(w for w, a in rows if a == "hold"))
 
 
+# What a personal-data finding is called in a message (its kind is the key the audit and the queue keep).
+PERSONAL_DATA_NAMES = {"bsn": Phrase(N_("a citizen service number")), "iban": Phrase(N_("a bank account number")),
+                       "phone": Phrase(N_("a phone number"))}
+
+
 def check_new_post(session: Session, actor: User, *, group: Group, text: str) -> Hold | None:
     """Refuse a silenced member or a blocked word (the post is not written); else say whether it is held."""
     now = utcnow()
     if actor.silenced_until is not None and actor.silenced_until > now:
-        raise Forbidden(f"A moderator silenced you until {actor.silenced_until:%Y-%m-%d %H:%M} UTC.", code="silenced")
+        raise Forbidden("A moderator silenced you until %(until)s.", code="silenced",
+                        params={"until": actor.silenced_until})
     found = screen(text, word_list(session))
     if found.blocked:
-        raise Invalid(f"Your post contains words that are not allowed here: {', '.join(found.blocked)}.",
-                      field="body")
+        raise Invalid("Your post contains words that are not allowed here: %(words)s.", field="body",
+                      params={"words": found.blocked})
     reasons: list[str] = []
     findings: list[str] = []
     if found.held_words:
@@ -172,11 +179,12 @@ def check_edit(session: Session, actor: User, *, post: Post, group: Group, text:
     already, so it cannot wait); a watched word puts the post before a moderator."""
     found = screen(text, word_list(session))
     if found.blocked:
-        raise Invalid(f"Your post contains words that are not allowed here: {', '.join(found.blocked)}.",
-                      field="body")
+        raise Invalid("Your post contains words that are not allowed here: %(words)s.", field="body",
+                      params={"words": found.blocked})
     if found.personal_data and post.held_at is None:
-        kinds = ", ".join(sorted({f.kind for f in found.personal_data}))
-        raise Invalid(f"This looks like a citizen's personal data ({kinds}); leave it out.", field="body")
+        kinds = [PERSONAL_DATA_NAMES[kind] for kind in sorted({f.kind for f in found.personal_data})]
+        raise Invalid("This looks like a citizen's personal data (%(kinds)s); leave it out.", field="body",
+                      params={"kinds": kinds})
     if found.held_words and post.held_at is None:
         open_item(session, post=post, group=group, reasons=["watched_word"],
                   findings=[f"watched_word: {w}" for w in found.held_words], held=False)

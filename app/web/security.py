@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.limits import refuse
 from app.deps import SAFE_METHODS, bearer_token
+from app.i18n import N_
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -78,8 +79,8 @@ class SameOrigin:
         if bearer_token(headers) is not None or named is None or self._ours(origin_of(named), scope, headers):
             await self.app(scope, receive, send)
             return
-        await refuse(send, scope, 403, "bad_origin", "This request comes from another site: its Origin is not "
-                     "this site's.", None)
+        await refuse(send, scope, 403, "bad_origin", N_("This request comes from another site: its Origin is not "
+                                                       "this site's."), None)
 
     def _ours(self, origin: str | None, scope: Scope, headers: Headers) -> bool:
         if origin is None:

@@ -35,6 +35,10 @@ PROTECTED = [
     ("POST", "/api/v1/invites"),
     ("DELETE", "/api/v1/invites/1"),
     ("PATCH", "/api/v1/admin/users/1"),
+    ("POST", "/api/v1/auth/sessions/end-others"),
+    ("PUT", "/api/v1/groups/1/channel-order"),
+    ("GET", "/api/v1/groups/1/invitations"),
+    ("DELETE", "/api/v1/group-invitations/1"),
 ]
 
 

@@ -4,7 +4,7 @@ edit-and-approve, reject, dismiss), live queue counts, silencing and suspending 
 the audit log."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from app.config import get_settings
 from app.db import utcnow
+from app.i18n import local_datetime
 from app.models import ModerationItem, Post
 from app.services import groups as group_service
 from tests.api.helpers import API, assert_error
@@ -801,7 +802,9 @@ class TestSilence:
         anna = client_for(member)
         error = assert_error(anna.post(f"{API}/threads/{thread['id']}/replies", json={"body": "Toch!"}),
                              403, "silenced")
-        assert until[:10] in error["message"]
+        # The moment in words, Amsterdam time (as the page shows it), not ISO or UTC.
+        assert error["message"] == \
+            f"A moderator silenced you until {local_datetime(datetime.fromisoformat(until), language='en')}."
         assert_error(anna.post(f"{API}/channels/{theme['channel_id']}/threads", json={"title": "Nieuw", "body": "x"}),
                      403, "silenced")
         assert reply_ids(staff, thread["id"]) == []
@@ -1046,7 +1049,8 @@ class TestEditsAreScreened:
                                                                       staff) -> None:
         staff.post(f"{API}/moderation/watched-words", json={"word": "sukkel", "action": "block"})
         post = reply(client_for(member), thread["id"], "Een gewone reactie")
-        for body, message in (("Wat een sukkel", "sukkel"), ("Mijn buurman, BSN 123456782", "bsn")):
+        for body, message in (("Wat een sukkel", "sukkel"),
+                              ("Mijn buurman, BSN 123456782", "a citizen service number")):
             refused = client_for(member).patch(f"{API}/posts/{post['id']}", json={"body": body})
             assert_error(refused, 422, "invalid", "body")
             assert message in refused.json()["error"]["message"]

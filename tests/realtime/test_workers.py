@@ -198,7 +198,10 @@ def start_workers(site: Site) -> Iterator[Callable[..., list[Worker]]]:
                 **os.environ, "DATABASE_URL": site.database_url, "REDIS_URL": site.redis_url,
                 "REDIS_PREFIX": prefix or site.prefix, "BASE_URL": base_url, "ENVIRONMENT": "test",
                 "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-                "UPLOAD_DIR": str(site.tmp / "uploads"), "PYTHONUNBUFFERED": "1", **env,
+                "UPLOAD_DIR": str(site.tmp / "uploads"), "PYTHONUNBUFFERED": "1",
+                # The slow-socket tests post hundreds of replies in a minute: what they measure is delivery,
+                # not the abuse limit (tests/api/test_abuse_limits.py tries that).
+                "LIMIT_REPLIES_PER_ACCOUNT": "100000/minute", **env,
             }
             with log_path.open("wb") as log:
                 process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args],

@@ -32,6 +32,7 @@ from app.events import (
     record_event,
     user_topic,
 )
+from app.i18n import N_
 from app.models import Group, GroupInvitation, JoinRequest, Membership, User
 from app.models.enums import AuditAction, GroupRole, NotificationKind, RequestStatus
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
@@ -75,8 +76,15 @@ def _settle(session: Session, model: type[JoinRequest] | type[GroupInvitation], 
     return bool(changed)
 
 
-_DECIDED_AS = {RequestStatus.approved.value: "approved", RequestStatus.declined.value: "declined",
-               RequestStatus.cancelled.value: "cancelled"}
+# What the loser of two decisions at once is told: what happened (and who did it, when someone did).
+_REQUEST_DECIDED = {RequestStatus.approved.value: N_("This request was already approved."),
+                    RequestStatus.declined.value: N_("This request was already declined."),
+                    RequestStatus.cancelled.value: N_("This request was already cancelled.")}
+_REQUEST_DECIDED_BY = {RequestStatus.approved.value: N_("This request was already approved by %(name)s."),
+                       RequestStatus.declined.value: N_("This request was already declined by %(name)s.")}
+_INVITATION_DECIDED = {RequestStatus.approved.value: N_("This invitation was already accepted."),
+                       RequestStatus.declined.value: N_("This invitation was already declined."),
+                       RequestStatus.cancelled.value: N_("This invitation was already cancelled.")}
 
 
 def join_group(session: Session, actor: User, *, group_id: int, message: str = "") -> JoinOut:
@@ -236,8 +244,11 @@ def decide_join_request(session: Session, actor: User, *, request_id: int, appro
     won = _settle(session, JoinRequest, request.id, decision, decided_by_id=actor.id)
     session.refresh(request)
     if not won:
-        raise Conflict(_already_decided(session, "This request", request.status, request.decided_by_id),
-                       code="already_decided")
+        by = session.get(User, request.decided_by_id) if request.decided_by_id is not None else None
+        if by is not None and request.status in _REQUEST_DECIDED_BY:
+            raise Conflict(_REQUEST_DECIDED_BY[request.status], code="already_decided",
+                           params={"name": by.display_name})
+        raise Conflict(_REQUEST_DECIDED[request.status], code="already_decided")
     audit.record(session, actor, AuditAction(f"join_request.{request.status}"),
                  target_type="user", target_id=request.user_id,
                  group_id=request.group_id, before={"status": "pending"}, after={"status": request.status})
@@ -250,12 +261,6 @@ def decide_join_request(session: Session, actor: User, *, request_id: int, appro
     user = session.get(User, request.user_id)
     assert user is not None
     return _request_out(request, user)
-
-
-def _already_decided(session: Session, what: str, status: str, decided_by_id: int | None) -> str:
-    """What the loser of two decisions at once is told: what happened, and who did it."""
-    by = session.get(User, decided_by_id) if decided_by_id is not None else None
-    return f"{what} was already {_DECIDED_AS.get(status, status)}" + (f" by {by.display_name}." if by else ".")
 
 
 def _invitation_out(session: Session, actor: User, invitation: GroupInvitation) -> InvitationOut:
@@ -314,8 +319,7 @@ def withdraw_invitation(session: Session, actor: User, *, invitation_id: int) ->
     access_group(session, actor, invitation.group_id, GroupAction.administer)
     if not _settle(session, GroupInvitation, invitation.id, RequestStatus.cancelled):
         session.refresh(invitation)
-        status = "accepted" if invitation.status == RequestStatus.approved else _DECIDED_AS.get(invitation.status)
-        raise Conflict(f"This invitation was already {status}.", code="already_decided")
+        raise Conflict(_INVITATION_DECIDED[invitation.status], code="already_decided")
 
 
 def list_my_invitations(session: Session, actor: User) -> list[InvitationOut]:
@@ -334,8 +338,7 @@ def decide_invitation(session: Session, actor: User, *, invitation_id: int, acce
     won = _settle(session, GroupInvitation, invitation.id, RequestStatus.approved if accept else RequestStatus.declined)
     session.refresh(invitation)
     if not won:
-        status = "accepted" if invitation.status == RequestStatus.approved else _DECIDED_AS.get(invitation.status)
-        raise Conflict(f"This invitation was already {status}.", code="already_decided")
+        raise Conflict(_INVITATION_DECIDED[invitation.status], code="already_decided")
     group = session.get(Group, invitation.group_id)
     assert group is not None
     if accept:

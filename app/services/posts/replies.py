@@ -174,7 +174,7 @@ def delete_post(session: Session, actor: User, *, post_id: int, reason: str = ""
 
 def set_reaction(session: Session, actor: User, *, post_id: int, emoji: str, on: bool) -> PostOut:
     if emoji not in REACTIONS:
-        raise Invalid(f"Choose one of {' '.join(REACTIONS)}.", field="emoji")
+        raise Invalid("Choose one of %(emoji)s.", field="emoji", params={"emoji": " ".join(REACTIONS)})
     access = access_post(session, actor, post_id, PostAction.react)
     # Idempotent both ways, and decided by the database: of two clicks at once (or two tabs) one inserts or
     # deletes the row and the other finds it done; only the one that changed something tells the others.

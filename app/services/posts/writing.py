@@ -93,7 +93,7 @@ def check_portfolios(session: Session, portfolio_ids: list[int]) -> list[int]:
     found = set(session.scalars(select(Portfolio.id).where(Portfolio.id.in_(unique)))) if unique else set()
     missing = [p for p in unique if p not in found]
     if missing:
-        raise Invalid(f"Unknown portfolio id(s): {', '.join(map(str, missing))}.", field="portfolio_ids")
+        raise Invalid("Unknown portfolio id(s): %(ids)s.", field="portfolio_ids", params={"ids": missing})
     return unique
 
 
@@ -103,7 +103,7 @@ def set_co_submitters(session: Session, thread: Thread, user_ids: list[int], aut
         if unique else set()
     missing = [u for u in unique if u not in found]
     if missing:
-        raise Invalid(f"Unknown member id(s): {', '.join(map(str, missing))}.", field="motion.co_submitter_ids")
+        raise Invalid("Unknown member id(s): %(ids)s.", field="motion.co_submitter_ids", params={"ids": missing})
     session.execute(delete(MotionCoSubmitter).where(MotionCoSubmitter.thread_id == thread.id))
     upsert(session, MotionCoSubmitter, [{"thread_id": thread.id, "user_id": user_id} for user_id in unique],
            index_elements=["thread_id", "user_id"])

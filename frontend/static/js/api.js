@@ -15,8 +15,9 @@ export class ApiError extends Error {
   }
 }
 
+// The API answers in the language asked for (its messages, refusals included): the page's.
 export async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "Accept-Language": language };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
   const response = await fetch(path, {
@@ -28,7 +29,7 @@ export async function api(method, path, body) {
   return data;
 }
 
-// The API explains bad input in English; a Dutch page names the field in Dutch instead.
+// The API says what is wrong in the page's language; bad input is named by the field's label on the page.
 export function showError(form, error) {
   const name = error.field ? error.field.split(".").pop() : null;
   const input = name ? form.querySelector(`[name="${name}"]`) : null;
@@ -48,6 +49,7 @@ export function uploadFile(method, path, file, onProgress, failedMessage) {
     request.open(method, path);
     request.setRequestHeader("X-CSRF-Token", csrfToken());
     request.setRequestHeader("Accept", "application/json");
+    request.setRequestHeader("Accept-Language", language);
     request.upload.addEventListener("progress", (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
     request.addEventListener("load", () => {
       let data = {};

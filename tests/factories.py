@@ -206,10 +206,11 @@ def make_group(run, manager) -> Callable[..., dict[str, Any]]:
 
     def _make(name: str | None = None, *, kind: str = "theme", visibility: str = "open",
               members: tuple[User, ...] = (), admins: tuple[User, ...] = (), parent_id: int | None = None,
-              ) -> dict[str, Any]:
+              description: str = "") -> dict[str, Any]:
         n = next(_counter)
         out = run(groups.create_group, manager, data=GroupCreate(
-            name=name or f"Groep {n}", kind=kind, visibility=visibility, parent_id=parent_id))
+            name=name or f"Groep {n}", kind=kind, visibility=visibility, parent_id=parent_id,
+            description=description))
         for user in (*members, *admins):
             invitation = run(groups.invite_to_group, manager, group_id=out.id, user_id=user.id)
             run(groups.decide_invitation, user, invitation_id=invitation.id, accept=True)

@@ -45,7 +45,6 @@ from app.demo.content import (  # the demo text
     MOTION_REPLIES,
     MUNICIPALITIES,
     PORTFOLIOS,
-    PROVINCE_NAMES,
     PROVINCE_THREADS,
     SEED,
     SERIES_DESCRIPTION,
@@ -83,6 +82,7 @@ from app.models import (
     UserPortfolio,
 )
 from app.models.enums import (
+    PROVINCE_NAMES,
     REACTIONS,
     GroupKind,
     GroupRole,
@@ -324,6 +324,11 @@ class _Loader:
         self._group("working", "Werkgroep Warmtetransitie", kind=GroupKind.theme, visibility=Visibility.open,
                     parent="theme:Duurzaamheid",
                     description="Raadsleden en Statenleden die werken aan de transitievisie warmte en warmtenetten.")
+        # Groups members started next to an existing one: what the community manager's duplicates list is for.
+        self._group("lookalike:wonen", "Wonen en bouwen", kind=GroupKind.theme, visibility=Visibility.open,
+                    description="Betaalbare woningen bouwen: woningcorporaties, huur en nieuwbouwwijken.")
+        self._group("lookalike:klimaat", "Klimaat & duurzaamheid", kind=GroupKind.theme, visibility=Visibility.open,
+                    description="Klimaatadaptatie, zonnepanelen en de energietransitie in de gemeente.")
         self.session.flush()
         for info in self.groups.values():
             for channel in info.channels.values():
@@ -374,6 +379,12 @@ class _Loader:
         info.roles[self.anna.id] = GroupRole.admin.value
         self.groups["province:gelderland"].roles[self.fatima.id] = GroupRole.admin.value
         join("theme:Duurzaamheid", self.anna, GroupRole.moderator)
+        # The look-alikes drew their members from the group they resemble (the first who joined it).
+        for key, original in (("lookalike:wonen", "theme:Wonen"), ("lookalike:klimaat", "theme:Duurzaamheid")):
+            started_by, *others = [u for u in self.groups[original].members if u.role == SiteRole.member][:7]
+            join(key, started_by, GroupRole.admin)
+            for user in others:
+                join(key, user)
         for theme in THEMES:
             info = self.groups[f"theme:{theme.name}"]
             ordinary = [u for u in info.members if info.roles[u.id] == GroupRole.member and u is not self.anna]

@@ -22,12 +22,6 @@ DEMO_LOGINS: list[tuple[str, str]] = [
 
 # --- the country ---------------------------------------------------------------------------------
 
-PROVINCE_NAMES: dict[Province, str] = {
-    Province.groningen: "Groningen", Province.friesland: "Fryslân", Province.drenthe: "Drenthe",
-    Province.overijssel: "Overijssel", Province.flevoland: "Flevoland", Province.gelderland: "Gelderland",
-    Province.utrecht: "Utrecht", Province.noord_holland: "Noord-Holland", Province.zuid_holland: "Zuid-Holland",
-    Province.zeeland: "Zeeland", Province.noord_brabant: "Noord-Brabant", Province.limburg: "Limburg",
-}
 
 # (municipality, province, weight): the weight makes big cities get more members.
 MUNICIPALITIES: list[tuple[str, Province, int]] = [

@@ -40,6 +40,15 @@ class Province(StrEnum):
     limburg = "limburg"
 
 
+# Their own names, as the provinces write them (not translated): "Fryslân", not "Friesland".
+PROVINCE_NAMES: dict[Province, str] = {
+    Province.groningen: "Groningen", Province.friesland: "Fryslân", Province.drenthe: "Drenthe",
+    Province.overijssel: "Overijssel", Province.flevoland: "Flevoland", Province.gelderland: "Gelderland",
+    Province.utrecht: "Utrecht", Province.noord_holland: "Noord-Holland", Province.zuid_holland: "Zuid-Holland",
+    Province.zeeland: "Zeeland", Province.noord_brabant: "Noord-Brabant", Province.limburg: "Limburg",
+}
+
+
 class Language(StrEnum):
     nl = "nl"
     en = "en"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.access import GroupAction, SiteAction, group_access, require
 from app.models import Group, Membership, User
+from app.models.enums import GroupKind
 from app.schemas.groups import DuplicatePair, SimilarGroup
 from app.services.roles import STAFF_ROLES
 from app.services.text import fold
@@ -27,6 +28,8 @@ groep groepen werkgroep themagroep netwerk fractie afdeling platform overleg tea
 SIMILAR_AT = 70      # a name this similar (0–100) is worth showing while creating a group
 DUPLICATE_AT = 75    # a pair this likely (0–100) goes on the community manager's list
 MIN_MEMBERS_FOR_OVERLAP = 3
+PLACES = (GroupKind.province, GroupKind.faction)  # groups of a place rather than a subject
+PLACE_TYPO_AT = 85   # two places' names this alike (0–100) are one place misspelt
 
 
 def subject(text: str) -> str:
@@ -56,6 +59,31 @@ def similar_groups(session: Session, actor: User, *, name: str, description: str
     return sorted(found, key=lambda g: (-g.score, g.name))[:limit]
 
 
+def _same_place(a: str, b: str) -> float:
+    """A province's or a municipality's group is about its place, and each place has one: only the same place
+    makes two of them — its words inside the other's ("Fractie Ede" / "Fractie Ede 2022") or a typo ("Alkmar")
+    — not a shared word ("Noord-Holland" / "Zuid-Holland") or a description written from the same template."""
+    words_a, words_b = set(a.split()), set(b.split())
+    if not (words_a and words_b):
+        return 0.0
+    if words_a <= words_b or words_b <= words_a:
+        return 100.0
+    typo = fuzz.ratio(a, b)
+    return typo if typo >= PLACE_TYPO_AT else 0.0
+
+
+def _related(parent: dict[int, int | None], a: int, b: int) -> bool:
+    """Is one of the two groups under the other (at any depth)?"""
+    def ancestors(group_id: int) -> set[int]:
+        seen: set[int] = set()
+        while (up := parent.get(group_id)) is not None and up not in seen:
+            seen.add(up)
+            group_id = up
+        return seen
+
+    return a in ancestors(b) or b in ancestors(a)
+
+
 def duplicate_pairs(session: Session, actor: User, *, limit: int = 50) -> list[DuplicatePair]:
     """Pairs of groups that look like one: similar names (and descriptions), and members in common."""
     require(actor, SiteAction.find_duplicates)
@@ -67,14 +95,21 @@ def duplicate_pairs(session: Session, actor: User, *, limit: int = 50) -> list[D
             .where(User.role.not_in(STAFF_ROLES))):
         members.setdefault(group_id, set()).add(user_id)
     subjects = {g.id: subject(g.name) for g in groups}
+    parent = {g.id: g.parent_id for g in groups}
     pairs = []
     for a, b in combinations(groups, 2):
+        # A province and a faction, or a theme and its own working group, are different by design.
+        if a.kind != b.kind or _related(parent, a.id, b.id):
+            continue
         name = fuzz.token_set_ratio(subjects[a.id], subjects[b.id]) if subjects[a.id] and subjects[b.id] else 0.0
         shared = len(members[a.id] & members[b.id])
         smaller = min(len(members[a.id]), len(members[b.id]))
-        score = _similarity(a.name, a.description, b.name, b.description)
-        if smaller >= MIN_MEMBERS_FOR_OVERLAP:  # two tiny groups sharing their one member say little
-            score = max(score, 0.8 * (100.0 * shared / smaller) + 0.2 * name)
+        if a.kind in PLACES:
+            score = _same_place(subjects[a.id], subjects[b.id])
+        else:
+            score = _similarity(a.name, a.description, b.name, b.description)
+            if smaller >= MIN_MEMBERS_FOR_OVERLAP:  # two tiny groups sharing their one member say little
+                score = max(score, 0.8 * (100.0 * shared / smaller) + 0.2 * name)
         if score >= DUPLICATE_AT:
             pairs.append(DuplicatePair(
                 first=SimilarGroup(id=a.id, slug=a.slug, name=a.name, kind=a.kind, member_count=a.member_count,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from app.errors import NotFound
 
@@ -115,3 +115,8 @@ def install(app: FastAPI, assets: Assets) -> None:
     @app.get("/static/{path:path}", include_in_schema=False)
     def static(request: Request, path: str) -> Response:
         return assets.response(request, path)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """Browsers and feed readers ask for it without reading the page's <link rel="icon">."""
+        return RedirectResponse(assets.url("favicon.svg"), status_code=301)

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from app import i18n
 from app.config import ROOT
+from app.models.enums import PROVINCE_NAMES, Province
 from app.web.assets import Assets
 
 FRONTEND = ROOT / "frontend"
@@ -35,7 +36,16 @@ def _json_script(value: Any) -> Markup:
                   .replace("&", "\\u0026"))
 
 
+def _province_name(value: str) -> str:
+    """A province by its own name ("Fryslân"), as the groups of the provinces are called."""
+    try:
+        return PROVINCE_NAMES[Province(value)]
+    except ValueError:
+        return value
+
+
 env.globals.update(static=assets.url, local_datetime=i18n.local_datetime, local_date=i18n.local_date,
+                   province_name=_province_name,
                    relative_time=i18n.relative_time, iso=_iso, languages=i18n.LANGUAGES)
 env.filters["json_script"] = _json_script
 

@@ -54,3 +54,35 @@ class TestDuplicatePairs:
         assert by_members["shared_members"] == 4 and by_members["score"] >= 75
         assert frozenset(("Cultuur", "Fietspaden")) not in found
         assert [p["score"] for p in pairs] == sorted((p["score"] for p in pairs), reverse=True)
+
+    def test_related_groups_and_different_kinds_are_not_duplicates(self, client_for, manager, make_user,
+                                                                  make_group) -> None:
+        """A province with its factions (they share members by design), a theme with its own working group,
+        provinces that share a word, factions described from one template: none of them is a duplicate."""
+        people = [make_user() for _ in range(6)]
+        north = make_group("Noord-Holland", kind="province", members=tuple(people),
+                           description="Leden en volksvertegenwoordigers in Noord-Holland.")
+        make_group("Zuid-Holland", kind="province", members=tuple(people[:3]),
+                   description="Leden en volksvertegenwoordigers in Zuid-Holland.")
+        make_group("Fractie Alkmaar", kind="faction", parent_id=north["id"], members=tuple(people),
+                   description="De gemeenteraadsfractie in Alkmaar: moties en de raadsagenda.")
+        make_group("Fractie Almere", kind="faction", members=tuple(people[:4]),
+                   description="De gemeenteraadsfractie in Almere: moties en de raadsagenda.")
+        theme = make_group("Duurzaamheid", members=tuple(people))
+        make_group("Werkgroep Warmtenetten", parent_id=theme["id"], members=tuple(people[3:]))
+        make_group("Klimaat & duurzaamheid", members=tuple(people[:5]))  # the one real look-alike
+        pairs = client_for(manager).get(f"{API}/groups/duplicates").json()
+        assert [{p["first"]["name"], p["second"]["name"]} for p in pairs] == [
+            {"Duurzaamheid", "Klimaat & duurzaamheid"}]
+
+    def test_the_same_place_twice_is_a_duplicate(self, client_for, manager, make_group) -> None:
+        make_group("Fractie Ede", kind="faction")
+        make_group("Fractie Ede 2022", kind="faction", description="Opnieuw aangemaakt")
+        make_group("Fractie Alkmar", kind="faction")
+        make_group("Fractie Alkmaar", kind="faction")
+        make_group("Fractie Leiden", kind="faction")
+        make_group("Fractie Heerlen", kind="faction")
+        make_group("Fractie Heerenveen", kind="faction")
+        pairs = client_for(manager).get(f"{API}/groups/duplicates").json()
+        assert sorted(sorted((p["first"]["name"], p["second"]["name"])) for p in pairs) == [
+            ["Fractie Alkmaar", "Fractie Alkmar"], ["Fractie Ede", "Fractie Ede 2022"]]

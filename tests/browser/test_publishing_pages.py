@@ -3,6 +3,7 @@ at the publish moment the job runner inside the server publishes it, and it appe
 page without a reload, with her notification. She reads it, reacts and comments."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -102,3 +103,22 @@ def _amsterdam():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Europe/Amsterdam")
+
+
+def test_plan_an_article_from_the_series_calendar(member_in, site) -> None:
+    """The calendar's link carries the slot's moment with its offset; the editor fills it in and saves."""
+    editor = member_in("beheer")
+    first = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    series = editor.api("POST", "/api/v1/series", {"name": "Wethouder aan het woord", "first_slot": first})
+    editor.page.goto(f"/manage/series/{series['slug']}")  # type: ignore[index]
+    editor.page.get_by_role("link", name="Plan een artikel").first.click()
+    editor.page.wait_for_url("**/manage/articles/new?**")
+    planned = editor.page.get_by_label("Publiceren op (tijd in Amsterdam)").input_value()
+    assert planned and planned[:4].isdigit(), planned
+    editor.page.get_by_label("Titel").fill("Interview met de wethouder")
+    editor.page.get_by_role("button", name="Opslaan").click()
+    expect(editor.page).to_have_url(re.compile(r"/manage/articles/\d+$"))  # replaceState, not a load
+    mine = editor.api("GET", "/api/v1/editorial/articles")
+    assert [a["title"] for a in mine if a["title"] == "Interview met de wethouder"]  # type: ignore[union-attr]
+    editor.page.get_by_role("button", name="Inplannen").click()
+    expect(editor.page.locator("#publication-state")).to_contain_text("Ingepland")

@@ -3,8 +3,9 @@ home page) and what only editors reach (the editorial list, the editor, the seri
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
@@ -146,6 +147,18 @@ class TestEditorsPages:
         assert "Het interview van de eerste plek" in text and "Ingepland" in text and "Leeg" in text
         assert "Plan een artikel" in text
         assert_page(client_for(member).get(f"/manage/series/{one['slug']}"), 403)
+
+    def test_plan_an_article_links_to_a_moment_that_survives_the_link(self, desk) -> None:
+        """The slot's moment has a time zone offset ("+00:00"): unencoded, its "+" arrived as a space."""
+        one = series(desk, first_slot=utcnow().date() + timedelta(days=2))
+        text = assert_page(desk.get(f"/manage/series/{one['slug']}"))
+        planned = [href for href in links(text) if href.startswith("/manage/articles/new?")]
+        assert planned
+        for href in planned:
+            query = parse_qs(urlsplit(href).query)
+            assert query["series"] == [str(one["id"])]
+            moment = datetime.fromisoformat(query["at"][0])
+            assert moment.tzinfo is not None and moment > utcnow()
 
 
 class TestProfileAndSettings:

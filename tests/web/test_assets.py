@@ -241,3 +241,15 @@ class TestPagesUseVersionedUrls:
         response = anon.get("/api/docs")
         assert response.status_code == 200
         self.check(anon, response.text)
+
+
+def test_the_favicon_is_there(anon, client_for, member) -> None:
+    """Every page links its icon; /favicon.ico, which browsers ask for on their own, leads to it (no 404)."""
+    page = client_for(member).get("/").text
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert icon is not None
+    served = anon.get(icon.group(1))
+    assert served.status_code == 200 and served.headers["content-type"].startswith("image/svg+xml")
+    asked = anon.get("/favicon.ico", follow_redirects=False)
+    assert asked.status_code == 301 and asked.headers["location"] == icon.group(1)
+    assert anon.get("/favicon.ico").content == served.content

@@ -776,3 +776,12 @@ class TestOddAddresses:
         # PostgreSQL cannot even compare text with NUL in it; it is refused before any query, on both backends.
         response = client_for(member).get(path)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_provinces_by_their_own_names(client_for, member, make_user, run, session) -> None:
+    """As the provinces' groups are called: "Fryslân", not "Friesland"; "Noord-Holland" with its capitals."""
+    frisian = make_user(display_name="Sjoukje Hoekstra", province="friesland", municipality="Leeuwarden")
+    text = assert_page(client_for(member).get(f"/members/{frisian.username}"))
+    assert "Fryslân" in text and "Friesland" not in text
+    settings = assert_page(client_for(member).get("/settings/profile"))
+    assert ">Fryslân</option>" in settings and ">Noord-Holland</option>" in settings

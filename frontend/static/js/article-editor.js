@@ -52,7 +52,10 @@ function show(next) {
 }
 
 if (!article && params.get("series")) form.elements.series_id.value = params.get("series");
-if (!article && params.get("at")) scheduleForm.elements.publish_at.value = amsterdamInput(params.get("at"));
+// A link that carries a moment (the series calendar's "Plan een artikel") fills it in; one that does not
+// parse is left out rather than stopping the editor (which would lose what she writes).
+const plannedAt = !article && params.get("at") ? new Date(params.get("at")) : null;
+if (plannedAt && !Number.isNaN(plannedAt.getTime())) scheduleForm.elements.publish_at.value = amsterdamInput(plannedAt);
 show(article);
 
 async function subjectId() {

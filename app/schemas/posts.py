@@ -152,6 +152,7 @@ class PostOut(BaseModel):
     mentions: list[str]
     is_answer: bool
     held: bool = False  # waits for a moderator: only its author and the moderators see it
+    held_reasons: list[str] = []  # why (watched_word, personal_data, premoderation, new_member), for them
     # What she may do with it, decided by the server (app/access/rules.py); pages never derive it themselves.
     # False in live events, which every subscriber receives alike: the page fetches the post for her view.
     can_edit: bool

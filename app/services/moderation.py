@@ -177,6 +177,10 @@ def _claim(session: Session, actor: User, item_id: int, status: ModerationStatus
     item, group = row[0], row[1]
     if refuse_held and item.held and item.status == ModerationStatus.pending:
         raise Conflict("A held post is approved or rejected, not dismissed.", code="held_post")
+    author_id = session.scalar(select(Post.author_id).where(Post.id == item.post_id))
+    if author_id == actor.id and item.status == ModerationStatus.pending:
+        # Nobody judges her own post: another moderator decides (the community manager sees every group).
+        raise Forbidden("You cannot decide on your own post; another moderator will.", code="own_post")
     won = rows_changed(session,
         update(ModerationItem).where(ModerationItem.id == item.id, ModerationItem.status == ModerationStatus.pending)
         .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_reason=reason)

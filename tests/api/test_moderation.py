@@ -334,6 +334,33 @@ class TestHeldReply:
             post["id"], ["watched_word"], ["watched_word: fryslan"], True, "Groeten uit FRYSLÂN")
         assert notes(client_for(writer)) == []
 
+    def test_its_author_is_told_why_it_waits(self, client_for, member, writer, mod, hold_word, thread,
+                                             capture_events) -> None:
+        me = client_for(member)
+        post = reply(me, thread["id"], "Groeten uit Fryslân, BSN 111222333")
+        assert sorted(post["held_reasons"]) == ["personal_data", "watched_word"]
+        assert sorted(me.get(f"{API}/posts/{post['id']}").json()["held_reasons"]) == ["personal_data", "watched_word"]
+        assert sorted(client_for(mod).get(f"{API}/posts/{post['id']}").json()["held_reasons"]) == [
+            "personal_data", "watched_word"]
+        page = me.get(f"/threads/{thread['id']}").text
+        assert "Er staat een woord in dat een moderator eerst wil zien." in page
+        assert "Er lijken persoonsgegevens van een inwoner in te staan" in page
+        assert "watched_word" not in page.split('id="reply-list"')[1].split("</div>")[0]
+        # A post that does not wait has no reasons; what the others receive never carries them.
+        assert reply(client_for(writer), thread["id"], "Gewoon een reactie")["held_reasons"] == []
+        assert all(not e.payload.get("held_reasons") for e in capture_events if isinstance(e.payload, dict))
+
+    def test_a_moderator_does_not_decide_on_his_own_post(self, client_for, mod, staff, hold_word, thread) -> None:
+        own = reply(client_for(mod), thread["id"], "Groeten uit Fryslân van de moderator")
+        assert own["held"] is True
+        item = item_for(staff, own["id"])
+        for action, body in (("approve", {}), ("reject", {"reason": "Te fel"})):
+            refused = client_for(mod).post(f"{API}/moderation/items/{item['id']}/{action}", json=body)
+            assert_error(refused, 403, "own_post")
+        assert item_for(staff, own["id"])["status"] == "pending"
+        # Another moderator (here the community manager) decides it.
+        assert decide(staff, item["id"], "approve")["status"] == "approved"
+
     def test_approve_publishes_it(self, client_for, member, writer, mod, staff, hold_word, theme, thread,
                                   capture_events) -> None:
         me = client_for(member)

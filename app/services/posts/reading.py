@@ -30,6 +30,7 @@ from app.models import (
     Attachment,
     Membership,
     Mention,
+    ModerationItem,
     MotionCoSubmitter,
     MotionStatusChange,
     Portfolio,
@@ -40,7 +41,7 @@ from app.models import (
     ThreadPortfolio,
     User,
 )
-from app.models.enums import AudienceStatus, ThreadKind
+from app.models.enums import AudienceStatus, ModerationStatus, ThreadKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.posts import (
     MotionChangeOut,
@@ -72,6 +73,7 @@ class Related:
     reactions: dict[int, list[ReactionCount]] = field(default_factory=dict)
     attachments: dict[int, list[Attachment]] = field(default_factory=dict)
     mentions: dict[int, list[str]] = field(default_factory=dict)
+    held_reasons: dict[int, list[str]] = field(default_factory=dict)  # why a held post waits
 
 
 def _load_related(session: Session, actor: User, posts: Sequence[Post]) -> Related:
@@ -80,6 +82,11 @@ def _load_related(session: Session, actor: User, posts: Sequence[Post]) -> Relat
     quotes = {q.id: q for q in session.scalars(select(Post).where(Post.id.in_(quote_ids)))} if quote_ids else {}
     related = Related(quotes=quotes, users=_users(session, {p.author_id for p in posts if p.author_id}
                                                    | {q.author_id for q in quotes.values() if q.author_id}))
+    held = [p.id for p in posts if p.held_at is not None]
+    if held:
+        related.held_reasons = {post_id: list(reasons) for post_id, reasons in session.execute(
+            select(ModerationItem.post_id, ModerationItem.reasons)
+            .where(ModerationItem.post_id.in_(held), ModerationItem.status == ModerationStatus.pending))}
     mine_expr = func.max(case((Reaction.user_id == actor.id, 1), else_=0))
     for post_id, emoji, count, mine in session.execute(
         select(Reaction.post_id, Reaction.emoji, func.count(), mine_expr)
@@ -124,6 +131,8 @@ def posts_out(session: Session, actor: User, posts: Sequence[Post], thread: Thre
             attachments=[] if deleted else [attachment_out(a) for a in related.attachments.get(post.id, [])],
             mentions=sorted(related.mentions.get(post.id, [])),
             is_answer=thread.answer_post_id == post.id, held=post.held_at is not None,
+            # Why it waits, for whoever sees it waiting: its author and the moderators.
+            held_reasons=related.held_reasons.get(post.id, []) if own or moderator else [],
             can_edit=can_edit_post(own=own, moderator=moderator, member=access.is_member, deleted=deleted),
             can_delete=can_delete_post(own=own, moderator=moderator, deleted=deleted),
             can_moderate=moderator,
@@ -221,7 +230,7 @@ def thread_detail(session: Session, actor: User, thread: Thread, access: GroupAc
 def neutral(post: PostOut) -> PostOut:
     """Everyone's view of a post, from one viewer's: without what depends on her."""
     return post.model_copy(update={
-        "can_edit": False, "can_delete": False, "can_moderate": False, "can_flag": False,
+        "can_edit": False, "can_delete": False, "can_moderate": False, "can_flag": False, "held_reasons": [],
         "reactions": [r.model_copy(update={"mine": False}) for r in post.reactions],
     })
 

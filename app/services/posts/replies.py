@@ -85,6 +85,7 @@ def create_reply(session: Session, actor: User, *, thread_id: int, data: ReplyCr
                                 mentions=list(mentioned.values()))
     if hold:
         screening.hold_for_review(session, post=post, group=access.group.group, hold=hold)
+        related.held_reasons[post.id] = hold.reasons
         return posts_out(session, actor, [post], thread, access.group, related)[0]
     mine = posts_out(session, actor, [post], thread, access.group, related)[0]
     _reply_goes_live(session, actor, group=access.group.group, thread=thread, post=post, shown=mine,

@@ -6,6 +6,13 @@ import { setupComposer } from "./composer.js";
 import { onEvent, setUnread, t, timeElement, viewerId } from "./page.js";
 
 const REACTIONS = ["👍", "❤️", "🎉", "😄", "🤔", "👀", "🙏"];
+// Why a post waits for a moderator (as macros.html held_reason says it).
+const HELD_BECAUSE = {
+  watched_word: t("It contains a word a moderator wants to see first."),
+  personal_data: t("It seems to contain a citizen's personal data, such as a citizen service number, a bank account or a phone number."),
+  premoderation: t("In this group a moderator reads every post before others see it."),
+  new_member: t("A moderator reads the first posts of a new member before others see them."),
+};
 const list = document.getElementById("reply-list");
 const threadId = Number(list.dataset.threadId);
 const articleId = list.dataset.articleId ? Number(list.dataset.articleId) : null;
@@ -106,6 +113,13 @@ function renderPost(post) {
     badge.className = "badge held";
     badge.textContent = t("Waiting for a moderator");
     header.append(" ", badge);
+  }
+  if (post.held && post.held_reasons?.length) {
+    const why = document.createElement("p");
+    why.className = "held-why";
+    why.textContent = [...post.held_reasons.map((r) => HELD_BECAUSE[r] || ""),
+      t("A moderator will look at it soon; until then only you and the moderators see it.")].join(" ").trim();
+    header.after(why);
   }
   if (post.edited_at) markEdited(article);
   return article;

@@ -19,6 +19,7 @@ from app.schemas.moderation import (
     QueueItemOut,
     QueueReason,
     RejectIn,
+    RestrictionOut,
     SilenceIn,
     SuspendIn,
     WatchedWordIn,
@@ -72,6 +73,12 @@ def silence(user_id: PathId, body: SilenceIn, actor: CurrentUser, session: Sessi
 @router.delete("/users/{user_id}/silence", status_code=status.HTTP_204_NO_CONTENT)
 def unsilence(user_id: PathId, actor: CurrentUser, session: SessionDep) -> None:
     moderation.unsilence(session, actor, user_id=user_id)
+
+
+@router.get("/moderation/restrictions", response_model=list[RestrictionOut])
+def list_restrictions(actor: CurrentUser, session: SessionDep) -> list[RestrictionOut]:
+    """Members silenced now or suspended, with the reason, who and when (staff)."""
+    return moderation.list_restrictions(session, actor)
 
 
 @router.post("/users/{user_id}/suspend", status_code=status.HTTP_204_NO_CONTENT)

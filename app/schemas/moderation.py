@@ -117,3 +117,14 @@ class AuditEntryOut(BaseModel):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     created_at: datetime
+
+
+class RestrictionOut(BaseModel):
+    """A member who is silenced (reads, cannot post) or whose account is suspended, and why."""
+
+    user: UserSummary
+    silenced_until: datetime | None
+    suspended: bool
+    reason: str | None  # the moderator's, when the audit log still holds it
+    by: UserSummary | None
+    since: datetime | None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.access import (
@@ -25,7 +25,7 @@ from app.access import (
 from app.db import constraint_decides, rows_changed, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.i18n import N_
-from app.models import Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
+from app.models import AuditEntry, Flag, Group, Membership, ModerationItem, Post, Thread, User, WatchedWord
 from app.models.enums import AuditAction, ModerationStatus, NotificationKind
 from app.pagination import Page, clamp_limit, encode_cursor, keyset
 from app.schemas.groups import GroupRef
@@ -36,6 +36,7 @@ from app.schemas.moderation import (
     QueueCount,
     QueueItemOut,
     QueueReason,
+    RestrictionOut,
     WatchedWordIn,
     WatchedWordOut,
 )
@@ -43,7 +44,7 @@ from app.services import audit, notifications, posts
 from app.services.accounts import update_user_admin
 from app.services.screening import open_item, tell_moderators
 from app.services.text import fold
-from app.services.views import user_summary_or_none
+from app.services.views import user_summary, user_summary_or_none, users_by_id
 
 
 def _moderated_groups(session: Session, actor: User) -> list[int] | None:
@@ -319,6 +320,49 @@ def suspend(session: Session, actor: User, *, user_id: int, reason: str) -> None
     update_user_admin(session, actor, user_id=user_id, role=None, is_active=False)
     audit.record(session, actor, AuditAction.member_suspended, target_type="user", target_id=user_id,
                  before={"is_active": was_active}, after={"is_active": False, "reason": reason})
+
+
+def _restrictions(session: Session, users: list[User]) -> list[RestrictionOut]:
+    """Each member's silence or suspension with the reason, who and when, from the latest audit entry of it."""
+    ids = [u.id for u in users]
+    latest: dict[tuple[int, str], AuditEntry] = {}
+    if ids:
+        for entry in session.scalars(
+                select(AuditEntry).where(AuditEntry.target_type == "user", AuditEntry.target_id.in_(ids),
+                                         AuditEntry.action.in_([AuditAction.member_silenced,
+                                                                AuditAction.member_suspended]))
+                .order_by(AuditEntry.id.desc())):
+            latest.setdefault((entry.target_id, entry.action), entry)
+    actors = users_by_id(session, {e.actor_id for e in latest.values() if e.actor_id is not None})
+    now, out = utcnow(), []
+    for user in users:
+        silenced = user.silenced_until if user.silenced_until and user.silenced_until > now else None
+        found = latest.get((user.id, AuditAction.member_suspended if not user.is_active else
+                            AuditAction.member_silenced))
+        out.append(RestrictionOut(
+            user=user_summary(user), silenced_until=silenced, suspended=not user.is_active,
+            reason=(found.after or {}).get("reason") if found else None,
+            by=user_summary_or_none(actors.get(found.actor_id) if found and found.actor_id else None),
+            since=found.created_at if found else None))
+    return out
+
+
+def list_restrictions(session: Session, actor: User) -> list[RestrictionOut]:
+    """Who is silenced now or suspended, most recent first: for the moderators to see and lift."""
+    _require_staff(actor)
+    users = list(session.scalars(select(User).where(
+        or_(User.silenced_until > utcnow(), User.is_active.is_(False))).order_by(User.display_name, User.id)))
+    return sorted(_restrictions(session, users), key=lambda r: r.since or utcnow(), reverse=True)
+
+
+def restriction_of(session: Session, actor: User, *, user_id: int) -> RestrictionOut | None:
+    """Her silence or suspension, if there is one (staff only; for her profile page)."""
+    _require_staff(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Member not found.")
+    found = _restrictions(session, [user])[0]
+    return found if found.silenced_until or found.suspended else None
 
 
 # --- watched words ---------------------------------------------------------------------------------

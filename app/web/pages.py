@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import i18n
-from app.access import GroupAction, SiteAction, access_group, allowed, require
+from app.access import GroupAction, SiteAction, access_group, allowed, is_staff_role, require
 from app.db import unit_of_work
 from app.deps import SESSION_COOKIE, Auth, SessionDep
 from app.errors import AppError, NotFound
@@ -170,8 +170,12 @@ def profile_page(request: Request, username: str, me: SignedIn,
                  session: SessionDep) -> Response:
     profile = profiles.get_profile_by_username(session, me.user, username=username)
     about = publishing.list_published(session, me.user, subject_id=profile.id, limit=10)
+    # Staff silence or suspend a member from her profile (never another of the staff, nor themselves).
+    restrictable = allowed(me.user, SiteAction.silence_members) and profile.id != me.user.id \
+        and not is_staff_role(profile.role)
     return render(request, "profile.html", {
-        "profile": profile, "articles": about,
+        "profile": profile, "articles": about, "restrictable": restrictable,
+        "restriction": moderation.restriction_of(session, me.user, user_id=profile.id) if restrictable else None,
         "groups": groups.list_member_groups(session, me.user, user_id=profile.id),
         "recent": search.recent_by(session, me.user, author_id=profile.id, limit=10)}, viewer=me.viewer)
 
@@ -204,11 +208,13 @@ def moderation_page(request: Request, me: SignedIn, session: SessionDep,
     queue = moderation.list_queue(session, me.user, reason=reason, group_id=group_id,
                                   older_than_hours=older_than_hours, cursor=cursor)
     words = moderation.list_watched_words(session, me.user) if me.viewer.staff else []
+    restricted = moderation.list_restrictions(session, me.user) if allowed(me.user, SiteAction.silence_members) else []
     moderated = [g for g in groups.list_groups(session, me.user) if me.viewer.staff or g.my_role in ("moderator",
                                                                                                     "admin")]
     return render(request, "moderation.html", {
         "queue": queue, "reason": reason.value if reason else "", "reasons": [r.value for r in QueueReason],
         "words": words, "groups": moderated, "group_id": group_id, "older_than_hours": older_than_hours,
+        "restricted": restricted,
     }, viewer=me.viewer)
 
 

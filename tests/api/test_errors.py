@@ -39,6 +39,7 @@ PROTECTED = [
     ("PUT", "/api/v1/groups/1/channel-order"),
     ("GET", "/api/v1/groups/1/invitations"),
     ("DELETE", "/api/v1/group-invitations/1"),
+    ("GET", "/api/v1/moderation/restrictions"),
 ]
 
 

@@ -1090,3 +1090,29 @@ class TestEditsAreScreened:
         assert edited.status_code == 200 and edited.json()["held"] is False
         [item] = staff.get(f"{API}/moderation/queue").json()["items"]
         assert item["post_id"] == post["id"] and item["reasons"] == ["watched_word"] and item["held"] is False
+
+
+class TestRestrictions:
+    def test_anonymous_and_not_allowed(self, anon, client_for, member) -> None:
+        assert_error(anon.get(f"{API}/moderation/restrictions"), 401, "unauthenticated")
+        assert_error(client_for(member).get(f"{API}/moderation/restrictions"), 403, "silence_members_not_allowed")
+
+    def test_who_is_silenced_or_suspended_and_why(self, client_for, member, writer, other, staff, manager) -> None:
+        assert staff.get(f"{API}/moderation/restrictions").json() == []
+        assert staff.post(f"{API}/users/{member.id}/silence", json={"days": 3, "reason": "Te fel"}).status_code == 200
+        assert staff.post(f"{API}/users/{writer.id}/suspend", json={"reason": "Spam"}).status_code == 204
+        listed = {r["user"]["id"]: r for r in staff.get(f"{API}/moderation/restrictions").json()}
+        assert set(listed) == {member.id, writer.id}
+        silenced, suspended = listed[member.id], listed[writer.id]
+        assert (silenced["suspended"], silenced["reason"], silenced["by"]["id"]) == (False, "Te fel", manager.id)
+        assert silenced["silenced_until"] is not None
+        assert (suspended["suspended"], suspended["reason"]) == (True, "Spam")
+        # Lifted, they are off the list.
+        assert staff.delete(f"{API}/users/{member.id}/silence").status_code == 204
+        assert staff.patch(f"{API}/admin/users/{writer.id}", json={"is_active": True}).status_code == 200
+        assert staff.get(f"{API}/moderation/restrictions").json() == []
+        # The profile page shows the staff the form; a member sees none of it.
+        page = staff.get(f"/members/{other.username}").text
+        assert 'id="silence-form"' in page
+        assert 'id="member-moderation"' not in client_for(member).get(f"/members/{other.username}").text
+        assert 'id="member-moderation"' not in staff.get(f"/members/{manager.username}").text  # staff: never

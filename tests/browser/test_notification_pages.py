@@ -133,3 +133,29 @@ def test_a_question_to_a_portfolio_shows_its_reach_and_reaches_the_holder(member
     anna.page.goto("/notifications")
     expect(anna.page.locator(".notification").first).to_contain_text(
         "Bert Jansen vraagt jou als portefeuillehouder: Wie heeft een warmtevisie vastgesteld?")
+
+
+def test_each_notification_says_what_happened(member_in, site) -> None:
+    """A held post approved, a group merged: sentences that say so, never "there is news in …"."""
+    boss, anna = member_in("beheer"), member_in("anna")
+    boss.api("POST", "/api/v1/moderation/watched-words", {"word": "windmolenpark", "action": "hold"})
+    groups = boss.api("GET", "/api/v1/groups")
+    theme = next(g for g in groups if g["slug"] == site.group_slug)  # type: ignore[union-attr]
+    channel = boss.api("GET", f"/api/v1/groups/{theme['id']}/channels")[0]  # type: ignore[index]
+    thread = anna.api("POST", f"/api/v1/channels/{channel['id']}/threads",
+                      {"title": "Het windmolenpark bij Egmond", "body": "Wie weet hoe het windmolenpark loopt?"})
+    [item] = [i for i in boss.api("GET", "/api/v1/moderation/queue")["items"]  # type: ignore[index]
+              if i["thread_id"] == thread["id"]]  # type: ignore[index]
+    boss.api("POST", f"/api/v1/moderation/items/{item['id']}/approve", {})
+    source = boss.api("POST", "/api/v1/groups", {"name": "Energie Noord", "kind": "theme"})
+    boss.api("POST", f"/api/v1/groups/{source['id']}/join")  # type: ignore[index]
+    anna.api("POST", f"/api/v1/groups/{source['id']}/join")  # type: ignore[index]
+    boss.api("POST", "/api/v1/groups/merge", {"source_id": source["id"], "target_id": theme["id"],  # type: ignore[index]
+                                              "confirm_exposure": True})
+    anna.page.goto("/notifications")
+    texts = anna.page.locator(".notification-text")
+    expect(texts.filter(has_text="goedgekeurd")).to_contain_text(
+        "Je bericht in “Het windmolenpark bij Egmond” is goedgekeurd: iedereen ziet het nu")
+    expect(texts.filter(has_text="samengevoegd")).to_contain_text(
+        "Energie Noord is samengevoegd met Duurzaamheid: daar ben je nu lid")
+    assert "Er is nieuws" not in anna.page.locator("main").inner_text()

@@ -16,11 +16,14 @@ function describe(n) {
     case "join_request": return n.detail === "approved" ? t("You are now a member of %(group)s", values)
       : t("Your request to join %(group)s was declined", values);
     case "moderation": return t("A moderator removed your post in %(group)s", values);
+    case "post_approved": return n.detail ? t("Your post in “%(title)s” was approved: everyone sees it now", { title: n.detail })
+      : t("Your post in %(group)s was approved: everyone sees it now", values);
+    case "group_merged": return t("%(old)s was merged into %(group)s: you are a member there", { ...values, old: n.detail || "" });
     case "article": return t("New article: %(title)s", values);
     case "series_reminder": return t("No article is scheduled yet for %(series)s on %(date)s", {
       series: n.series ? n.series.name : "", date: new Date(`${n.detail}T12:00:00Z`).toLocaleDateString(language, { dateStyle: "long" }),
     });
-    default: return t("Something happened in %(group)s", values);
+    default: return t("There is news in %(group)s", values);
   }
 }
 

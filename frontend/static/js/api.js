@@ -63,3 +63,21 @@ export function uploadFile(method, path, file, onProgress, failedMessage) {
     request.send(body);
   });
 }
+
+// What a form or section said last time is cleared before it says something new.
+export function clearMessages(box) {
+  box.querySelectorAll(".form-error, .saved").forEach((p) => { p.textContent = ""; });
+}
+
+// After a change that reshapes the page it is loaded again, and says there what was done (whatWasSaid).
+const SAID = "plein-said";
+export function reloadSaying(message, focusId = null) {
+  sessionStorage.setItem(SAID, JSON.stringify({ message, focusId }));
+  window.location.reload();
+}
+export function whatWasSaid() {
+  const said = sessionStorage.getItem(SAID);
+  if (!said) return null;
+  sessionStorage.removeItem(SAID);
+  return JSON.parse(said);
+}

@@ -1,6 +1,6 @@
 // A group's members: change a role, remove someone, leave; its admins answer join requests, search for
 // people to invite, and withdraw invitations. A new join request appears live.
-import { api, showError } from "./api.js";
+import { api, clearMessages as clear, reloadSaying, showError, whatWasSaid } from "./api.js";
 import { showMembers } from "./member-search.js";
 import { onEvent, t } from "./page.js";
 
@@ -8,10 +8,6 @@ const root = document.getElementById("group-members");
 const groupId = root.dataset.groupId;
 const members = root.querySelector("section.primary");
 const saved = members.querySelector(".saved");
-
-function clear(box) {
-  box.querySelectorAll(".form-error, .saved").forEach((p) => { p.textContent = ""; });
-}
 
 members.addEventListener("change", async (event) => {
   const select = event.target.closest(".role-select");
@@ -93,8 +89,7 @@ if (root.dataset.admin === "true") {
   async function send(person, item) {
     try {
       await api("POST", `/api/v1/groups/${groupId}/invitations`, { user_id: person.id });
-      sessionStorage.setItem("plein-invited", t("%(name)s is invited.", { name: person.display_name }));
-      window.location.reload();
+      reloadSaying(t("%(name)s is invited.", { name: person.display_name }), "invite-heading");
     } catch (error) {
       item.querySelector("button")?.remove();
       const why = document.createElement("span");
@@ -103,11 +98,10 @@ if (root.dataset.admin === "true") {
       item.append(why);
     }
   }
-  const invited = sessionStorage.getItem("plein-invited");
-  if (invited) {
-    sessionStorage.removeItem("plein-invited");
-    inviteSaved.textContent = invited;
-    document.getElementById("invite-heading").focus();
+  const said = whatWasSaid();
+  if (said) {
+    inviteSaved.textContent = said.message;
+    document.getElementById(said.focusId)?.focus();
   }
 
   invite.addEventListener("click", async (event) => {

@@ -1,29 +1,17 @@
 // A group's settings: its details (a new address takes the page there), archiving, and its channels —
 // rename, reorder with the arrow buttons, archive, bring back, add.
-import { api, showError } from "./api.js";
+import { api, clearMessages as clear, reloadSaying, showError, whatWasSaid } from "./api.js";
 import { t } from "./page.js";
 
-const FLASH = "plein-group-settings-saved";
 const form = document.getElementById("group-form");
 const groupId = form.dataset.groupId;
 const channels = document.getElementById("channels");
 const channelStatus = channels.querySelector(".saved");
 
-function clear(box) {
-  box.querySelectorAll(".form-error, .saved").forEach((p) => { p.textContent = ""; });
-}
-
-// After a change that reshapes the page it is loaded again; what was done is said there.
-function reloadSaying(message, focusId) {
-  sessionStorage.setItem(FLASH, JSON.stringify({ message, focusId }));
-  window.location.reload();
-}
-const flash = sessionStorage.getItem(FLASH);
-if (flash) {
-  sessionStorage.removeItem(FLASH);
-  const { message, focusId } = JSON.parse(flash);
-  channelStatus.textContent = message;
-  document.getElementById(focusId)?.focus();
+const said = whatWasSaid();
+if (said) {
+  channelStatus.textContent = said.message;
+  document.getElementById(said.focusId)?.focus();
 }
 
 form.addEventListener("submit", async (event) => {

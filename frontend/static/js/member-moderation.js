@@ -1,5 +1,5 @@
 // Silencing or suspending a member, and lifting it: from her profile, and from the moderation page's list.
-import { api, showError } from "./api.js";
+import { api, reloadSaying, showError, whatWasSaid } from "./api.js";
 import { t } from "./page.js";
 
 export async function lift(userId, kind) {
@@ -12,10 +12,7 @@ if (section) {
   const userId = section.dataset.userId;
   const saved = section.querySelector(".saved");
   const form = document.getElementById("silence-form");
-  const again = (message) => {
-    sessionStorage.setItem("plein-member-moderation", message);
-    window.location.reload();
-  };
+  const again = (message) => reloadSaying(message, "restrict-heading");
   form?.addEventListener("submit", async (event) => {
     event.preventDefault();
     form.querySelector(".form-error").textContent = "";
@@ -48,11 +45,10 @@ if (section) {
       }
     });
   }
-  const flash = sessionStorage.getItem("plein-member-moderation");
-  if (flash) {
-    sessionStorage.removeItem("plein-member-moderation");
-    saved.textContent = flash;
-    document.getElementById("restrict-heading").focus();
+  const said = whatWasSaid();
+  if (said) {
+    saved.textContent = said.message;
+    document.getElementById(said.focusId)?.focus();
   }
 }
 

@@ -1,12 +1,6 @@
 // Her account: a new password, the places she is logged in (end one or all others) and her API keys.
-import { api, showError } from "./api.js";
+import { api, clearMessages as clear, showError } from "./api.js";
 import { t } from "./page.js";
-
-function clear(box) {
-  box.querySelector(".form-error").textContent = "";
-  const saved = box.querySelector(".saved");
-  if (saved) saved.textContent = "";
-}
 
 const passwordForm = document.getElementById("password-form");
 passwordForm.addEventListener("submit", async (event) => {

@@ -25,6 +25,7 @@ def test_logging_out_elsewhere_and_a_key(browser, member_in, site) -> None:
     phone = member_in("carla")
     carla.page.set_viewport_size(PHONE)
     carla.page.goto("/settings/account")
+    carla.wait_live()  # its scripts run: what is done next is seen by them
     expect(carla.page.get_by_role("heading", name="Je account", level=1)).to_be_visible()
     expect(carla.page.locator(".login-item")).to_have_count(2)
     expect(carla.page.locator(".login-item").first).to_contain_text("Dit apparaat")
@@ -52,6 +53,7 @@ def test_logging_out_elsewhere_and_a_key(browser, member_in, site) -> None:
         {headers: {Authorization: 'Bearer ' + secret}, credentials: 'omit'})).status""", secret)
     assert status == 200
     carla.page.reload()
+    carla.wait_live()  # its scripts run: what is done next is seen by them
     expect(carla.page.locator(".token-item")).to_contain_text("Agenda")
     assert secret not in carla.page.content()
 
@@ -67,6 +69,7 @@ def test_changing_her_password_by_keyboard(browser, member_in, site) -> None:
     bert = member_in("bert")
     elsewhere = member_in("bert")
     bert.page.goto("/settings/account")
+    bert.wait_live()  # its scripts run: what is done next is seen by them
     bert.page.get_by_label("Huidig wachtwoord").focus()
     bert.page.keyboard.type("niet het goede wachtwoord")
     bert.page.keyboard.press("Tab")

@@ -15,8 +15,10 @@ def test_settings_and_channels(member_in, site) -> None:
     group = boss.api("POST", "/api/v1/groups", {"name": "Wonen Zuid", "kind": "theme"})
     boss.page.set_viewport_size(PHONE)
     boss.page.goto(f"/groups/{group['slug']}")
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     boss.page.get_by_role("link", name="Groepsinstellingen").click()
     expect(boss.page.get_by_role("heading", level=1)).to_have_text("Instellingen van Wonen Zuid")
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     no_sideways_scrolling(boss.page)
     boss.screenshot("group-settings-phone")
 
@@ -32,6 +34,7 @@ def test_settings_and_channels(member_in, site) -> None:
 
     # Channels: add two, move the last one up with the keyboard, archive one, bring it back.
     boss.page.goto("/groups/wonen-zuid-holland/settings")
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     for name in ("Huurbeleid", "Zon op het dak"):
         boss.page.get_by_label("Naam", exact=True).last.fill(name)
         boss.page.get_by_role("button", name="Kanaal toevoegen").click()
@@ -50,6 +53,7 @@ def test_settings_and_channels(member_in, site) -> None:
     expect(boss.page.locator("#channels .saved")).to_have_text("Zon op het dak staat nu op plek 1.")
     assert names() == ["Zon op het dak", "Algemeen", "Huurbeleid"]
     boss.page.reload()
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     assert names() == ["Zon op het dak", "Algemeen", "Huurbeleid"]
     no_sideways_scrolling(boss.page)
 
@@ -61,6 +65,7 @@ def test_settings_and_channels(member_in, site) -> None:
     expect(boss.page.locator("#channel-archived")).to_be_visible()
     expect(boss.page.locator("#thread-form")).to_have_count(0)
     boss.page.go_back()
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     boss.page.get_by_role("button", name="Kanaal Huurbeleid terugzetten").click()
     expect(boss.page.locator("#channels .saved")).to_have_text("Het kanaal is terug.")
     expect(rows).to_have_count(3)
@@ -78,9 +83,11 @@ def test_members_roles_and_invitations(member_in, site) -> None:
     boss.page.goto(f"/groups/{site.group_slug}")
     boss.page.get_by_role("link", name="Alle leden").click()
     expect(boss.page.get_by_role("heading", level=1)).to_contain_text("Leden van")
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     boss.page.get_by_label("Rol van Bert Jansen").select_option("moderator")
     expect(boss.page.locator("section.primary .saved")).to_have_text("Bert Jansen is nu: Moderator.")
     boss.page.reload()
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     expect(boss.page.get_by_label("Rol van Bert Jansen")).to_have_value("moderator")
 
     boss.page.get_by_label("Naam of gemeente").fill("Carla")
@@ -101,6 +108,7 @@ def test_members_roles_and_invitations(member_in, site) -> None:
     # A member who does not run the group sees the list, without the controls, and cannot open the settings.
     anna = member_in("anna")
     anna.page.goto(f"/groups/{site.group_slug}/members")
+    anna.wait_live()  # its scripts run: what is done next is seen by them
     expect(anna.page.locator(".member-row")).not_to_have_count(0)
     expect(anna.page.locator(".role-select")).to_have_count(0)
     expect(anna.page.get_by_text("Moderator", exact=True)).to_be_visible()

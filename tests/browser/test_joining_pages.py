@@ -14,6 +14,7 @@ def test_join_to_reply_on_a_thread(member_in, site) -> None:
                       {"title": "Ervaringen met deelauto's?", "body": "Wie heeft een deelautoplan?"})
     carla.page.set_viewport_size(PHONE)
     carla.page.goto(f"/threads/{thread['id']}")
+    carla.wait_live()  # its scripts run: what is done next is seen by them
     notice = carla.page.locator("#join-to-reply")
     expect(notice).to_contain_text("Word lid van de groep om te reageren.")
     expect(carla.page.locator("#reply-form")).to_have_count(0)
@@ -35,6 +36,7 @@ def test_a_join_request_with_a_message(member_in, site) -> None:
     carla.page.get_by_role("button", name="Verzoek versturen").click()
     expect(carla.page.locator("#join-state")).to_contain_text("Verzoek verstuurd", timeout=10_000)
     boss.page.goto(f"/groups/{site.closed_slug}/members")
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     request = boss.page.locator("#join-requests .request", has_text="Carla Smit")
     expect(request.locator(".request-message")).to_have_text("Ik ben nieuw in de fractie van Delft.")
     request.get_by_role("button", name="Carla Smit goedkeuren").click()

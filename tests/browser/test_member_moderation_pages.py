@@ -11,6 +11,7 @@ from tests.browser.test_thread_actions import channel_of
 def test_silence_from_the_profile_and_lift_it(member_in, site) -> None:
     boss, anna = member_in("beheer"), member_in("anna")
     boss.page.goto("/members/anna")
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     section = boss.page.locator("#member-moderation")
     section.get_by_label("Zwijgen opleggen voor").select_option("3")
     section.get_by_label("Reden (bewaard in het auditlog)").fill("Persoonlijke aanvallen in de discussie")
@@ -33,6 +34,7 @@ def test_silence_from_the_profile_and_lift_it(member_in, site) -> None:
     assert "UTC" not in refused[1] and "-" not in refused[1].split("tot ")[1][:10]
 
     boss.page.goto("/moderation")
+    boss.wait_live()  # its scripts run: what is done next is seen by them
     row = boss.page.locator(".restricted-member", has_text="Anna de Vries")
     expect(row).to_contain_text("Persoonlijke aanvallen")
     row.get_by_role("button", name="Zwijgen van Anna de Vries opheffen").click()

@@ -111,8 +111,10 @@ def test_plan_an_article_from_the_series_calendar(member_in, site) -> None:
     first = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     series = editor.api("POST", "/api/v1/series", {"name": "Wethouder aan het woord", "first_slot": first})
     editor.page.goto(f"/manage/series/{series['slug']}")  # type: ignore[index]
+    editor.wait_live()  # its scripts run: what is done next is seen by them
     editor.page.get_by_role("link", name="Plan een artikel").first.click()
     editor.page.wait_for_url("**/manage/articles/new?**")
+    editor.wait_live()  # its scripts run: what is done next is seen by them
     planned = editor.page.get_by_label("Publiceren op (tijd in Amsterdam)").input_value()
     assert planned and planned[:4].isdigit(), planned
     editor.page.get_by_label("Titel").fill("Interview met de wethouder")

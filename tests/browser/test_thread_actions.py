@@ -25,6 +25,7 @@ def test_the_asker_marks_the_answer(member_in, site) -> None:
 
     anna.page.set_viewport_size(PHONE)
     anna.page.goto(f"/threads/{question['id']}")
+    anna.wait_live()  # its scripts run: what is done next is seen by them
     expect(anna.page.locator(".question-state")).to_contain_text("Nog niet beantwoord")
     button = anna.page.locator(f"#post-{reply['id']} .answer-button")
     button.focus()
@@ -52,6 +53,7 @@ def test_recording_a_motions_outcome(member_in, site) -> None:
         "kind": "motion", "title": "Motie: zonnepanelen op elk schooldak", "body": "De raad verzoekt het college…",
         "motion": {"municipality": "Delft", "status": "submitted", "date": "2026-12-17"}})
     bert.page.goto(f"/threads/{motion['id']}")
+    bert.wait_live()  # its scripts run: what is done next is seen by them
     expect(bert.page.locator("dl.motion")).to_contain_text("Ingediend")
     expect(bert.page.locator("dl.motion")).to_contain_text("17 december 2026")
     bert.page.get_by_text("Uitkomst vastleggen").click()
